@@ -1,0 +1,90 @@
+// Shared by the e2e specs: fixtures decoded in Node, the CPU reference, pixel
+// comparisons, and moving bytes in and out of the page.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, type Page } from '@playwright/test';
+import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import type { Bracket } from '../src/engine/types';
+
+export const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
+
+interface SetInfo {
+  files: string[];
+  exposureTime: number[];
+  fNumber: number;
+  iso: number;
+  width: number;
+  height: number;
+}
+const manifest = JSON.parse(readFileSync(`${FIXTURES}manifest.json`, 'utf8')) as Record<string, SetInfo>;
+
+export type FixtureSet = 'goldengate-3' | 'stilllife-5';
+
+export function fixturePaths(set: FixtureSet): string[] {
+  return manifest[set]!.files.map((f) => `${FIXTURES}${set}/${f}`);
+}
+
+export function decodePng(bytes: Buffer): { width: number; height: number; data: Uint8Array } {
+  const png = PNG.sync.read(bytes);
+  return { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
+}
+
+export function decodeJpeg(bytes: Buffer): { width: number; height: number; data: Uint8Array } {
+  const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+  return { width: img.width, height: img.height, data: img.data };
+}
+
+/**
+ * A fixture set decoded in Node, darkest first, with exposures normalised to
+ * the middle bracket (as the app does from EXIF: t * ISO / N^2 with equal N, ISO).
+ */
+export function loadFixture(set: FixtureSet): Bracket[] {
+  const info = manifest[set]!;
+  const mid = info.exposureTime[Math.floor(info.files.length / 2)]!;
+  return fixturePaths(set).map((p, i) => {
+    const { width, height, data } = decodePng(readFileSync(p));
+    return { width, height, pixels: data, exposure: info.exposureTime[i]! / mid };
+  });
+}
+
+export const toBase64 = (a: ArrayBufferView) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).toString('base64');
+export const fromBase64 = (s: string) => {
+  const b = Buffer.from(s, 'base64');
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+};
+export const floatsFromBase64 = (s: string) => {
+  const u8 = fromBase64(s);
+  return new Float32Array(u8.slice().buffer);
+};
+
+/** Per-channel absolute differences of two RGBA8 images, RGB only. */
+export function byteDiffs(a: ArrayLike<number>, b: ArrayLike<number>): { max: number; mean: number; within1: number } {
+  expect(a.length).toBe(b.length);
+  let max = 0;
+  let sum = 0;
+  let pixelsWithin1 = 0;
+  const n = a.length / 4;
+  for (let i = 0; i < n; i++) {
+    let worst = 0;
+    for (let c = 0; c < 3; c++) {
+      const d = Math.abs(a[i * 4 + c]! - b[i * 4 + c]!);
+      sum += d;
+      worst = Math.max(worst, d);
+    }
+    max = Math.max(max, worst);
+    if (worst <= 1) pixelsWithin1++;
+  }
+  return { max, mean: sum / (n * 3), within1: pixelsWithin1 / n };
+}
+
+/** Open the app without the bundled sample and wait until it is idle with WebGPU ready. */
+export async function openApp(page: Page, query = '?sample=0'): Promise<void> {
+  await page.goto(`/${query}`);
+  await waitIdle(page);
+  await expect(page.getByTestId('gpu-status')).toHaveCount(0);
+}
+
+export async function waitIdle(page: Page): Promise<void> {
+  await expect(page.getByTestId('app')).toHaveAttribute('data-busy', 'false', { timeout: 60_000 });
+}

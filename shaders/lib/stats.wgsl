@@ -1,0 +1,12 @@
+// Luminance statistics of the radiance map, written by luminance.wgsl and read
+// by the tone mapper on the GPU (no round trip through the CPU).
+struct Stats {
+  log_avg: f32,   // exp(mean(ln(L + LOG_DELTA)))
+  min_l: f32,
+  max_l: f32,
+  hist_lo: f32,   // log2 range of the histogram
+  hist_hi: f32,
+  sum_log: f32,
+  count: f32,
+  _pad: f32,
+}

@@ -1,0 +1,93 @@
+// The only module that knows both the store and the engine. It feeds store
+// changes to the pipeline and coalesces them into one render per animation
+// frame (latest value wins); no React render sits in this path.
+import { createEngine, EngineInputError, GpuUnavailableError, type Engine } from './engine';
+import type { BracketEntry, EditStore } from './state/store';
+
+/** Engine exposures for sorted brackets: 2^EV, normalised to the middle bracket. */
+export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[]): number[] {
+  const mid = brackets[Math.floor(brackets.length / 2)]?.ev ?? 0;
+  return brackets.map((b) => 2 ** (b.ev - mid));
+}
+
+export interface Bridge {
+  readonly engine: Engine;
+  /** Resolves once every change made so far is on the canvas. */
+  settled(): Promise<void>;
+  dispose(): void;
+}
+
+export async function connect(store: EditStore, canvas: HTMLCanvasElement): Promise<Bridge | null> {
+  const { setGpu, report, begin, end } = store.getState();
+  let engine: Engine;
+  try {
+    engine = await createEngine({ canvas });
+  } catch (err) {
+    const message = err instanceof GpuUnavailableError ? err.message : `WebGPU could not start: ${String(err)}`;
+    setGpu({ state: 'unavailable', message });
+    return null;
+  }
+  setGpu({ state: 'ready', adapter: engine.gpu.adapterInfo, maxDimension: engine.gpu.device.limits.maxTextureDimension2D });
+  const { pipeline } = engine;
+  void engine.lost.then((info) => {
+    if (info.reason === 'destroyed' && disposed) return;
+    report(`The GPU device was lost (${info.message || info.reason}). Reload the page to continue; your files are not affected.`);
+    setGpu({ state: 'unavailable', message: 'GPU device lost.' });
+  });
+
+  let disposed = false;
+  let frame = 0;
+  let rendering: Promise<void> = Promise.resolve();
+  let waiters: (() => void)[] = [];
+
+  const schedule = () => {
+    if (frame || disposed) return;
+    begin('frame');
+    frame = requestAnimationFrame(() => {
+      frame = 0;
+      rendering = rendering
+        .then(() => pipeline.render())
+        .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))
+        .finally(() => {
+          end('frame');
+          if (!frame) {
+            const w = waiters;
+            waiters = [];
+            w.forEach((f) => f());
+          }
+        });
+    });
+  };
+
+  const applyBrackets = (brackets: readonly BracketEntry[], prev: readonly BracketEntry[]) => {
+    if (brackets.length === 0) return;
+    const exposures = relativeExposures(brackets);
+    const sameImages = brackets.length === prev.length && brackets.every((b, i) => b.pixels === prev[i]?.pixels);
+    try {
+      if (sameImages) pipeline.setExposures(exposures);
+      else pipeline.setBrackets(brackets.map((b, i) => ({ width: b.width, height: b.height, pixels: b.pixels, exposure: exposures[i]! })));
+    } catch (err) {
+      report(err instanceof EngineInputError ? err.message : `Could not use these images: ${String(err)}`);
+      return;
+    }
+    schedule();
+  };
+
+  const unsubs = [
+    store.subscribe((s) => s.params, (p) => (pipeline.setParams(p), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.brackets, applyBrackets),
+  ];
+  applyBrackets(store.getState().brackets, []);
+
+  return {
+    engine,
+    settled: () => (frame || store.getState().pending.frame ? new Promise<void>((r) => waiters.push(r)) : rendering),
+    dispose() {
+      disposed = true;
+      unsubs.forEach((u) => u());
+      if (frame) cancelAnimationFrame(frame);
+      engine.dispose();
+    },
+  };
+}

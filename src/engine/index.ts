@@ -1,0 +1,48 @@
+// The headless engine: WebGPU device, the processing graph, and nothing of the
+// UI. createEngine() is the one entry the app, the tests and batch tools use.
+import { requestGpu, type GpuContext } from './gpu/device';
+import { Pipeline } from './pipeline';
+
+export { GpuUnavailableError } from './gpu/device';
+export { EngineInputError, INVALIDATES, MAX_BRACKETS, Pipeline, STAGES, type Change, type Stage } from './pipeline';
+export * from './params';
+export * from './types';
+
+export interface Engine {
+  readonly gpu: GpuContext;
+  readonly pipeline: Pipeline;
+  /** Resolves with the reason when the GPU device is lost. */
+  readonly lost: Promise<GPUDeviceLostInfo>;
+  dispose(): void;
+}
+
+export interface EngineOptions {
+  /** Canvas to present into; omit for headless use. */
+  canvas?: HTMLCanvasElement | OffscreenCanvas;
+  gpu?: GPU;
+}
+
+export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
+  const gpu = await requestGpu(opts.gpu);
+  const { device } = gpu;
+  let context: GPUCanvasContext | undefined;
+  let format: GPUTextureFormat | undefined;
+  if (opts.canvas) {
+    const ctx = opts.canvas.getContext('webgpu');
+    if (!ctx) throw new Error('The canvas could not provide a WebGPU context.');
+    format = navigator.gpu.getPreferredCanvasFormat();
+    ctx.configure({ device, format, alphaMode: 'opaque', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC });
+    context = ctx;
+  }
+  const pipeline = new Pipeline({ device, context, format });
+  return {
+    gpu,
+    pipeline,
+    lost: device.lost,
+    dispose() {
+      pipeline.dispose();
+      context?.unconfigure();
+      device.destroy();
+    },
+  };
+}

@@ -1,0 +1,278 @@
+// The processing graph: owns the GPU resources, caches every intermediate and
+// re-runs only the stages a change invalidates.
+//
+//   brackets ─upload→ merge → radiance ─┬→ luminance → stats ─┐
+//                                        └→ downsample → preview ─→ tonemap → display → present
+//                                 (export) radiance + stats → tonemap → rgba8 → readback
+//
+// What each kind of change dirties is the table INVALIDATES below; a tone-map
+// slider re-runs tonemap and present only.
+import { DownsamplePass } from './passes/downsample';
+import { LuminancePass } from './passes/luminance';
+import { MergePass } from './passes/merge';
+import { PresentPass } from './passes/present';
+import { TonemapPass } from './passes/tonemap';
+import { readTexture } from './gpu/readback';
+import { Resources } from './gpu/resources';
+import { defaultParams, PARAM_NAMES, type Params } from './params';
+import type { Bracket, FloatImage, LuminanceStats } from './types';
+
+export const STAGES = ['upload', 'merge', 'luminance', 'downsample', 'tonemap', 'present'] as const;
+export type Stage = (typeof STAGES)[number];
+export type Change = 'brackets' | 'exposures' | 'params' | 'viewport';
+
+export const INVALIDATES: Record<Change, readonly Stage[]> = {
+  brackets: STAGES,
+  exposures: ['merge', 'luminance', 'downsample', 'tonemap', 'present'],
+  viewport: ['downsample', 'tonemap', 'present'],
+  params: ['tonemap', 'present'],
+};
+
+export const MAX_BRACKETS = 16;
+
+export class EngineInputError extends Error {
+  override name = 'EngineInputError';
+}
+
+export interface PipelineOptions {
+  device: GPUDevice;
+  /** Omit for headless use (tests, batch): nothing is presented. */
+  context?: GPUCanvasContext;
+  format?: GPUTextureFormat;
+}
+
+export class Pipeline {
+  readonly device: GPUDevice;
+  readonly res: Resources;
+  /** How many times each stage has run: tests check what a change re-runs. */
+  readonly runs: Record<Stage, number> = { upload: 0, merge: 0, luminance: 0, downsample: 0, tonemap: 0, present: 0 };
+
+  private readonly merge: MergePass;
+  private readonly luminance: LuminancePass;
+  private readonly downsample: DownsamplePass;
+  private readonly previewTone: TonemapPass;
+  private readonly exportTone: TonemapPass;
+  private readonly present: PresentPass | null;
+
+  private dirty = new Set<Stage>();
+  private pending: Bracket[] | null = null;
+  private size: [number, number] = [0, 0];
+  private viewport: [number, number] = [0, 0];
+  private params: Params = defaultParams();
+
+  private brackets: GPUTexture | null = null;
+  private exposures: GPUBuffer | null = null;
+  private radiance: GPUTexture | null = null;
+  private preview: GPUTexture | null = null;
+  private display: GPUTexture | null = null;
+
+  constructor(opts: PipelineOptions) {
+    this.device = opts.device;
+    this.res = new Resources(this.device);
+    this.merge = new MergePass(this.device);
+    this.luminance = new LuminancePass(this.device, this.res);
+    this.downsample = new DownsamplePass(this.device);
+    this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
+    this.exportTone = new TonemapPass(this.device, this.res, 'tonemap.export', this.previewTone);
+    this.present = opts.context ? new PresentPass(this.device, this.res, opts.context, opts.format ?? 'rgba8unorm') : null;
+    this.previewTone.setParams(this.params);
+  }
+
+  get imageSize(): readonly [number, number] {
+    return this.size;
+  }
+
+  get hasImage(): boolean {
+    return this.radiance !== null;
+  }
+
+  private invalidate(change: Change): void {
+    for (const s of INVALIDATES[change]) this.dirty.add(s);
+  }
+
+  /** Validate and stage new brackets (sorted darkest first); uploaded on the next render. */
+  setBrackets(brackets: readonly Bracket[]): void {
+    const first = brackets[0];
+    if (!first) throw new EngineInputError('No images to merge.');
+    if (brackets.length > MAX_BRACKETS) throw new EngineInputError(`At most ${MAX_BRACKETS} brackets can be merged; got ${brackets.length}.`);
+    const limit = this.device.limits.maxTextureDimension2D;
+    if (first.width > limit || first.height > limit) {
+      throw new EngineInputError(`The images are ${first.width}×${first.height} pixels; this GPU handles at most ${limit} pixels on a side.`);
+    }
+    for (const b of brackets) {
+      if (b.width !== first.width || b.height !== first.height) throw new EngineInputError('All brackets must have the same size.');
+      if (b.pixels.length !== b.width * b.height * 4) throw new EngineInputError('Bracket pixel data does not match its size.');
+      if (!(b.exposure > 0)) throw new EngineInputError('Every bracket needs a positive exposure.');
+    }
+    for (let i = 1; i < brackets.length; i++) {
+      if (brackets[i]!.exposure < brackets[i - 1]!.exposure) throw new EngineInputError('Brackets must be sorted darkest first.');
+    }
+    this.pending = [...brackets];
+    this.invalidate('brackets');
+  }
+
+  /** New relative exposures for the current brackets (same order): re-merge without re-upload. */
+  setExposures(exposures: readonly number[]): void {
+    if (!this.exposures || exposures.length * 4 !== this.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
+    this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(exposures));
+    this.invalidate('exposures');
+  }
+
+  setParams(params: Params): void {
+    if (PARAM_NAMES.every((n) => params[n] === this.params[n])) return;
+    this.params = { ...params };
+    this.previewTone.setParams(this.params);
+    this.invalidate('params');
+  }
+
+  /** The canvas size in device pixels; the preview is fitted into it. */
+  setViewport(width: number, height: number): void {
+    const w = Math.max(1, Math.round(width));
+    const h = Math.max(1, Math.round(height));
+    if (w === this.viewport[0] && h === this.viewport[1]) return;
+    this.viewport = [w, h];
+    this.invalidate('viewport');
+  }
+
+  /** Encode and submit every dirty stage; resolves when the GPU is done. */
+  async render(): Promise<void> {
+    if (this.pending) this.upload(this.pending);
+    this.pending = null;
+    if (!this.radiance) {
+      this.dirty.clear();
+      return;
+    }
+    if (this.dirty.has('downsample')) this.allocPreview();
+    const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
+    const run = (stage: Stage, encode: () => void) => {
+      if (!this.dirty.has(stage)) return;
+      encode();
+      this.runs[stage]++;
+    };
+    run('merge', () => this.merge.encode(encoder));
+    run('luminance', () => this.luminance.encode(encoder));
+    run('downsample', () => this.downsample.encode(encoder));
+    run('tonemap', () => this.previewTone.encode(encoder));
+    if (this.present && this.viewport[0] > 0) run('present', () => this.present!.encode(encoder));
+    this.dirty.clear();
+    this.device.queue.submit([encoder.finish()]);
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  private upload(brackets: readonly Bracket[]): void {
+    const first = brackets[0]!;
+    const { width, height } = first;
+    this.res.release(this.brackets);
+    this.res.release(this.exposures);
+    this.brackets = this.res.texture({
+      label: 'upload.brackets',
+      size: [width, height, brackets.length],
+      format: 'rgba8unorm',
+      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+    });
+    brackets.forEach((b, layer) => {
+      const bytes = new Uint8Array(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength);
+      this.device.queue.writeTexture({ texture: this.brackets!, origin: [0, 0, layer] }, bytes, { bytesPerRow: width * 4, rowsPerImage: height }, [width, height, 1]);
+    });
+    this.exposures = this.res.buffer({ label: 'upload.exposures', size: brackets.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(brackets.map((b) => b.exposure)));
+    this.runs.upload++;
+
+    if (!this.radiance || this.size[0] !== width || this.size[1] !== height) {
+      this.res.release(this.radiance);
+      this.size = [width, height];
+      this.radiance = this.res.texture({
+        label: 'merge.radiance',
+        size: [width, height],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+      });
+      this.luminance.bind(this.radiance);
+    }
+    this.merge.bind(this.brackets, this.exposures, this.radiance);
+  }
+
+  /** Preview size: the image fitted into the viewport, never enlarged. */
+  previewSize(): [number, number] {
+    const [W, H] = this.size;
+    const [vw, vh] = this.viewport[0] > 0 ? this.viewport : this.size;
+    const scale = Math.min(vw / W, vh / H, 1);
+    return [Math.max(1, Math.round(W * scale)), Math.max(1, Math.round(H * scale))];
+  }
+
+  private allocPreview(): void {
+    const [pw, ph] = this.previewSize();
+    if (!this.preview || this.preview.width !== pw || this.preview.height !== ph) {
+      this.res.release(this.preview);
+      this.res.release(this.display);
+      this.preview = this.res.texture({
+        label: 'downsample.preview',
+        size: [pw, ph],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+      });
+      this.display = this.res.texture({
+        label: 'tonemap.display',
+        size: [pw, ph],
+        format: 'rgba8unorm',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+      });
+      this.previewTone.bind(this.preview, this.luminance.stats, this.display);
+      this.present?.bind(this.display);
+    }
+    this.downsample.bind(this.radiance!, this.preview);
+    if (this.present) {
+      const [vw, vh] = this.viewport;
+      const x0 = Math.round((vw - pw) / 2);
+      const y0 = Math.round((vh - ph) / 2);
+      this.present.setRect([x0, y0, x0 + pw, y0 + ph]);
+    }
+  }
+
+  /** Tone map the full-size radiance with the current params: sRGB RGBA8 bytes. */
+  async exportRgba8(params: Params = this.params): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
+    if (!this.radiance) throw new EngineInputError('Nothing to export yet.');
+    await this.render();
+    const [width, height] = this.size;
+    const out = this.res.texture({
+      label: 'tonemap.export',
+      size: [width, height],
+      format: 'rgba8unorm',
+      usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC,
+    });
+    try {
+      this.exportTone.setParams(params);
+      this.exportTone.bind(this.radiance, this.luminance.stats, out);
+      const encoder = this.device.createCommandEncoder({ label: 'pipeline.export' });
+      this.exportTone.encode(encoder);
+      this.device.queue.submit([encoder.finish()]);
+      return { width, height, data: new Uint8Array(await readTexture(this.device, out, 4, 'export')) };
+    } finally {
+      this.res.release(out);
+    }
+  }
+
+  async readRadiance(): Promise<FloatImage> {
+    if (!this.radiance) throw new EngineInputError('No radiance yet.');
+    await this.render();
+    return { width: this.size[0], height: this.size[1], data: new Float32Array(await readTexture(this.device, this.radiance, 16, 'radiance')) };
+  }
+
+  async readStats(): Promise<LuminanceStats> {
+    await this.render();
+    return this.luminance.read();
+  }
+
+  /** The canvas-sized tone-mapped preview as sRGB RGBA8 bytes. */
+  async readDisplay(): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
+    await this.render();
+    if (!this.display) throw new EngineInputError('No preview yet.');
+    return { width: this.display.width, height: this.display.height, data: new Uint8Array(await readTexture(this.device, this.display, 4, 'display')) };
+  }
+
+  dispose(): void {
+    this.res.destroyAll();
+    this.radiance = this.preview = this.display = this.brackets = null;
+    this.exposures = null;
+  }
+}

@@ -1,0 +1,63 @@
+// Radiance merge: the weighted average of Debevec & Malik, "Recovering High
+// Dynamic Range Radiance Maps from Photographs", SIGGRAPH 1997, eq. 6, with
+// the sRGB EOTF standing in for the recovered response curve g.
+
+import type { Bracket, FloatImage } from '../types';
+import { srgbToLinear } from './color';
+
+/** Hat weight of a byte z: min(z, 255 − z) / 127.5; zero at 0 and 255 (clipped). */
+export function hatWeight(z: number): number {
+  return Math.min(z, 255 - z) / 127.5;
+}
+
+/**
+ * Merge brackets, sorted darkest → brightest (exposure ascending), into
+ * linear radiance. Per pixel and per channel c ∈ {R,G,B}, independently:
+ *   z_i = byte, lin_i = srgbToLinear(z_i/255), w_i = hatWeight(z_i)
+ *   Σw > 0: E = Σ(w_i lin_i / e_i) / Σw_i
+ *   Σw = 0 (clipped everywhere): z_0 >= 128 ? lin_0/e_0 (highlights: darkest)
+ *                                           : lin_{N−1}/e_{N−1} (shadows: brightest)
+ * Alpha is 1. One bracket is a valid (single-exposure) merge.
+ * Throws on no brackets, size mismatch, non-positive or descending exposures.
+ */
+export function mergeRadiance(brackets: readonly Bracket[]): FloatImage {
+  const first = brackets[0];
+  const last = brackets[brackets.length - 1];
+  if (!first || !last) throw new Error('mergeRadiance: need at least one bracket');
+  const { width, height } = first;
+  const n = width * height;
+  let prev = 0;
+  for (const [i, b] of brackets.entries()) {
+    if (b.width !== width || b.height !== height) {
+      throw new Error(`mergeRadiance: bracket ${i} is ${b.width}x${b.height}, expected ${width}x${height}`);
+    }
+    if (b.pixels.length !== n * 4) throw new Error(`mergeRadiance: bracket ${i} has ${b.pixels.length} bytes, expected ${n * 4}`);
+    if (!(b.exposure > 0) || !Number.isFinite(b.exposure)) throw new Error(`mergeRadiance: bracket ${i} exposure ${b.exposure} is not positive`);
+    if (b.exposure < prev) throw new Error('mergeRadiance: brackets must be sorted by exposure, darkest first');
+    prev = b.exposure;
+  }
+
+  const data = new Float32Array(n * 4);
+  for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) {
+      const k = p * 4 + c;
+      let num = 0;
+      let den = 0;
+      for (const b of brackets) {
+        const z = b.pixels[k] ?? 0;
+        const w = hatWeight(z);
+        num += (w * srgbToLinear(z / 255)) / b.exposure;
+        den += w;
+      }
+      if (den > 0) {
+        data[k] = num / den;
+      } else {
+        const z0 = first.pixels[k] ?? 0;
+        const src = z0 >= 128 ? first : last;
+        data[k] = srgbToLinear((src.pixels[k] ?? 0) / 255) / src.exposure;
+      }
+    }
+    data[p * 4 + 3] = 1;
+  }
+  return { width, height, data };
+}

@@ -1,0 +1,39 @@
+// Plain data shared by the engine, its CPU references and the tests.
+
+/** One decoded bracket: 8-bit sRGB-encoded RGBA, row-major, no padding. */
+export interface Bracket {
+  readonly width: number;
+  readonly height: number;
+  readonly pixels: Uint8Array | Uint8ClampedArray;
+  /**
+   * Relative exposure, linear (t * ISO / N^2 up to a common factor). Brackets
+   * handed to the engine are sorted darkest (smallest) to brightest.
+   */
+  readonly exposure: number;
+}
+
+/** Luminance statistics of a radiance map (see reference/stats.ts). */
+export interface LuminanceStats {
+  /** exp(mean(ln(L + LOG_DELTA))) */
+  readonly logAvg: number;
+  readonly minL: number;
+  readonly maxL: number;
+  /** log2 range the histogram spans: [histLo, histHi] */
+  readonly histLo: number;
+  readonly histHi: number;
+  /** 256 bins of log2(max(L, LOG_DELTA)) over [histLo, histHi]. */
+  readonly histogram: Uint32Array;
+}
+
+/** Linear float RGBA image (radiance or display-linear), row-major. */
+export interface FloatImage {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+/** Rec. 709 / sRGB luminance weights. */
+export const LUMA = [0.2126, 0.7152, 0.0722] as const;
+/** Added to luminance before the logarithm in the log-average. */
+export const LOG_DELTA = 1e-6;
+export const HIST_BINS = 256;

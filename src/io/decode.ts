@@ -1,0 +1,57 @@
+// Decoding on a pool of workers so the page never freezes.
+import type { ExifExposure } from '../state/store';
+
+export interface DecodeRequest {
+  id: number;
+  file: File;
+}
+
+export interface DecodeReply {
+  id: number;
+  ok: boolean;
+  /** Problem, phrased to follow the file name ("is not a JPEG or PNG image."). */
+  message: string;
+  width: number;
+  height: number;
+  pixels: Uint8ClampedArray | null;
+  thumb: ImageBitmap | null;
+  exif: ExifExposure | null;
+}
+
+let nextId = 0;
+
+function decodeOne(worker: Worker, file: File): Promise<DecodeReply> {
+  const id = ++nextId;
+  return new Promise((resolve) => {
+    const onMessage = (ev: MessageEvent<DecodeReply>) => {
+      if (ev.data.id !== id) return;
+      worker.removeEventListener('message', onMessage);
+      resolve(ev.data);
+    };
+    worker.addEventListener('message', onMessage);
+    worker.postMessage({ id, file } satisfies DecodeRequest);
+  });
+}
+
+/** Decode files in parallel (up to the core count), reporting each one done. */
+export async function decodeFiles(files: readonly File[], onDone: (done: number) => void): Promise<DecodeReply[]> {
+  const poolSize = Math.max(1, Math.min(files.length, navigator.hardwareConcurrency || 2, 4));
+  const workers = Array.from({ length: poolSize }, () => new Worker(new URL('./decode.worker.ts', import.meta.url), { type: 'module' }));
+  const replies: DecodeReply[] = new Array<DecodeReply>(files.length);
+  let next = 0;
+  let done = 0;
+  try {
+    await Promise.all(
+      workers.map(async (w) => {
+        while (next < files.length) {
+          const i = next++;
+          replies[i] = await decodeOne(w, files[i]!);
+          onDone(++done);
+        }
+      }),
+    );
+  } finally {
+    workers.forEach((w) => w.terminate());
+  }
+  return replies;
+}

@@ -1,0 +1,100 @@
+// Turning dropped files into brackets: decode (workers), check, assign
+// exposures, and only then replace the current set. Any problem leaves the
+// current brackets, result and settings exactly as they were.
+import { decodeFiles } from './io/decode';
+import { assignExposures } from './io/exposure';
+import { MAX_BRACKETS } from './engine/pipeline';
+import type { BracketEntry, EditStore } from './state/store';
+
+export const MIN_BRACKETS = 2;
+
+/** Name a set after its files: their common stem ("IMG_01.jpg, IMG_02.jpg" -> "IMG"). */
+export function setNameFor(names: readonly string[]): string {
+  const stems = names.map((n) => n.replace(/\.[^.]*$/, ''));
+  let prefix = stems[0] ?? '';
+  for (const s of stems) while (!s.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  prefix = prefix.replace(/[\s_\-.(]+$/, '').replace(/\d+$/, '').replace(/[\s_\-.(]+$/, '');
+  const name = prefix || stems[0] || 'brackets';
+  return name.replace(/[^\w\-.]+/g, '_');
+}
+
+const quote = (name: string) => `“${name}”`;
+
+/** Decode and check files; on success they become the current brackets. Returns whether they did. */
+export async function loadFiles(store: EditStore, input: readonly File[], setName?: string): Promise<boolean> {
+  const { report, setProgress, begin, end } = store.getState();
+  const files = [...input];
+  if (files.length === 0) {
+    report('Nothing to open: the drop held no files (folders and links are not read; select the image files themselves).');
+    return false;
+  }
+  if (files.length > MAX_BRACKETS) {
+    report(`${files.length} files were given; at most ${MAX_BRACKETS} brackets can be merged. Pick the ones to keep and drop them again.`);
+    return false;
+  }
+  if (files.length < MIN_BRACKETS) {
+    report(`Only one image was given (${quote(files[0]!.name)}). Drop 2 to ${MAX_BRACKETS} bracketed exposures of the same scene.`);
+    return false;
+  }
+  begin('decode');
+  try {
+    setProgress({ step: 'Decoding', done: 0, total: files.length });
+    const replies = await decodeFiles(files, (done) => setProgress({ step: 'Decoding', done, total: files.length }));
+    const problems = replies.flatMap((r, i) => (r.ok ? [] : [`${quote(files[i]!.name)} ${r.message}`]));
+    if (problems.length) {
+      problems.forEach((p) => report(p));
+      replies.forEach((r) => r.thumb?.close());
+      return false;
+    }
+    const first = replies[0]!;
+    const odd = replies.findIndex((r) => r.width !== first.width || r.height !== first.height);
+    if (odd >= 0) {
+      const o = replies[odd]!;
+      report(
+        `${quote(files[odd]!.name)} is ${o.width}×${o.height} but ${quote(files[0]!.name)} is ${first.width}×${first.height}: all brackets of a set must have the same size.`,
+      );
+      replies.forEach((r) => r.thumb?.close());
+      return false;
+    }
+    const gpu = store.getState().gpu;
+    if (gpu.state === 'ready' && Math.max(first.width, first.height) > gpu.maxDimension) {
+      report(
+        `${quote(files[0]!.name)} is ${first.width}×${first.height} pixels; this GPU handles at most ${gpu.maxDimension} pixels on a side. Downscale the brackets and try again.`,
+      );
+      replies.forEach((r) => r.thumb?.close());
+      return false;
+    }
+    const evs = assignExposures(files.map((f, i) => ({ name: f.name, meta: replies[i]!.exif })));
+    const entries: BracketEntry[] = replies.map((r, i) => ({
+      id: `${Date.now().toString(36)}-${i}`,
+      name: files[i]!.name,
+      width: r.width,
+      height: r.height,
+      pixels: r.pixels!,
+      thumb: r.thumb,
+      exif: r.exif,
+      ev: evs[i]!.ev,
+      evSource: evs[i]!.source,
+    }));
+    if (evs.some((e) => e.source === 'assumed')) {
+      report('No exposure times in the files’ EXIF: assuming 2 EV between brackets in file-name order. Correct each bracket’s EV in the strip below if needed.', 'warning');
+    }
+    const old = store.getState().brackets;
+    store.getState().setBrackets(setName ?? setNameFor(files.map((f) => f.name)), entries);
+    old.forEach((b) => b.thumb?.close());
+    return true;
+  } finally {
+    setProgress(null);
+    end('decode');
+  }
+}
+
+/** The bundled sample set, listed in public/sample/manifest.json. */
+export async function loadSample(store: EditStore, base = import.meta.env.BASE_URL): Promise<boolean> {
+  const root = `${base}sample/`;
+  const manifest = (await (await fetch(`${root}manifest.json`)).json()) as { name: string; files: string[] };
+  const files = await Promise.all(
+    manifest.files.map(async (name) => new File([await (await fetch(root + name)).blob()], name, { type: name.endsWith('.png') ? 'image/png' : 'image/jpeg' })),
+  );
+  return loadFiles(store, files, manifest.name);
+}

@@ -1,0 +1,17 @@
+import { createRoot } from 'react-dom/client';
+import { App } from './ui/App';
+import { createEditStore } from './state/store';
+import type { Bridge } from './bridge';
+import * as engine from './engine';
+import './ui/app.css';
+
+const store = createEditStore();
+const params = new URLSearchParams(location.search);
+
+// Stable handle for tests and users' own automation (see README).
+const hooks: { store: typeof store; bridge: Bridge | null; engine: typeof engine } = { store, bridge: null, engine };
+(window as unknown as { __hdr: typeof hooks }).__hdr = hooks;
+
+createRoot(document.getElementById('root')!).render(
+  <App store={store} sample={params.get('sample') !== '0'} onBridge={(b) => (hooks.bridge = b)} />,
+);

@@ -1,0 +1,122 @@
+// The single source of truth for the edit: brackets, params, view, and what the
+// app is doing. A vanilla zustand store: React reads it through hooks, the
+// engine bridge subscribes to it directly (no React render in the slider path).
+import { createStore } from 'zustand/vanilla';
+import { subscribeWithSelector } from 'zustand/middleware';
+import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
+
+export interface ExifExposure {
+  exposureTime?: number;
+  fNumber?: number;
+  iso?: number;
+}
+
+export interface BracketEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  /** Decoded 8-bit sRGB RGBA, kept so the GPU can be re-fed without re-decoding. */
+  readonly pixels: Uint8ClampedArray;
+  readonly thumb: ImageBitmap | null;
+  readonly exif: ExifExposure | null;
+  /** Exposure relative to the darkest bracket, in stops. */
+  readonly ev: number;
+  readonly evSource: 'exif' | 'assumed' | 'user';
+}
+
+export interface AppMessage {
+  readonly id: number;
+  readonly text: string;
+  readonly kind: 'error' | 'warning' | 'info';
+}
+
+export interface Progress {
+  readonly step: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+export type GpuStatus = { state: 'starting' } | { state: 'ready'; adapter: string; maxDimension: number } | { state: 'unavailable'; message: string };
+
+export interface EditState {
+  /** Name of the bracket set; names the downloads. */
+  setName: string;
+  /** Sorted darkest to brightest. */
+  brackets: BracketEntry[];
+  params: Params;
+  jpegQuality: number;
+  /** Canvas size in device pixels. */
+  viewport: { width: number; height: number };
+  messages: AppMessage[];
+  progress: Progress | null;
+  /** Work in flight (decode, GPU frames, export), by kind. */
+  pending: Record<string, number>;
+  gpu: GpuStatus;
+}
+
+export interface EditActions {
+  setParam(name: ParamName, value: number): void;
+  resetParams(): void;
+  setBrackets(setName: string, brackets: BracketEntry[]): void;
+  setEv(id: string, ev: number): void;
+  setJpegQuality(q: number): void;
+  setViewport(width: number, height: number): void;
+  report(text: string, kind?: AppMessage['kind']): void;
+  dismiss(id: number): void;
+  clearMessages(): void;
+  setProgress(p: Progress | null): void;
+  begin(kind: string): void;
+  end(kind: string): void;
+  setGpu(status: GpuStatus): void;
+}
+
+export type Store = EditState & EditActions;
+
+let messageId = 0;
+
+export function sortDarkestFirst(brackets: BracketEntry[]): BracketEntry[] {
+  return [...brackets].sort((a, b) => a.ev - b.ev);
+}
+
+export function createEditStore() {
+  return createStore<Store>()(
+    subscribeWithSelector((set) => ({
+      setName: '',
+      brackets: [],
+      params: defaultParams(),
+      jpegQuality: 0.92,
+      viewport: { width: 0, height: 0 },
+      messages: [],
+      progress: null,
+      pending: {},
+      gpu: { state: 'starting' },
+
+      setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
+      resetParams: () => set({ params: defaultParams() }),
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets) }),
+      setEv: (id, ev) =>
+        set((s) => {
+          if (!Number.isFinite(ev)) return {};
+          const brackets = s.brackets.map((b) => (b.id === id ? { ...b, ev, evSource: 'user' as const } : b));
+          return { brackets: sortDarkestFirst(brackets) };
+        }),
+      setJpegQuality: (q) => set({ jpegQuality: Math.min(1, Math.max(0.1, q)) }),
+      setViewport: (width, height) =>
+        set((s) => (s.viewport.width === width && s.viewport.height === height ? {} : { viewport: { width, height } })),
+      report: (text, kind = 'error') => set((s) => ({ messages: [...s.messages, { id: ++messageId, text, kind }] })),
+      dismiss: (id) => set((s) => ({ messages: s.messages.filter((m) => m.id !== id) })),
+      clearMessages: () => set({ messages: [] }),
+      setProgress: (progress) => set({ progress }),
+      begin: (kind) => set((s) => ({ pending: { ...s.pending, [kind]: (s.pending[kind] ?? 0) + 1 } })),
+      end: (kind) => set((s) => ({ pending: { ...s.pending, [kind]: Math.max(0, (s.pending[kind] ?? 0) - 1) } })),
+      setGpu: (gpu) => set({ gpu }),
+    })),
+  );
+}
+
+export type EditStore = ReturnType<typeof createEditStore>;
+
+export function isBusy(s: EditState): boolean {
+  return Object.values(s.pending).some((n) => n > 0);
+}

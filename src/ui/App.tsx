@@ -1,0 +1,75 @@
+// The editor's frame: toolbar, canvas, panel, bracket strip, messages.
+import { useEffect, useRef, useState } from 'react';
+import { connect, type Bridge } from '../bridge';
+import { loadSample } from '../load';
+import { isBusy, type EditStore } from '../state/store';
+import { AppContext, useEdit } from './context';
+import { Messages, ProgressBar } from './Messages';
+import { ParamPane } from './ParamPane';
+import { Strip } from './Strip';
+import { Toolbar } from './Toolbar';
+import { Viewport } from './Viewport';
+
+export interface AppProps {
+  store: EditStore;
+  /** Open the bundled sample set once the GPU is ready. */
+  sample: boolean;
+  onBridge?: (bridge: Bridge | null) => void;
+}
+
+function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | null> }) {
+  const busy = useEdit((s) => isBusy(s) || s.gpu.state === 'starting');
+  return (
+    <div className="app" data-testid="app" data-busy={busy ? 'true' : 'false'}>
+      <Toolbar />
+      <main className="workspace">
+        <Viewport canvasRef={canvasRef} />
+        <aside className="side">
+          <ParamPane />
+        </aside>
+      </main>
+      <ProgressBar />
+      <Messages />
+      <Strip />
+    </div>
+  );
+}
+
+export function App({ store, sample, onBridge }: AppProps) {
+  const canvasRef = useRef<HTMLCanvasElement>(null);
+  const [bridge, setBridge] = useState<Bridge | null>(null);
+
+  useEffect(() => {
+    let live = true;
+    let made: Bridge | null = null;
+    void connect(store, canvasRef.current!).then(async (b) => {
+      if (!live) {
+        b?.dispose();
+        return;
+      }
+      made = b;
+      setBridge(b);
+      onBridge?.(b);
+      if (b && sample && store.getState().brackets.length === 0) {
+        store.getState().begin('sample');
+        try {
+          await loadSample(store);
+        } catch (err) {
+          store.getState().report(`The sample set could not be loaded: ${String(err)}`);
+        } finally {
+          store.getState().end('sample');
+        }
+      }
+    });
+    return () => {
+      live = false;
+      made?.dispose();
+    };
+  }, [store, sample, onBridge]);
+
+  return (
+    <AppContext.Provider value={{ store, bridge }}>
+      <Frame canvasRef={canvasRef} />
+    </AppContext.Provider>
+  );
+}

@@ -1,0 +1,38 @@
+// The tweakpane panel, generated from the param declarations in
+// src/engine/params.ts: no range or label is written here.
+import { useEffect, useRef } from 'react';
+import { Pane } from 'tweakpane';
+import { PARAM_NAMES, PARAMS, type Params } from '../engine/params';
+import { useHandles } from './context';
+
+export function ParamPane() {
+  const { store } = useHandles();
+  const host = useRef<HTMLDivElement>(null);
+
+  useEffect(() => {
+    const pane = new Pane({ container: host.current!, title: 'Tone mapping' });
+    const model: Params = { ...store.getState().params };
+    for (const name of PARAM_NAMES) {
+      const spec = PARAMS[name];
+      const binding = pane.addBinding(model, name, { label: spec.label, min: spec.min, max: spec.max, step: spec.step });
+      binding.element.dataset.testid = `param-${name}`;
+      binding.on('change', (ev) => store.getState().setParam(name, ev.value));
+    }
+    pane.addButton({ title: 'Reset' }).on('click', () => store.getState().resetParams());
+    // Changes from elsewhere (reset, automation) flow back into the panel.
+    const unsub = store.subscribe(
+      (s) => s.params,
+      (p) => {
+        if (PARAM_NAMES.every((n) => model[n] === p[n])) return;
+        Object.assign(model, p);
+        pane.refresh();
+      },
+    );
+    return () => {
+      unsub();
+      pane.dispose();
+    };
+  }, [store]);
+
+  return <div className="param-pane" ref={host} />;
+}

@@ -1,0 +1,58 @@
+// The bracket strip: a thumbnail per bracket, darkest to brightest, with its
+// exposure (shutter, aperture, ISO) and an editable relative EV.
+import { useEffect, useRef } from 'react';
+import { formatEv, formatShutter } from '../io/exposure';
+import type { BracketEntry } from '../state/store';
+import { useEdit, useHandles } from './context';
+
+function Thumb({ bitmap }: { bitmap: ImageBitmap | null }) {
+  const ref = useRef<HTMLCanvasElement>(null);
+  useEffect(() => {
+    const c = ref.current;
+    if (!c || !bitmap) return;
+    c.width = bitmap.width;
+    c.height = bitmap.height;
+    c.getContext('2d')?.drawImage(bitmap, 0, 0);
+  }, [bitmap]);
+  return <canvas ref={ref} className="thumb" />;
+}
+
+function BracketCard({ b }: { b: BracketEntry }) {
+  const { store } = useHandles();
+  const exif = b.exif;
+  const details = exif
+    ? [formatShutter(exif.exposureTime), exif.fNumber ? `f/${exif.fNumber}` : null, exif.iso ? `ISO ${exif.iso}` : null].filter(Boolean).join(' · ')
+    : 'no EXIF';
+  return (
+    <li className="bracket" data-testid="bracket" title={b.name}>
+      <Thumb bitmap={b.thumb} />
+      <div className="bracket-name">{b.name}</div>
+      <div className="bracket-exif">{details}</div>
+      <label className="bracket-ev">
+        <input
+          type="number"
+          step={0.1}
+          aria-label={`EV of ${b.name}`}
+          data-testid="bracket-ev"
+          defaultValue={b.ev.toFixed(2)}
+          key={`${b.id}:${b.ev}`}
+          onBlur={(e) => store.getState().setEv(b.id, Number(e.currentTarget.value))}
+          onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
+        />
+        <span>{formatEv(b.ev)}{b.evSource === 'assumed' ? ' (assumed)' : ''}</span>
+      </label>
+    </li>
+  );
+}
+
+export function Strip() {
+  const brackets = useEdit((s) => s.brackets);
+  if (brackets.length === 0) return <ul className="strip" data-testid="strip" />;
+  return (
+    <ul className="strip" data-testid="strip">
+      {brackets.map((b) => (
+        <BracketCard key={b.id} b={b} />
+      ))}
+    </ul>
+  );
+}
