@@ -78,6 +78,14 @@ export function byteDiffs(a: ArrayLike<number>, b: ArrayLike<number>): { max: nu
   return { max, mean: sum / (n * 3), within1: pixelsWithin1 / n };
 }
 
+/** PSNR in dB of RGB, 8-bit. */
+export function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let se = 0;
+  const n = a.length / 4;
+  for (let i = 0; i < n; i++) for (let c = 0; c < 3; c++) se += (a[i * 4 + c]! - b[i * 4 + c]!) ** 2;
+  return 10 * Math.log10((255 * 255) / (se / (n * 3)));
+}
+
 /** Open the app without the bundled sample and wait until it is idle with WebGPU ready. */
 export async function openApp(page: Page, query = '?sample=0'): Promise<void> {
   await page.goto(`/${query}`);

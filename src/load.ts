@@ -13,9 +13,10 @@ export function setNameFor(names: readonly string[]): string {
   const stems = names.map((n) => n.replace(/\.[^.]*$/, ''));
   let prefix = stems[0] ?? '';
   for (const s of stems) while (!s.startsWith(prefix)) prefix = prefix.slice(0, -1);
-  prefix = prefix.replace(/[\s_\-.(]+$/, '').replace(/\d+$/, '').replace(/[\s_\-.(]+$/, '');
+  const trail = /[^\p{L}\p{N}]+$/u;
+  prefix = prefix.replace(trail, '').replace(/\d+$/, '').replace(trail, '');
   const name = prefix || stems[0] || 'brackets';
-  return name.replace(/[^\w\-.]+/g, '_');
+  return name.replace(/[^\p{L}\p{N}\-.]+/gu, '_').replace(/^_+|_+$/g, '') || 'brackets';
 }
 
 const quote = (name: string) => `“${name}”`;

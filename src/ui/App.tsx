@@ -23,13 +23,17 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
     <div className="app" data-testid="app" data-busy={busy ? 'true' : 'false'}>
       <Toolbar />
       <main className="workspace">
-        <Viewport canvasRef={canvasRef} />
+        <div className="stage">
+          <Viewport canvasRef={canvasRef} />
+          <div className="notices">
+            <ProgressBar />
+            <Messages />
+          </div>
+        </div>
         <aside className="side">
           <ParamPane />
         </aside>
       </main>
-      <ProgressBar />
-      <Messages />
       <Strip />
     </div>
   );

@@ -1,0 +1,67 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { INVALIDATES, STAGES, type Change, type Stage } from './pipeline';
+
+const root = fileURLToPath(new URL('../../', import.meta.url));
+const stems = (dir: string, ext: string) =>
+  readdirSync(root + dir, { withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith(ext) && !e.name.endsWith('.test.ts'))
+    .map((e) => e.name.slice(0, -ext.length))
+    .sort();
+
+describe('pass files and shaders pair by name', () => {
+  const passes = stems('src/engine/passes/', '.ts');
+  const shaders = stems('shaders/', '.wgsl'); // top level only: shaders/lib/ is shared code
+
+  it('src/engine/passes/X.ts ↔ shaders/X.wgsl', () => {
+    expect(passes.length).toBeGreaterThan(0);
+    expect(passes).toEqual(shaders);
+  });
+
+  it.each(passes)('passes/%s.ts imports its own shader ?raw', (name) => {
+    const src = readFileSync(`${root}src/engine/passes/${name}.ts`, 'utf8');
+    const raws = [...src.matchAll(/from\s+'([^']*\.wgsl)\?raw'/g)].map((m) => m[1]);
+    expect(raws).toEqual([`../../../shaders/${name}.wgsl`]);
+  });
+});
+
+describe('INVALIDATES', () => {
+  // Direct inputs of each stage (see the diagram in pipeline.ts).
+  const INPUTS: Record<Stage, readonly Stage[]> = {
+    upload: [],
+    merge: ['upload'],
+    luminance: ['merge'],
+    downsample: ['merge'],
+    tonemap: ['luminance', 'downsample'],
+    present: ['tonemap'],
+  };
+  const changes = Object.keys(INVALIDATES) as Change[];
+
+  it('the dependency table above covers exactly STAGES', () => {
+    expect(Object.keys(INPUTS).sort()).toEqual([...STAGES].sort());
+  });
+
+  it('STAGES is in dependency order (inputs first)', () => {
+    for (const stage of STAGES) for (const input of INPUTS[stage]) expect(STAGES.indexOf(input)).toBeLessThan(STAGES.indexOf(stage));
+  });
+
+  it("'params' dirties exactly tonemap and present", () => {
+    expect([...INVALIDATES.params].sort()).toEqual(['present', 'tonemap']);
+  });
+
+  it("'brackets' dirties every stage", () => {
+    expect([...INVALIDATES.brackets].sort()).toEqual([...STAGES].sort());
+  });
+
+  it.each(changes)('%s lists only known stages, each once', (c) => {
+    for (const s of INVALIDATES[c]) expect(STAGES).toContain(s);
+    expect(new Set(INVALIDATES[c]).size).toBe(INVALIDATES[c].length);
+  });
+
+  it.each(changes)('%s also dirties every stage downstream of a dirty one', (c) => {
+    const dirty = new Set(INVALIDATES[c]);
+    for (const stage of STAGES)
+      for (const input of INPUTS[stage]) if (dirty.has(input)) expect(dirty.has(stage), `${input} → ${stage}`).toBe(true);
+  });
+});

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { PARAMS } from '../engine/params';
+import { createEditStore, isBusy, type BracketEntry } from './store';
+
+const entry = (id: string, ev: number): BracketEntry => ({
+  id,
+  name: `${id}.jpg`,
+  width: 1,
+  height: 1,
+  pixels: new Uint8ClampedArray(4),
+  thumb: null,
+  exif: null,
+  ev,
+  evSource: 'exif',
+});
+
+/** A store holding brackets a (EV 0), b (EV 2), c (EV 4). */
+function withBrackets() {
+  const store = createEditStore();
+  store.getState().setBrackets('set', [entry('b', 2), entry('c', 4), entry('a', 0)]);
+  return store;
+}
+const ids = (s: { brackets: BracketEntry[] }) => s.brackets.map((b) => b.id);
+
+describe('createEditStore', () => {
+  it('setParam clamps into range', () => {
+    const store = createEditStore();
+    store.getState().setParam('exposure', 100);
+    expect(store.getState().params.exposure).toBe(PARAMS.exposure.max);
+    store.getState().setParam('gamma', -1);
+    expect(store.getState().params.gamma).toBe(PARAMS.gamma.min);
+    store.getState().setParam('key', 0.5);
+    expect(store.getState().params.key).toBe(0.5);
+  });
+
+  it('setBrackets sorts darkest first and keeps the set name', () => {
+    const s = withBrackets().getState();
+    expect(ids(s)).toEqual(['a', 'b', 'c']);
+    expect(s.setName).toBe('set');
+  });
+
+  it("setEv re-sorts darkest first and marks evSource 'user'", () => {
+    const store = withBrackets();
+    store.getState().setEv('a', 6);
+    const s = store.getState();
+    expect(ids(s)).toEqual(['b', 'c', 'a']);
+    expect(s.brackets.map((b) => b.evSource)).toEqual(['exif', 'exif', 'user']);
+    expect(s.brackets[2]?.ev).toBe(6);
+  });
+
+  it.each([NaN, Infinity])('setEv(%s) changes nothing', (ev) => {
+    const store = withBrackets();
+    const before = store.getState().brackets;
+    store.getState().setEv('a', ev);
+    expect(store.getState().brackets).toBe(before);
+  });
+
+  it('begin/end count work in flight; isBusy follows', () => {
+    const store = createEditStore();
+    const { begin, end } = store.getState();
+    expect(isBusy(store.getState())).toBe(false);
+    begin('decode');
+    begin('decode');
+    end('decode');
+    expect(isBusy(store.getState())).toBe(true);
+    end('decode');
+    expect(isBusy(store.getState())).toBe(false);
+    end('decode'); // unbalanced end does not go negative
+    begin('decode');
+    expect(store.getState().pending.decode).toBe(1);
+  });
+
+  it('report adds a message; dismiss removes only that one', () => {
+    const store = createEditStore();
+    store.getState().report('first');
+    store.getState().report('second', 'warning');
+    const [m1, m2] = store.getState().messages;
+    expect(m1).toMatchObject({ text: 'first', kind: 'error' });
+    expect(m2).toMatchObject({ text: 'second', kind: 'warning' });
+    expect(m1?.id).not.toBe(m2?.id);
+    store.getState().dismiss(m1!.id);
+    expect(store.getState().messages).toEqual([m2]);
+  });
+
+  it('setViewport notifies viewport subscribers only on a real change', () => {
+    const store = createEditStore();
+    let calls = 0;
+    store.subscribe((s) => s.viewport, () => calls++);
+    store.getState().setViewport(800, 600);
+    expect(calls).toBe(1);
+    store.getState().setViewport(800, 600);
+    expect(calls).toBe(1);
+    store.getState().setViewport(801, 600);
+    expect(calls).toBe(2);
+    expect(store.getState().viewport).toEqual({ width: 801, height: 600 });
+  });
+});
