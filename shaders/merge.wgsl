@@ -9,11 +9,13 @@
 @group(0) @binding(0) var brackets: texture_2d_array<f32>;
 // Relative linear exposure of each layer.
 @group(0) @binding(1) var<storage, read> exposures: array<f32>;
+// Linear value of each 8-bit code (the inverse camera response; sRGB for now).
+@group(0) @binding(2) var<storage, read> response: array<f32, 256>;
 // The merged radiance map.
-@group(0) @binding(2) var radiance: texture_storage_2d<rgba32float, write>;
+@group(0) @binding(3) var radiance: texture_storage_2d<rgba32float, write>;
 
-fn load_bytes(p: vec2u, layer: u32) -> vec3f {
-  return round(textureLoad(brackets, p, layer, 0).rgb * 255.0);
+fn linear(z: vec3u) -> vec3f {
+  return vec3f(response[z.x], response[z.y], response[z.z]);
 }
 
 @compute @workgroup_size(8, 8)
@@ -25,16 +27,23 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let n = textureNumLayers(brackets);
   var num = vec3f(0.0);
   var den = vec3f(0.0);
+  var z = vec3u(0u);
+  var dark = vec3f(0.0);
+  var dark_high = vec3<bool>(false);
   for (var i = 0u; i < n; i++) {
-    let z = load_bytes(id.xy, i);
-    let w = min(z, 255.0 - z) / 127.5;
-    num += w * srgb_to_linear(z / 255.0) / exposures[i];
+    z = vec3u(round(textureLoad(brackets, id.xy, i, 0).rgb * 255.0));
+    let e = linear(z) / exposures[i];
+    let w = vec3f(min(z, 255u - z)) / 127.5;
+    num += w * e;
     den += w;
+    if (i == 0u) {
+      dark = e;
+      dark_high = z >= vec3u(128u);
+    }
   }
-  let z_dark = load_bytes(id.xy, 0u);
-  let dark = srgb_to_linear(z_dark / 255.0) / exposures[0];
-  let bright = srgb_to_linear(load_bytes(id.xy, n - 1u) / 255.0) / exposures[n - 1u];
-  let fallback = select(bright, dark, z_dark >= vec3f(128.0));
-  let e = select(fallback, num / max(den, vec3f(1e-30)), den > vec3f(0.0));
-  textureStore(radiance, id.xy, vec4f(e, 1.0));
+  // After the loop z and e belong to the brightest bracket.
+  let bright = linear(z) / exposures[n - 1u];
+  let fallback = select(bright, dark, dark_high);
+  let merged = select(fallback, num / max(den, vec3f(1e-30)), den > vec3f(0.0));
+  textureStore(radiance, id.xy, vec4f(merged, 1.0));
 }

@@ -10,6 +10,8 @@ export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[])
   return brackets.map((b) => 2 ** (b.ev - mid));
 }
 
+const MERGE_STEP = 'Merging on the GPU';
+
 export interface Bridge {
   readonly engine: Engine;
   /** Resolves once every change made so far is on the canvas. */
@@ -18,7 +20,7 @@ export interface Bridge {
 }
 
 export async function connect(store: EditStore, canvas: HTMLCanvasElement): Promise<Bridge | null> {
-  const { setGpu, report, begin, end } = store.getState();
+  const { setGpu, report, begin, end, setProgress } = store.getState();
   let engine: Engine;
   try {
     engine = await createEngine({ canvas });
@@ -39,6 +41,8 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
   let frame = 0;
   let rendering: Promise<void> = Promise.resolve();
   let waiters: (() => void)[] = [];
+  /** A merge is queued: show it as a step, since it can take seconds on big sets. */
+  let merging = false;
 
   const schedule = () => {
     if (frame || disposed) return;
@@ -49,6 +53,10 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
         .then(() => pipeline.render())
         .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))
         .finally(() => {
+          if (merging) {
+            merging = false;
+            if (store.getState().progress?.step === MERGE_STEP) setProgress(null);
+          }
           end('frame');
           if (!frame) {
             const w = waiters;
@@ -70,6 +78,8 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
       report(err instanceof EngineInputError ? err.message : `Could not use these images: ${String(err)}`);
       return;
     }
+    merging = true;
+    setProgress({ step: MERGE_STEP, done: 0, total: 1 });
     schedule();
   };
 

@@ -85,7 +85,7 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     old.forEach((b) => b.thumb?.close());
     return true;
   } finally {
-    setProgress(null);
+    if (store.getState().progress?.step === 'Decoding') setProgress(null);
     end('decode');
   }
 }

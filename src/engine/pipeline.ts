@@ -69,7 +69,7 @@ export class Pipeline {
   constructor(opts: PipelineOptions) {
     this.device = opts.device;
     this.res = new Resources(this.device);
-    this.merge = new MergePass(this.device);
+    this.merge = new MergePass(this.device, this.res);
     this.luminance = new LuminancePass(this.device, this.res);
     this.downsample = new DownsamplePass(this.device);
     this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
@@ -136,6 +136,26 @@ export class Pipeline {
 
   /** Encode and submit every dirty stage; resolves when the GPU is done. */
   async render(): Promise<void> {
+    // Push, encode, submit and pop in one synchronous run, so overlapping
+    // renders never interleave their error scopes.
+    this.device.pushErrorScope('validation');
+    this.device.pushErrorScope('out-of-memory');
+    let thrown: unknown = null;
+    try {
+      this.encodeDirty();
+    } catch (err) {
+      thrown = err;
+    }
+    const oom = this.device.popErrorScope();
+    const invalid = this.device.popErrorScope();
+    const [oomError, invalidError] = await Promise.all([oom, invalid]);
+    if (thrown) throw thrown;
+    if (oomError) throw new EngineInputError(`The GPU ran out of memory for ${this.size[0]}×${this.size[1]} images (${oomError.message}).`);
+    if (invalidError) throw new Error(`WebGPU validation error: ${invalidError.message}`);
+    await this.device.queue.onSubmittedWorkDone();
+  }
+
+  private encodeDirty(): void {
     if (this.pending) this.upload(this.pending);
     this.pending = null;
     if (!this.radiance) {
@@ -156,7 +176,6 @@ export class Pipeline {
     if (this.present && this.viewport[0] > 0) run('present', () => this.present!.encode(encoder));
     this.dirty.clear();
     this.device.queue.submit([encoder.finish()]);
-    await this.device.queue.onSubmittedWorkDone();
   }
 
   private upload(brackets: readonly Bracket[]): void {

@@ -1,0 +1,101 @@
+// Interactive timings of the editor: drop to first picture, one exposure-slider
+// frame, full-size PNG export; for 3 brackets at 2 MP and 12 MP made in the page
+// from the bundled sample (so it runs anywhere, no ../shared needed).
+// Wall times, median of the runs; prints a table and writes bench/results/.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { test } from '@playwright/test';
+
+const SIZES = [
+  { label: '2 MP', width: 1732, height: 1155 },
+  { label: '12 MP', width: 4240, height: 2832 },
+];
+const SLIDER_STEPS = 30;
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
+
+test('interactive timings', async ({ page, browser }) => {
+  await page.goto('/?sample=0');
+  await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
+  const adapter = await page.evaluate(() => {
+    const s = (window as unknown as { __hdr: { store: { getState(): { gpu: { state: string; adapter?: string } } } } }).__hdr.store.getState();
+    return s.gpu.adapter ?? s.gpu.state;
+  });
+  const rows: Record<string, unknown>[] = [];
+  for (const size of SIZES) {
+    const samples: { first: number[]; decode: number[]; slider: number[]; exportMs: number[] } = { first: [], decode: [], slider: [], exportMs: [] };
+    for (let run = 0; run < RUNS; run++) {
+      const r = await page.evaluate(
+        async ({ width, height, steps }) => {
+          type H = {
+            __hdr: {
+              store: { getState(): { setParam(n: string, v: number): void; progress: { step: string } | null }; subscribe(f: (s: { progress: { step: string } | null }) => void): () => void };
+              bridge: { settled(): Promise<void>; engine: { pipeline: { exportRgba8(): Promise<{ data: Uint8Array }> } } };
+            };
+          };
+          const { store, bridge } = (window as unknown as H).__hdr;
+          // Brackets: the bundled sample scaled to size, re-encoded as JPEG.
+          const files: File[] = [];
+          for (let i = 1; i <= 3; i++) {
+            const bmp = await createImageBitmap(await (await fetch(`sample/goldengate-${i}.jpg`)).blob());
+            const c = new OffscreenCanvas(width, height);
+            c.getContext('2d')!.drawImage(bmp, 0, 0, width, height);
+            files.push(new File([await c.convertToBlob({ type: 'image/jpeg', quality: 0.92 })], `bench-${i}.jpg`, { type: 'image/jpeg' }));
+          }
+          const app = document.querySelector('[data-testid=app]')!;
+          const idle = () =>
+            new Promise<void>((resolve) => {
+              const check = () => app.getAttribute('data-busy') === 'false' && (obs.disconnect(), resolve());
+              const obs = new MutationObserver(check);
+              obs.observe(app, { attributes: true });
+              setTimeout(check, 0);
+            });
+          let decodeEnd = 0;
+          const unsub = store.subscribe((s) => {
+            if (!decodeEnd && s.progress?.step === 'Merging on the GPU') decodeEnd = performance.now();
+          });
+          const dt = new DataTransfer();
+          files.forEach((f) => dt.items.add(f));
+          const t0 = performance.now();
+          document.querySelector('[data-testid=drop-zone]')!.dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+          await new Promise((r) => setTimeout(r, 0));
+          await idle();
+          const first = performance.now() - t0;
+          unsub();
+          const slider: number[] = [];
+          for (let i = 0; i < steps; i++) {
+            const t = performance.now();
+            store.getState().setParam('exposure', Math.sin(i / 4) * 2);
+            await bridge.settled();
+            slider.push(performance.now() - t);
+          }
+          const te = performance.now();
+          await bridge.engine.pipeline.exportRgba8();
+          const exportMs = performance.now() - te;
+          return { first, decode: decodeEnd - t0, slider, exportMs };
+        },
+        { width: size.width, height: size.height, steps: SLIDER_STEPS },
+      );
+      samples.first.push(r.first);
+      samples.decode.push(r.decode);
+      samples.slider.push(...r.slider);
+      samples.exportMs.push(r.exportMs);
+    }
+    rows.push({
+      size: size.label,
+      dropToPictureMs: Math.round(median(samples.first)),
+      decodeMs: Math.round(median(samples.decode)),
+      gpuFirstFrameMs: Math.round(median(samples.first) - median(samples.decode)),
+      sliderFrameP50Ms: Math.round(pct(samples.slider, 0.5)),
+      sliderFrameP95Ms: Math.round(pct(samples.slider, 0.95)),
+      exportTonemapMs: Math.round(median(samples.exportMs)),
+    });
+  }
+  const viewport = page.viewportSize();
+  const result = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}`, adapter, viewport, runs: RUNS, rows };
+  console.table(rows);
+  console.log(JSON.stringify(result, null, 2));
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  writeFileSync(new URL(`./results/${result.date.slice(0, 10)}-interactive.json`, import.meta.url), `${JSON.stringify(result, null, 2)}\n`);
+});
