@@ -21,6 +21,9 @@ export function setNameFor(names: readonly string[]): string {
 
 const quote = (name: string) => `“${name}”`;
 
+/** Bumped by every load: a slower, older load never replaces a newer one. */
+let generation = 0;
+
 /** Decode and check files; on success they become the current brackets. Returns whether they did. */
 export async function loadFiles(store: EditStore, input: readonly File[], setName?: string): Promise<boolean> {
   const { report, setProgress, begin, end } = store.getState();
@@ -37,10 +40,15 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     report(`Only one image was given (${quote(files[0]!.name)}). Drop 2 to ${MAX_BRACKETS} bracketed exposures of the same scene.`);
     return false;
   }
+  const mine = ++generation;
   begin('decode');
   try {
     setProgress({ step: 'Decoding', done: 0, total: files.length });
     const replies = await decodeFiles(files, (done) => setProgress({ step: 'Decoding', done, total: files.length }));
+    if (mine !== generation) {
+      replies.forEach((r) => r.thumb?.close());
+      return false;
+    }
     const problems = replies.flatMap((r, i) => (r.ok ? [] : [`${quote(files[i]!.name)} ${r.message}`]));
     if (problems.length) {
       problems.forEach((p) => report(p));

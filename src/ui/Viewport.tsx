@@ -26,7 +26,11 @@ export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasE
       canvas.height = h;
       store.getState().setViewport(w, h);
     });
-    ro.observe(el, { box: 'device-pixel-content-box' });
+    try {
+      ro.observe(el, { box: 'device-pixel-content-box' });
+    } catch {
+      ro.observe(el); // browsers without device-pixel boxes: CSS size × devicePixelRatio
+    }
     return () => ro.disconnect();
   }, [store, canvasRef]);
 
