@@ -122,6 +122,45 @@ test.describe('a bracket set from start to download', () => {
   });
 });
 
+test('EXIF orientation is applied when decoding', async ({ page }) => {
+  await openApp(page);
+  // The bundled sample with its EXIF Orientation (little-endian tag 0x0112, SHORT) set to 6: rotate 90° clockwise.
+  const files = [1, 2, 3].map((i) => {
+    const bytes = Buffer.from(readFileSync(new URL(`../public/sample/goldengate-${i}.jpg`, import.meta.url)));
+    const at = bytes.indexOf(Buffer.from([0x12, 0x01, 0x03, 0x00, 0x01, 0x00, 0x00, 0x00]));
+    expect(at).toBeGreaterThan(0);
+    bytes.writeUInt16LE(6, at + 8);
+    return { name: `rotated-${i}.jpg`, mimeType: 'image/jpeg', buffer: bytes };
+  });
+  await page.getByTestId('file-input').setInputFiles(files);
+  await waitIdle(page);
+  const size = await page.evaluate(() => {
+    const b = (window as unknown as { __hdr: { store: { getState(): { brackets: { width: number; height: number }[] } } } }).__hdr.store.getState().brackets[0]!;
+    return [b.width, b.height];
+  });
+  expect(size).toEqual([860, 1262]);
+});
+
+test('slider changes are coalesced into one frame; a resize re-fits without re-merging', async ({ page }) => {
+  await openApp(page);
+  await openSet(page, fixturePaths('goldengate-3'));
+  const r0 = await runs(page);
+  await page.evaluate(() => {
+    const s = (window as unknown as Hooks).__hdr.store.getState();
+    for (let i = 1; i <= 10; i++) s.setParam('exposure', i / 10);
+  });
+  await waitIdle(page);
+  const r1 = await runs(page);
+  expect(r1.tonemap).toBe(r0.tonemap! + 1);
+  expect(r1.present).toBe(r0.present! + 1);
+  await page.setViewportSize({ width: 800, height: 600 });
+  await waitIdle(page);
+  await expect.poll(async () => (await runs(page)).downsample).toBeGreaterThan(r1.downsample!);
+  const r2 = await runs(page);
+  expect(r2.merge).toBe(r0.merge);
+  expect(r2.upload).toBe(r0.upload);
+});
+
 test('brackets without EXIF are assumed 2 EV apart and can be corrected', async ({ page }) => {
   await openApp(page);
   // The same files with their eXIf chunk removed, named out of order.
