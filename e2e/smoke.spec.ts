@@ -8,6 +8,11 @@ test('opens on the bundled sample and shows the merged picture', async ({ page }
   await openApp(page, '');
   await expect(page.getByTestId('bracket')).toHaveCount(3);
   await expect(page.getByTestId('bracket').nth(2)).toContainText('+4.0 EV');
+  // The luminance pass's statistics reach the panel: the sample spans well over 8 stops.
+  await expect(page.getByTestId('scene-info')).toContainText(/Scene dynamic range\s*\d+\.\d stops/);
+  const stops = Number((await page.getByTestId('scene-info').textContent())!.match(/(\d+\.\d) stops/)![1]);
+  expect(stops).toBeGreaterThan(8);
+  expect(stops).toBeLessThan(20);
   const shot = decodePng(await page.getByTestId('preview').screenshot());
   // Letterboxed picture in the middle: its centre is neither background nor flat.
   const row = Math.floor(shot.height / 2) * shot.width * 4;

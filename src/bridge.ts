@@ -2,6 +2,7 @@
 // changes to the pipeline and coalesces them into one render per animation
 // frame (latest value wins); no React render sits in this path.
 import { createEngine, EngineInputError, GpuUnavailableError, type Engine } from './engine';
+import { dynamicRangeEv } from './engine/histogram';
 import type { BracketEntry, EditStore } from './state/store';
 
 /** Engine exposures for sorted brackets: 2^EV, normalised to the middle bracket. */
@@ -50,7 +51,14 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     frame = requestAnimationFrame(() => {
       frame = 0;
       rendering = rendering
-        .then(() => pipeline.render())
+        .then(async () => {
+          const reduced = pipeline.runs.luminance;
+          await pipeline.render();
+          if (pipeline.runs.luminance !== reduced) {
+            const stats = await pipeline.readStats();
+            store.getState().setScene({ rangeEv: dynamicRangeEv(stats), logAvg: stats.logAvg });
+          }
+        })
         .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))
         .finally(() => {
           if (merging) {

@@ -53,6 +53,14 @@ export interface EditState {
   /** Work in flight (decode, GPU frames, export), by kind. */
   pending: Record<string, number>;
   gpu: GpuStatus;
+  /** What the luminance pass found in the current merge. */
+  scene: SceneInfo | null;
+}
+
+export interface SceneInfo {
+  /** Stops between the 0.1 % and 99.9 % luminance percentiles. */
+  readonly rangeEv: number;
+  readonly logAvg: number;
 }
 
 export interface EditActions {
@@ -69,6 +77,7 @@ export interface EditActions {
   begin(kind: string): void;
   end(kind: string): void;
   setGpu(status: GpuStatus): void;
+  setScene(scene: SceneInfo | null): void;
 }
 
 export type Store = EditState & EditActions;
@@ -91,6 +100,7 @@ export function createEditStore() {
       progress: null,
       pending: {},
       gpu: { state: 'starting' },
+      scene: null,
 
       setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
       resetParams: () => set({ params: defaultParams() }),
@@ -111,6 +121,7 @@ export function createEditStore() {
       begin: (kind) => set((s) => ({ pending: { ...s.pending, [kind]: (s.pending[kind] ?? 0) + 1 } })),
       end: (kind) => set((s) => ({ pending: { ...s.pending, [kind]: Math.max(0, (s.pending[kind] ?? 0) - 1) } })),
       setGpu: (gpu) => set({ gpu }),
+      setScene: (scene) => set({ scene }),
     })),
   );
 }

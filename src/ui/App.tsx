@@ -5,7 +5,7 @@ import { loadSample } from '../load';
 import { isBusy, type EditStore } from '../state/store';
 import { AppContext, useEdit } from './context';
 import { Messages, ProgressBar } from './Messages';
-import { ParamPane } from './ParamPane';
+import { ParamPane, SceneInfo } from './ParamPane';
 import { Strip } from './Strip';
 import { Toolbar } from './Toolbar';
 import { Viewport } from './Viewport';
@@ -32,6 +32,7 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
         </div>
         <aside className="side">
           <ParamPane />
+          <SceneInfo />
         </aside>
       </main>
       <Strip />

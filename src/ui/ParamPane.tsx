@@ -3,7 +3,7 @@
 import { useEffect, useRef } from 'react';
 import { Pane } from 'tweakpane';
 import { PARAM_NAMES, PARAMS, type Params } from '../engine/params';
-import { useHandles } from './context';
+import { useEdit, useHandles } from './context';
 
 export function ParamPane() {
   const { store } = useHandles();
@@ -35,4 +35,22 @@ export function ParamPane() {
   }, [store]);
 
   return <div className="param-pane" ref={host} />;
+}
+
+/** What the merge found, and where it ran. */
+export function SceneInfo() {
+  const scene = useEdit((s) => s.scene);
+  const gpu = useEdit((s) => s.gpu);
+  return (
+    <dl className="scene-info" data-testid="scene-info">
+      {scene && (
+        <>
+          <dt>Scene dynamic range</dt>
+          <dd title="Between the 0.1 % and 99.9 % luminance percentiles">{scene.rangeEv.toFixed(1)} stops</dd>
+        </>
+      )}
+      <dt>GPU</dt>
+      <dd>{gpu.state === 'ready' ? gpu.adapter : gpu.state === 'starting' ? 'starting…' : 'unavailable'}</dd>
+    </dl>
+  );
 }

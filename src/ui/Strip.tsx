@@ -39,7 +39,10 @@ function BracketCard({ b }: { b: BracketEntry }) {
           onBlur={(e) => store.getState().setEv(b.id, Number(e.currentTarget.value))}
           onKeyDown={(e) => e.key === 'Enter' && e.currentTarget.blur()}
         />
-        <span>{formatEv(b.ev)}{b.evSource === 'assumed' ? ' (assumed)' : ''}</span>
+        <span title="Exposure relative to the darkest bracket; type a value to correct it">
+          {formatEv(b.ev)}
+          {b.evSource === 'assumed' ? ' · assumed' : b.evSource === 'user' ? ' · edited' : ''}
+        </span>
       </label>
     </li>
   );
