@@ -32,13 +32,13 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
   }
   setGpu({ state: 'ready', adapter: engine.gpu.adapterInfo, maxDimension: engine.gpu.device.limits.maxTextureDimension2D });
   const { pipeline } = engine;
+  let disposed = false;
   void engine.lost.then((info) => {
     if (info.reason === 'destroyed' && disposed) return;
     report(`The GPU device was lost (${info.message || info.reason}). Reload the page to continue; your files are not affected.`);
     setGpu({ state: 'unavailable', message: 'GPU device lost.' });
   });
 
-  let disposed = false;
   let frame = 0;
   let rendering: Promise<void> = Promise.resolve();
   let waiters: (() => void)[] = [];

@@ -113,6 +113,12 @@ export class Pipeline {
 
   /** New relative exposures for the current brackets (same order): re-merge without re-upload. */
   setExposures(exposures: readonly number[]): void {
+    if (this.pending) {
+      // Not uploaded yet: the upload will carry the new exposures.
+      if (exposures.length !== this.pending.length) throw new EngineInputError('Exposure count does not match the brackets.');
+      this.setBrackets(this.pending.map((b, i) => ({ ...b, exposure: exposures[i]! })));
+      return;
+    }
     if (!this.exposures || exposures.length * 4 !== this.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
     this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(exposures));
     this.invalidate('exposures');
