@@ -41,7 +41,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
       dark_high = z >= vec3u(128u);
     }
   }
-  // After the loop z and e belong to the brightest bracket.
+  // After the loop z holds the brightest bracket's codes.
   let bright = linear(z) / exposures[n - 1u];
   let fallback = select(bright, dark, dark_high);
   let merged = select(fallback, num / max(den, vec3f(1e-30)), den > vec3f(0.0));

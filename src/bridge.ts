@@ -3,12 +3,13 @@
 // frame (latest value wins); no React render sits in this path.
 import { createEngine, EngineInputError, GpuUnavailableError, type Engine } from './engine';
 import { dynamicRangeEv } from './engine/histogram';
+import { exposureFromEv } from './io/exposure';
 import type { BracketEntry, EditStore } from './state/store';
 
 /** Engine exposures for sorted brackets: 2^EV, normalised to the middle bracket. */
 export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[]): number[] {
   const mid = brackets[Math.floor(brackets.length / 2)]?.ev ?? 0;
-  return brackets.map((b) => 2 ** (b.ev - mid));
+  return brackets.map((b) => exposureFromEv(b.ev - mid));
 }
 
 const MERGE_STEP = 'Merging on the GPU';
@@ -56,7 +57,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
           await pipeline.render();
           if (pipeline.runs.luminance !== reduced) {
             const stats = await pipeline.readStats();
-            store.getState().setScene({ rangeEv: dynamicRangeEv(stats), logAvg: stats.logAvg });
+            store.getState().setScene({ rangeEv: dynamicRangeEv(stats) });
           }
         })
         .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))

@@ -78,14 +78,6 @@ export class Pipeline {
     this.previewTone.setParams(this.params);
   }
 
-  get imageSize(): readonly [number, number] {
-    return this.size;
-  }
-
-  get hasImage(): boolean {
-    return this.radiance !== null;
-  }
-
   private invalidate(change: Change): void {
     for (const s of INVALIDATES[change]) this.dirty.add(s);
   }

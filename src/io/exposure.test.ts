@@ -7,7 +7,6 @@ import {
   formatEv,
   formatShutter,
   naturalCompare,
-  sortByEv,
 } from './exposure';
 
 const ev = (a: Parameters<typeof exposureValue>[0], b: Parameters<typeof exposureValue>[0]): number => {
@@ -108,13 +107,6 @@ describe('assignExposures', () => {
     const names = ['img10.jpg', 'img2.jpg', 'img1.jpg', 'a.jpg', 'img02b.jpg'];
     expect([...names].sort(naturalCompare)).toEqual(['a.jpg', 'img1.jpg', 'img2.jpg', 'img02b.jpg', 'img10.jpg']);
     expect(naturalCompare('x', 'x')).toBe(0);
-  });
-});
-
-describe('sortByEv', () => {
-  it('returns indices by ascending EV, stable for ties', () => {
-    expect(sortByEv([{ ev: 2 }, { ev: -1 }, { ev: 0 }, { ev: -1 }])).toEqual([1, 3, 2, 0]);
-    expect(sortByEv([])).toEqual([]);
   });
 });
 

@@ -110,11 +110,6 @@ export function assignExposures(
   return out;
 }
 
-/** Indices of `items` sorted by ascending EV (stable: equal EVs keep their order). */
-export function sortByEv(items: readonly { readonly ev: number }[]): number[] {
-  return items.map((_, i) => i).sort((i, j) => (items[i]?.ev ?? 0) - (items[j]?.ev ?? 0));
-}
-
 /**
  * Shutter time for display: "1/250 s" below 0.3 s (rounded denominator),
  * one decimal from 0.3 s ("0.8 s", "1.5 s"), whole seconds without ".0" ("2 s").

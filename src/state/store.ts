@@ -60,7 +60,6 @@ export interface EditState {
 export interface SceneInfo {
   /** Stops between the 0.1 % and 99.9 % luminance percentiles. */
   readonly rangeEv: number;
-  readonly logAvg: number;
 }
 
 export interface EditActions {

@@ -1,5 +1,5 @@
-// Every texture and buffer the engine keeps is made here, so it can count what
-// is alive (leak checks) and destroy everything on dispose.
+// Every texture and buffer the engine keeps is made here, so dispose() can
+// destroy everything (and a leak check can later count what is alive).
 
 export class Resources {
   private readonly live = new Set<GPUTexture | GPUBuffer>();
@@ -22,12 +22,6 @@ export class Resources {
     if (!r) return;
     r.destroy();
     this.live.delete(r);
-  }
-
-  counts(): { textures: number; buffers: number } {
-    let textures = 0;
-    for (const r of this.live) if (r instanceof GPUTexture) textures++;
-    return { textures, buffers: this.live.size - textures };
   }
 
   destroyAll(): void {
