@@ -4,7 +4,7 @@ import { requestGpu, type GpuContext } from './gpu/device';
 import { Pipeline } from './pipeline';
 
 export { GpuUnavailableError } from './gpu/device';
-export { EngineInputError, INVALIDATES, MAX_BRACKETS, Pipeline, STAGES, type Change, type Stage } from './pipeline';
+export { EngineInputError, INVALIDATES, MODE_STAGES, Pipeline, STAGES, type Change, type Stage } from './pipeline';
 export * from './params';
 export * from './types';
 

@@ -32,7 +32,8 @@ describe('INVALIDATES', () => {
     upload: [],
     merge: ['upload'],
     luminance: ['merge'],
-    downsample: ['merge'],
+    fusion: ['upload'],
+    downsample: ['merge', 'fusion'],
     tonemap: ['luminance', 'downsample'],
     present: ['tonemap'],
   };

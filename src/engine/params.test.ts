@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import fusionWgsl from '../../shaders/fusion-weights.wgsl?raw';
 import tonemapWgsl from '../../shaders/tonemap.wgsl?raw';
-import { clampParam, defaultParams, PARAM_NAMES, PARAMS, packUniforms, uniformFieldNames, type Params } from './params';
+import { clampParam, defaultParams, PARAM_NAMES, PARAMS, packUniforms, passChanged, uniformFieldNames, type Params, type UniformPass } from './params';
+import { MODES } from './types';
 
 /** `name: type` fields of a WGSL struct, in order. */
 function structFields(wgsl: string, struct: string): { name: string; type: string }[] {
@@ -36,27 +38,55 @@ describe('PARAMS schema', () => {
   });
 });
 
-describe('tonemap uniforms ↔ shaders/tonemap.wgsl', () => {
-  const fields = structFields(tonemapWgsl, 'ToneParams');
+const STRUCTS: [UniformPass, string, string][] = [
+  ['tonemap', 'ToneParams', tonemapWgsl],
+  ['fusion', 'FusionParams', fusionWgsl],
+];
 
-  it('struct ToneParams has the schema fields, in order, all f32', () => {
-    expect(fields.map((f) => f.name)).toEqual(uniformFieldNames('tonemap'));
+describe.each(STRUCTS)('%s uniforms ↔ struct %s', (pass, struct, wgsl) => {
+  const fields = structFields(wgsl, struct);
+
+  it('has the schema fields, in order, all f32', () => {
+    expect(fields.length).toBeGreaterThan(0);
+    expect(fields.map((f) => f.name)).toEqual(uniformFieldNames(pass));
     for (const f of fields) expect(f.type, f.name).toBe('f32');
   });
 
   it('packUniforms puts each value at its declared index', () => {
     // Distinct, exactly representable in f32.
     const params = Object.fromEntries(PARAM_NAMES.map((n, i) => [n, (i + 1) * 0.25])) as Params;
-    const packed = packUniforms('tonemap', params);
-    uniformFieldNames('tonemap').forEach((n, i) => expect(packed[i], n).toBe(params[n]));
+    const packed = packUniforms(pass, params);
+    uniformFieldNames(pass).forEach((n, i) => expect(packed[i], n).toBe(params[n]));
     // Padding is zero.
     for (let i = fields.length; i < packed.length; i++) expect(packed[i]).toBe(0);
   });
 
   it('byteLength is a multiple of 16 and covers every field', () => {
-    const bytes = packUniforms('tonemap', defaultParams()).byteLength;
+    const bytes = packUniforms(pass, defaultParams()).byteLength;
     expect(bytes % 16).toBe(0);
     expect(bytes).toBeGreaterThanOrEqual(4 * fields.length);
+  });
+
+  it('passChanged sees a change of its own fields only', () => {
+    const a = defaultParams();
+    for (const n of PARAM_NAMES) {
+      const b = { ...a, [n]: a[n] + PARAMS[n].step };
+      expect(passChanged(pass, a, b), n).toBe(PARAMS[n].pass === pass);
+    }
+  });
+});
+
+describe('modes', () => {
+  it('every param is shown in at least one known mode', () => {
+    for (const n of PARAM_NAMES) {
+      expect(PARAMS[n].modes.length, n).toBeGreaterThan(0);
+      for (const m of PARAMS[n].modes) expect(MODES).toContain(m);
+    }
+  });
+
+  it('fusion weights show only in fusion; the merge-only params never in fusion', () => {
+    for (const n of uniformFieldNames('fusion')) expect(PARAMS[n].modes).toEqual(['fusion']);
+    for (const n of ['key', 'whitePoint', 'gamma'] as const) expect(PARAMS[n].modes).not.toContain('fusion');
   });
 });
 

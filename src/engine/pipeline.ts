@@ -1,34 +1,46 @@
 // The processing graph: owns the GPU resources, caches every intermediate and
 // re-runs only the stages a change invalidates.
 //
-//   brackets ─upload→ merge → radiance ─┬→ luminance → stats ─┐
-//                                        └→ downsample → preview ─→ tonemap → display → present
-//                                 (export) radiance + stats → tonemap → rgba8 → readback
+//   brackets ─upload─┬→ merge → radiance ─┬→ luminance → stats ──────────┐
+//                    │                      └→ downsample → preview ─→ tonemap → display → present
+//                    └→ fusion → fused ─────→ downsample ┘   (mode 'fusion': no stats)
+//                  (export) radiance + stats or fused → tonemap → rgba8 → readback
 //
 // What each kind of change dirties is the table INVALIDATES below; a tone-map
-// slider re-runs tonemap and present only.
+// slider re-runs tonemap and present only. A render runs only the dirty stages
+// the current mode needs (MODE_STAGES); the others stay dirty, so switching
+// back to a mode whose result is still valid costs a downsample, not a merge.
 import { DownsamplePass } from './passes/downsample';
+import { Fusion, type FusionPhase } from './fusion';
 import { LuminancePass } from './passes/luminance';
 import { MergePass } from './passes/merge';
 import { PresentPass } from './passes/present';
 import { TonemapPass } from './passes/tonemap';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
-import { defaultParams, PARAM_NAMES, type Params } from './params';
-import type { Bracket, FloatImage, LuminanceStats } from './types';
+import { defaultParams, passChanged, type Params } from './params';
+import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 
-export const STAGES = ['upload', 'merge', 'luminance', 'downsample', 'tonemap', 'present'] as const;
+export { MAX_BRACKETS };
+
+export const STAGES = ['upload', 'merge', 'luminance', 'fusion', 'downsample', 'tonemap', 'present'] as const;
 export type Stage = (typeof STAGES)[number];
-export type Change = 'brackets' | 'exposures' | 'params' | 'viewport';
+export type Change = 'brackets' | 'exposures' | 'weights' | 'mode' | 'params' | 'viewport';
 
 export const INVALIDATES: Record<Change, readonly Stage[]> = {
   brackets: STAGES,
   exposures: ['merge', 'luminance', 'downsample', 'tonemap', 'present'],
+  weights: ['fusion', 'downsample', 'tonemap', 'present'],
+  mode: ['downsample', 'tonemap', 'present'],
   viewport: ['downsample', 'tonemap', 'present'],
   params: ['tonemap', 'present'],
 };
 
-export const MAX_BRACKETS = 16;
+/** The stages each mode runs. */
+export const MODE_STAGES: Record<Mode, readonly Stage[]> = {
+  merge: ['upload', 'merge', 'luminance', 'downsample', 'tonemap', 'present'],
+  fusion: ['upload', 'fusion', 'downsample', 'tonemap', 'present'],
+};
 
 export class EngineInputError extends Error {
   override name = 'EngineInputError';
@@ -45,10 +57,11 @@ export class Pipeline {
   readonly device: GPUDevice;
   readonly res: Resources;
   /** How many times each stage has run: tests check what a change re-runs. */
-  readonly runs: Record<Stage, number> = { upload: 0, merge: 0, luminance: 0, downsample: 0, tonemap: 0, present: 0 };
+  readonly runs: Record<Stage, number> = { upload: 0, merge: 0, luminance: 0, fusion: 0, downsample: 0, tonemap: 0, present: 0 };
 
   private readonly merge: MergePass;
   private readonly luminance: LuminancePass;
+  private readonly fusion: Fusion;
   private readonly downsample: DownsamplePass;
   private readonly previewTone: TonemapPass;
   private readonly exportTone: TonemapPass;
@@ -59,6 +72,7 @@ export class Pipeline {
   private size: [number, number] = [0, 0];
   private viewport: [number, number] = [0, 0];
   private params: Params = defaultParams();
+  private mode: Mode = 'merge';
 
   private brackets: GPUTexture | null = null;
   private exposures: GPUBuffer | null = null;
@@ -71,11 +85,13 @@ export class Pipeline {
     this.res = new Resources(this.device);
     this.merge = new MergePass(this.device, this.res);
     this.luminance = new LuminancePass(this.device, this.res);
+    this.fusion = new Fusion(this.device, this.res);
     this.downsample = new DownsamplePass(this.device);
     this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
     this.exportTone = new TonemapPass(this.device, this.res, 'tonemap.export', this.previewTone);
     this.present = opts.context ? new PresentPass(this.device, this.res, opts.context, opts.format ?? 'rgba8unorm') : null;
     this.previewTone.setParams(this.params);
+    this.fusion.setParams(this.params);
   }
 
   private invalidate(change: Change): void {
@@ -117,10 +133,27 @@ export class Pipeline {
   }
 
   setParams(params: Params): void {
-    if (PARAM_NAMES.every((n) => params[n] === this.params[n])) return;
+    const weights = passChanged('fusion', params, this.params);
+    const tone = passChanged('tonemap', params, this.params);
     this.params = { ...params };
-    this.previewTone.setParams(this.params);
-    this.invalidate('params');
+    if (weights) {
+      this.fusion.setParams(this.params);
+      this.invalidate('weights');
+    }
+    if (tone) {
+      this.previewTone.setParams(this.params);
+      this.invalidate('params');
+    }
+  }
+
+  setMode(mode: Mode): void {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    this.invalidate('mode');
+  }
+
+  getMode(): Mode {
+    return this.mode;
   }
 
   /** The canvas size in device pixels; the preview is fitted into it. */
@@ -156,23 +189,28 @@ export class Pipeline {
   private encodeDirty(): void {
     if (this.pending) this.upload(this.pending);
     this.pending = null;
-    if (!this.radiance) {
+    if (!this.brackets) {
       this.dirty.clear();
       return;
     }
-    if (this.dirty.has('downsample')) this.allocPreview();
+    const needed = MODE_STAGES[this.mode];
+    const due = (stage: Stage) => this.dirty.has(stage) && needed.includes(stage);
+    if (due('merge')) this.allocRadiance();
+    if (due('fusion')) this.fusion.bind(this.brackets);
+    if (due('downsample')) this.allocPreview();
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
     const run = (stage: Stage, encode: () => void) => {
-      if (!this.dirty.has(stage)) return;
+      if (!due(stage)) return;
       encode();
+      this.dirty.delete(stage);
       this.runs[stage]++;
     };
     run('merge', () => this.merge.encode(encoder));
     run('luminance', () => this.luminance.encode(encoder));
+    run('fusion', () => this.fusion.encode(encoder));
     run('downsample', () => this.downsample.encode(encoder));
     run('tonemap', () => this.previewTone.encode(encoder));
     if (this.present && this.viewport[0] > 0) run('present', () => this.present!.encode(encoder));
-    this.dirty.clear();
     this.device.queue.submit([encoder.finish()]);
   }
 
@@ -194,19 +232,35 @@ export class Pipeline {
     this.exposures = this.res.buffer({ label: 'upload.exposures', size: brackets.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(brackets.map((b) => b.exposure)));
     this.runs.upload++;
-
-    if (!this.radiance || this.size[0] !== width || this.size[1] !== height) {
+    this.dirty.delete('upload');
+    if (this.size[0] !== width || this.size[1] !== height) {
+      // Results of the old size are of no use any more.
       this.res.release(this.radiance);
+      this.radiance = null;
+      this.fusion.release();
       this.size = [width, height];
+    }
+  }
+
+  /** The radiance map is made when a merge first runs, not before: fusion alone never needs it. */
+  private allocRadiance(): void {
+    if (!this.radiance) {
       this.radiance = this.res.texture({
         label: 'merge.radiance',
-        size: [width, height],
+        size: this.size,
         format: 'rgba32float',
         usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
       });
       this.luminance.bind(this.radiance);
     }
-    this.merge.bind(this.brackets, this.exposures, this.radiance);
+    this.merge.bind(this.brackets!, this.exposures!, this.radiance);
+  }
+
+  /** The full-size image the current mode tone-maps: radiance or fused. */
+  private source(): GPUTexture {
+    const src = this.mode === 'fusion' ? this.fusion.result : this.radiance;
+    if (!src) throw new Error(`pipeline: no ${this.mode} result yet`);
+    return src;
   }
 
   /** Preview size: the image fitted into the viewport, never enlarged. */
@@ -234,10 +288,10 @@ export class Pipeline {
         format: 'rgba8unorm',
         usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
       });
-      this.previewTone.bind(this.preview, this.luminance.stats, this.display);
       this.present?.bind(this.display);
     }
-    this.downsample.bind(this.radiance!, this.preview);
+    this.previewTone.bind(this.mode, this.preview, this.luminance.stats, this.display!);
+    this.downsample.bind(this.source(), this.preview);
     if (this.present) {
       const [vw, vh] = this.viewport;
       const x0 = Math.round((vw - pw) / 2);
@@ -246,9 +300,9 @@ export class Pipeline {
     }
   }
 
-  /** Tone map the full-size radiance with the current params: sRGB RGBA8 bytes. */
+  /** Finish the full-size result of the current mode with the current params: sRGB RGBA8 bytes. */
   async exportRgba8(params: Params = this.params): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
-    if (!this.radiance) throw new EngineInputError('Nothing to export yet.');
+    if (!this.brackets && !this.pending) throw new EngineInputError('Nothing to export yet.');
     await this.render();
     const [width, height] = this.size;
     const out = this.res.texture({
@@ -259,7 +313,7 @@ export class Pipeline {
     });
     try {
       this.exportTone.setParams(params);
-      this.exportTone.bind(this.radiance, this.luminance.stats, out);
+      this.exportTone.bind(this.mode, this.source(), this.luminance.stats, out);
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.export' });
       this.exportTone.encode(encoder);
       this.device.queue.submit([encoder.finish()]);
@@ -269,10 +323,19 @@ export class Pipeline {
     }
   }
 
+  /** The merged radiance map (merge mode). */
   async readRadiance(): Promise<FloatImage> {
-    if (!this.radiance) throw new EngineInputError('No radiance yet.');
     await this.render();
+    if (!this.radiance || this.mode !== 'merge') throw new EngineInputError('No radiance yet: the radiance map is made in merge mode.');
     return { width: this.size[0], height: this.size[1], data: new Float32Array(await readTexture(this.device, this.radiance, 16, 'radiance')) };
+  }
+
+  /** The fused image before finishing (fusion mode): sRGB-encoded values, unclamped. */
+  async readFused(): Promise<FloatImage> {
+    await this.render();
+    const fused = this.fusion.result;
+    if (!fused || this.mode !== 'fusion') throw new EngineInputError('No fused image yet: it is made in fusion mode.');
+    return { width: fused.width, height: fused.height, data: new Float32Array(await readTexture(this.device, fused, 16, 'fused')) };
   }
 
   async readStats(): Promise<LuminanceStats> {
@@ -280,11 +343,31 @@ export class Pipeline {
     return this.luminance.read();
   }
 
-  /** The canvas-sized tone-mapped preview as sRGB RGBA8 bytes. */
+  /** The canvas-sized preview as sRGB RGBA8 bytes. */
   async readDisplay(): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
     await this.render();
     if (!this.display) throw new EngineInputError('No preview yet.');
     return { width: this.display.width, height: this.display.height, data: new Uint8Array(await readTexture(this.device, this.display, 4, 'display')) };
+  }
+
+  /**
+   * Fuse the current brackets again step by step, one submission per step, and
+   * return the GPU wall time of each phase (ms). For benchmarks only.
+   */
+  async profileFusion(): Promise<Record<FusionPhase, number>> {
+    await this.render();
+    if (!this.brackets) throw new EngineInputError('Nothing to fuse yet.');
+    this.fusion.bind(this.brackets);
+    const times: Record<FusionPhase, number> = { weights: 0, pyramid: 0, blend: 0, collapse: 0 };
+    for (const step of this.fusion.steps()) {
+      const t0 = performance.now();
+      const encoder = this.device.createCommandEncoder({ label: `profile.${step.phase}` });
+      step.encode(encoder);
+      this.device.queue.submit([encoder.finish()]);
+      await this.device.queue.onSubmittedWorkDone();
+      times[step.phase] += performance.now() - t0;
+    }
+    return times;
   }
 
   dispose(): void {

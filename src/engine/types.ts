@@ -37,3 +37,10 @@ export const LUMA = [0.2126, 0.7152, 0.0722] as const;
 /** Added to luminance before the logarithm in the log-average. */
 export const LOG_DELTA = 1e-6;
 export const HIST_BINS = 256;
+
+/** The most brackets one merge or fusion takes. */
+export const MAX_BRACKETS = 16;
+
+/** How the brackets become one picture: exposure fusion, or a radiance merge then tone mapping. */
+export type Mode = 'fusion' | 'merge';
+export const MODES: readonly Mode[] = ['fusion', 'merge'];

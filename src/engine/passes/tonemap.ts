@@ -1,16 +1,47 @@
 // Tone mapping pass (shaders/tonemap.wgsl). One instance per target: the
-// canvas-sized preview and the full-size export share the pipeline but keep
-// their own bind groups, so neither rebinds when the other runs.
+// canvas-sized preview and the full-size export share the pipelines but keep
+// their own bind groups, so neither rebinds when the other runs. Two variants
+// (the FUSED override): radiance from the merge, or exposure fusion output.
+// They share one explicit bind-group layout, so a bind group serves both.
 import wgsl from '../../../shaders/tonemap.wgsl?raw';
-import { computePipeline, createShader, groups8 } from '../gpu/shader';
+import { createShader, groups8 } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
 import { packUniforms, type Params } from '../params';
+import type { Mode } from '../types';
+
+interface Shared {
+  layout: GPUBindGroupLayout;
+  pipelines: Record<Mode, GPUComputePipeline>;
+}
+
+function createShared(device: GPUDevice): Shared {
+  const layout = device.createBindGroupLayout({
+    label: 'tonemap.bindGroupLayout',
+    entries: [
+      { binding: 0, visibility: GPUShaderStage.COMPUTE, texture: { sampleType: 'unfilterable-float' } },
+      { binding: 1, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'read-only-storage' } },
+      { binding: 2, visibility: GPUShaderStage.COMPUTE, buffer: { type: 'uniform' } },
+      { binding: 3, visibility: GPUShaderStage.COMPUTE, storageTexture: { access: 'write-only', format: 'rgba8unorm' } },
+    ],
+  });
+  const module = createShader(device, 'tonemap.shader', wgsl, ['color', 'stats']);
+  const pipelineLayout = device.createPipelineLayout({ label: 'tonemap.pipelineLayout', bindGroupLayouts: [layout] });
+  const make = (mode: Mode) =>
+    device.createComputePipeline({
+      label: `tonemap.pipeline.${mode}`,
+      layout: pipelineLayout,
+      compute: { module, entryPoint: 'main', constants: { FUSED: mode === 'fusion' ? 1 : 0 } },
+    });
+  return { layout, pipelines: { fusion: make('fusion'), merge: make('merge') } };
+}
 
 export class TonemapPass {
-  private readonly pipeline: GPUComputePipeline;
+  private readonly shared: Shared;
   private readonly uniforms: GPUBuffer;
   private bindGroup: GPUBindGroup | null = null;
   private size: [number, number] = [0, 0];
+  /** What the bound source holds. */
+  private mode: Mode = 'merge';
 
   constructor(
     private readonly device: GPUDevice,
@@ -18,18 +49,20 @@ export class TonemapPass {
     readonly label: string,
     shared?: TonemapPass,
   ) {
-    this.pipeline = shared?.pipeline ?? computePipeline(device, 'tonemap.pipeline', createShader(device, 'tonemap.shader', wgsl, ['color', 'stats']), 'main');
+    this.shared = shared?.shared ?? createShared(device);
     const size = packUniforms('tonemap', {} as Params).byteLength;
     this.uniforms = res.buffer({ label: `${label}.uniforms`, size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
-  bind(radiance: GPUTexture, stats: GPUBuffer, result: GPUTexture): void {
+  /** source: radiance (mode 'merge') or fused image (mode 'fusion'); stats: the merge's luminance statistics. */
+  bind(mode: Mode, source: GPUTexture, stats: GPUBuffer, result: GPUTexture): void {
+    this.mode = mode;
     this.size = [result.width, result.height];
     this.bindGroup = this.device.createBindGroup({
       label: `${this.label}.bindGroup`,
-      layout: this.pipeline.getBindGroupLayout(0),
+      layout: this.shared.layout,
       entries: [
-        { binding: 0, resource: radiance.createView() },
+        { binding: 0, resource: source.createView() },
         { binding: 1, resource: { buffer: stats } },
         { binding: 2, resource: { buffer: this.uniforms } },
         { binding: 3, resource: result.createView() },
@@ -43,6 +76,6 @@ export class TonemapPass {
 
   encode(encoder: GPUCommandEncoder): void {
     if (!this.bindGroup) throw new Error(`${this.label}: not bound`);
-    dispatch(encoder, `${this.label}.pass`, this.pipeline, this.bindGroup, ...groups8(...this.size));
+    dispatch(encoder, `${this.label}.pass`, this.shared.pipelines[this.mode], this.bindGroup, ...groups8(...this.size));
   }
 }

@@ -4,7 +4,7 @@
 
 import type { FloatImage, LuminanceStats } from '../types';
 import type { Params } from '../params';
-import { clamp, linearToSrgb, luminance, toByte } from './color';
+import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from './color';
 
 /**
  * One linear radiance pixel → display-encoded [r,g,b] in [0,1], before quantisation:
@@ -33,6 +33,36 @@ export function tonemap(img: FloatImage, stats: Pick<LuminanceStats, 'logAvg'>, 
   const out = new Uint8ClampedArray(n * 4);
   for (let i = 0; i < n; i++) {
     const [r, g, b] = tonemapPixel(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0, stats.logAvg, p);
+    out[i * 4] = toByte(r);
+    out[i * 4 + 1] = toByte(g);
+    out[i * 4 + 2] = toByte(b);
+    out[i * 4 + 3] = 255;
+  }
+  return out;
+}
+
+/**
+ * Finishing of exposure fusion output (tonemap.wgsl with FUSED): one fused
+ * pixel (sRGB-encoded, possibly outside [0,1]) → display-encoded [r,g,b]:
+ *   C  = srgbToLinear(max(C,0)) * 2^exposure          (the power segment continues above 1)
+ *   L  = luminance(C);  C' = L > 0 ? L * (C / L)^saturation : 0
+ *   linearToSrgb(clamp(C',0,1))
+ * Key, white point and gamma belong to the radiance path and do not apply.
+ */
+export function finishFusedPixel(r: number, g: number, b: number, p: Params): [number, number, number] {
+  const gain = Math.pow(2, p.exposure);
+  const lin = [r, g, b].map((c) => srgbToLinear(Math.max(c, 0)) * gain) as [number, number, number];
+  const L = luminance(...lin);
+  return lin.map((C) => linearToSrgb(clamp(L > 0 ? L * Math.pow(C / L, p.saturation) : 0, 0, 1))) as [number, number, number];
+}
+
+/** Finish a fused image to RGBA8 (alpha 255): toByte of finishFusedPixel per channel. */
+export function finishFused(img: FloatImage, p: Params): Uint8ClampedArray {
+  const n = img.width * img.height;
+  const d = img.data;
+  const out = new Uint8ClampedArray(n * 4);
+  for (let i = 0; i < n; i++) {
+    const [r, g, b] = finishFusedPixel(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0, p);
     out[i * 4] = toByte(r);
     out[i * 4 + 1] = toByte(g);
     out[i * 4 + 2] = toByte(b);

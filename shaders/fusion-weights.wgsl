@@ -1,0 +1,82 @@
+// Exposure fusion weights (Mertens, Kautz & Van Reeth 2007, sec. 3.1): per
+// bracket, contrast C = |Laplacian of grey|, saturation S = standard deviation
+// of R, G, B and well-exposedness E = prod_c exp(-(c - 0.5)^2 / (2 * 0.2^2)),
+// combined as W = C^wc * S^ws * E^we and normalised per pixel across brackets,
+// in f32. EPSILON is added to every W so pixels where all weights vanish get
+// an even blend. Two entry points: weight_sum (once, sums W over all brackets)
+// and weights (per bracket, writes colour + normalised weight as level 0 of
+// the pyramid). The CPU reference is src/engine/reference/fusion.ts.
+
+const GREY = vec3f(0.299, 0.587, 0.114);
+const EPSILON = 1e-12;
+
+// Fields in the order of src/engine/params.ts (pass 'fusion').
+struct FusionParams {
+  contrastWeight: f32,
+  saturationWeight: f32,
+  exposureWeight: f32,
+}
+
+struct Layer {
+  index: u32,
+}
+
+// The brackets, 8-bit sRGB-encoded values, one layer each.
+@group(0) @binding(0) var brackets: texture_2d_array<f32>;
+@group(0) @binding(1) var<uniform> params: FusionParams;
+// Sum over brackets of W + EPSILON, row-major.
+@group(0) @binding(2) var<storage, read_write> weight_sum: array<f32>;
+// The bracket the weights entry point works on.
+@group(0) @binding(3) var<uniform> layer: Layer;
+// Level 0 of the fusion pyramid: rgb = the bracket, a = its normalised weight.
+@group(0) @binding(4) var level0: texture_storage_2d<rgba32float, write>;
+
+// x^y for x >= 0 with 0^0 = 1 and 0^y = 0 for y > 0 (WGSL leaves pow(0, y) undefined).
+fn pow0(x: f32, y: f32) -> f32 {
+  if (x <= 0.0) {
+    return select(0.0, 1.0, y == 0.0);
+  }
+  return pow(x, y);
+}
+
+fn grey(p: vec2i, k: u32) -> f32 {
+  return dot(textureLoad(brackets, p, k, 0).rgb, GREY);
+}
+
+// Raw weight W of bracket k at pixel p.
+fn raw_weight(p: vec2i, k: u32, n: vec2i) -> f32 {
+  let c = textureLoad(brackets, p, k, 0).rgb;
+  let g = dot(c, GREY);
+  let lap = grey(vec2i(reflect101(p.x - 1, n.x), p.y), k) + grey(vec2i(reflect101(p.x + 1, n.x), p.y), k)
+    + grey(vec2i(p.x, reflect101(p.y - 1, n.y)), k) + grey(vec2i(p.x, reflect101(p.y + 1, n.y)), k) - 4.0 * g;
+  let mu = (c.r + c.g + c.b) / 3.0;
+  let d = c - vec3f(mu);
+  let s = sqrt(dot(d, d) / 3.0);
+  let e = c - vec3f(0.5);
+  let well = exp(-dot(e, e) / 0.08);
+  return pow0(abs(lap), params.contrastWeight) * pow0(s, params.saturationWeight) * pow0(well, params.exposureWeight);
+}
+
+@compute @workgroup_size(8, 8)
+fn weight_sum_main(@builtin(global_invocation_id) id: vec3u) {
+  let dims = textureDimensions(brackets);
+  if (id.x >= dims.x || id.y >= dims.y) {
+    return;
+  }
+  let n = vec2i(dims);
+  var sum = 0.0;
+  for (var k = 0u; k < textureNumLayers(brackets); k++) {
+    sum += raw_weight(vec2i(id.xy), k, n) + EPSILON;
+  }
+  weight_sum[id.y * dims.x + id.x] = sum;
+}
+
+@compute @workgroup_size(8, 8)
+fn weights_main(@builtin(global_invocation_id) id: vec3u) {
+  let dims = textureDimensions(brackets);
+  if (id.x >= dims.x || id.y >= dims.y) {
+    return;
+  }
+  let w = (raw_weight(vec2i(id.xy), layer.index, vec2i(dims)) + EPSILON) / weight_sum[id.y * dims.x + id.x];
+  textureStore(level0, id.xy, vec4f(textureLoad(brackets, vec2i(id.xy), layer.index, 0).rgb, w));
+}

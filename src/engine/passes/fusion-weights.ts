@@ -1,0 +1,81 @@
+// Exposure fusion weights (shaders/fusion-weights.wgsl): one pass sums the raw
+// weights of all brackets, then one pass per bracket writes its colour and
+// normalised weight as level 0 of the fusion pyramid.
+import wgsl from '../../../shaders/fusion-weights.wgsl?raw';
+import { computePipeline, createShader, groups8 } from '../gpu/shader';
+import { dispatch, type Resources } from '../gpu/resources';
+import { packUniforms, type Params } from '../params';
+import { MAX_BRACKETS } from '../types';
+
+/** Uniform buffer offsets must be multiples of this (WebGPU's default minUniformBufferOffsetAlignment). */
+const LAYER_STRIDE = 256;
+
+export class FusionWeightsPass {
+  private readonly sumPipeline: GPUComputePipeline;
+  private readonly weightPipeline: GPUComputePipeline;
+  private readonly uniforms: GPUBuffer;
+  /** The bracket index of each per-bracket dispatch, one u32 every LAYER_STRIDE bytes. */
+  private readonly layers: GPUBuffer;
+  private sumGroup: GPUBindGroup | null = null;
+  private weightGroups: GPUBindGroup[] = [];
+  private size: [number, number] = [0, 0];
+
+  constructor(
+    private readonly device: GPUDevice,
+    res: Resources,
+  ) {
+    const module = createShader(device, 'fusion-weights.shader', wgsl, ['pyramid']);
+    this.sumPipeline = computePipeline(device, 'fusion-weights.sum', module, 'weight_sum_main');
+    this.weightPipeline = computePipeline(device, 'fusion-weights.weights', module, 'weights_main');
+    this.uniforms = res.buffer({ label: 'fusion-weights.uniforms', size: packUniforms('fusion', {} as Params).byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.layers = res.buffer({ label: 'fusion-weights.layers', size: LAYER_STRIDE * MAX_BRACKETS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    const indices = new Uint32Array((LAYER_STRIDE / 4) * MAX_BRACKETS);
+    for (let k = 0; k < MAX_BRACKETS; k++) indices[(k * LAYER_STRIDE) / 4] = k;
+    device.queue.writeBuffer(this.layers, 0, indices);
+  }
+
+  /** brackets: rgba8unorm 2d-array of `count` layers; weightSum: one f32 per pixel; level0: rgba32float. */
+  bind(brackets: GPUTexture, weightSum: GPUBuffer, level0: GPUTexture): void {
+    this.size = [level0.width, level0.height];
+    const view = brackets.createView({ dimension: '2d-array' });
+    this.sumGroup = this.device.createBindGroup({
+      label: 'fusion-weights.sumBindGroup',
+      layout: this.sumPipeline.getBindGroupLayout(0),
+      entries: [
+        { binding: 0, resource: view },
+        { binding: 1, resource: { buffer: this.uniforms } },
+        { binding: 2, resource: { buffer: weightSum } },
+      ],
+    });
+    const level0View = level0.createView();
+    this.weightGroups = Array.from({ length: brackets.depthOrArrayLayers }, (_, k) =>
+      this.device.createBindGroup({
+        label: `fusion-weights.bindGroup${k}`,
+        layout: this.weightPipeline.getBindGroupLayout(0),
+        entries: [
+          { binding: 0, resource: view },
+          { binding: 1, resource: { buffer: this.uniforms } },
+          { binding: 2, resource: { buffer: weightSum } },
+          { binding: 3, resource: { buffer: this.layers, offset: k * LAYER_STRIDE, size: 4 } },
+          { binding: 4, resource: level0View },
+        ],
+      }),
+    );
+  }
+
+  setParams(params: Params): void {
+    this.device.queue.writeBuffer(this.uniforms, 0, packUniforms('fusion', params));
+  }
+
+  encodeSum(encoder: GPUCommandEncoder): void {
+    if (!this.sumGroup) throw new Error('fusion-weights: not bound');
+    dispatch(encoder, 'fusion-weights.sum', this.sumPipeline, this.sumGroup, ...groups8(...this.size));
+  }
+
+  /** Level 0 of bracket k's pyramid. */
+  encodeBracket(encoder: GPUCommandEncoder, k: number): void {
+    const group = this.weightGroups[k];
+    if (!group) throw new Error(`fusion-weights: no bracket ${k}`);
+    dispatch(encoder, `fusion-weights.bracket${k}`, this.weightPipeline, group, ...groups8(...this.size));
+  }
+}
