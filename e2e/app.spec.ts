@@ -3,8 +3,10 @@
 // are decoded and compared with the CPU reference pipeline.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
+import { fuse } from '../src/engine/reference/fusion';
 import { referencePipeline } from '../src/engine/reference/pipeline';
-import type { Params } from '../src/engine/params';
+import { finishFused } from '../src/engine/reference/tonemap';
+import { defaultParams, PARAMS, type Params } from '../src/engine/params';
 import { byteDiffs, decodeJpeg, decodePng, FIXTURES, fixturePaths, loadFixture, openApp, psnr, waitIdle } from './helpers';
 
 type Hooks = { __hdr: { store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } }; bridge: { engine: { pipeline: { runs: Record<string, number> } } } } };
@@ -56,10 +58,17 @@ async function download(page: Page, testId: string) {
   return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
 }
 
-test.describe('a bracket set from start to download', () => {
+async function setMode(page: Page, mode: 'fusion' | 'merge') {
+  await page.getByTestId(`mode-${mode}`).click();
+  await expect(page.getByTestId(`mode-${mode}`)).toHaveAttribute('aria-pressed', 'true');
+  await waitIdle(page);
+}
+
+test.describe('a bracket set from start to download, HDR merge + tone map', () => {
   test.beforeEach(async ({ page }) => {
     await openApp(page);
     await openSet(page, fixturePaths('stilllife-5'));
+    await setMode(page, 'merge');
   });
 
   test('shows the strip with EXIF exposures and a picture', async ({ page }) => {
@@ -88,7 +97,7 @@ test.describe('a bracket set from start to download', () => {
     const r1 = await runs(page);
     expect(r1.tonemap).toBeGreaterThan(r0.tonemap!);
     expect(r1.present).toBeGreaterThan(r0.present!);
-    for (const stage of ['upload', 'merge', 'luminance', 'downsample']) expect(r1[stage], stage).toBe(r0[stage]);
+    for (const stage of ['upload', 'merge', 'luminance', 'fusion', 'downsample']) expect(r1[stage], stage).toBe(r0[stage]);
   });
 
   test('PNG and JPEG downloads equal the CPU reference at the same settings', async ({ page }) => {
@@ -119,6 +128,64 @@ test.describe('a bracket set from start to download', () => {
     expect(q, 'JPEG PSNR vs reference (dB)').toBeGreaterThan(29);
     const defaults = referencePipeline(loadFixture('stilllife-5'), { ...params, exposure: 0, saturation: 1 });
     expect(psnr(jpgImg.data, defaults.rgba8)).toBeLessThan(q - 6);
+  });
+});
+
+test.describe('exposure fusion from start to download', () => {
+  test.beforeEach(async ({ page }) => {
+    await openApp(page);
+    await openSet(page, fixturePaths('goldengate-3'));
+  });
+
+  test('fusion is the default; switching modes never re-uploads, and each result stays cached', async ({ page }) => {
+    await expect(page.getByTestId('mode-fusion')).toHaveAttribute('aria-pressed', 'true');
+    await expect(page.getByTestId('fusion-clamp-note')).toBeVisible();
+    await expect(page.getByTestId('param-contrastWeight')).toBeVisible();
+    await expect(page.getByTestId('param-whitePoint')).toBeHidden();
+    const r0 = await runs(page);
+    expect(r0).toMatchObject({ upload: 1, fusion: 1, merge: 0 });
+    const fused = await canvasPixels(page);
+
+    await setMode(page, 'merge');
+    await expect(page.getByTestId('param-whitePoint')).toBeVisible();
+    await expect(page.getByTestId('param-contrastWeight')).toBeHidden();
+    await expect(page.getByTestId('fusion-clamp-note')).toHaveCount(0);
+    const merged = await canvasPixels(page);
+    expect(byteDiffs(merged.data, fused.data).mean, 'the two modes give different pictures').toBeGreaterThan(2);
+
+    await setMode(page, 'fusion');
+    const r1 = await runs(page);
+    expect(r1).toMatchObject({ upload: 1, fusion: 1, merge: 1 });
+    expect(byteDiffs((await canvasPixels(page)).data, fused.data).max, 'back to the same fused picture').toBeLessThanOrEqual(1);
+  });
+
+  test('each weight slider re-fuses without re-uploading; exposure does not re-fuse; the download equals the CPU reference', async ({ page }) => {
+    let r = await runs(page);
+    for (const [param, fraction] of [['contrastWeight', 0.15], ['saturationWeight', 0.7], ['exposureWeight', 0.6]] as const) {
+      const before = await canvasPixels(page);
+      await dragSlider(page, param, fraction);
+      const now = await runs(page);
+      expect(now.fusion, `${param} re-fuses`).toBeGreaterThan(r.fusion!);
+      expect(now.upload, `${param} does not re-upload`).toBe(r.upload);
+      expect(byteDiffs((await canvasPixels(page)).data, before.data).mean, `${param} changes the canvas`).toBeGreaterThan(0.2);
+      r = now;
+    }
+    await dragSlider(page, 'exposure', 0.45);
+    const afterExposure = await runs(page);
+    expect(afterExposure.fusion, 'final exposure does not rebuild the pyramids').toBe(r.fusion);
+    expect(afterExposure.tonemap).toBeGreaterThan(r.tonemap!);
+
+    const { params } = await state(page);
+    for (const p of ['contrastWeight', 'saturationWeight', 'exposureWeight', 'exposure'] as const) expect(params[p], p).not.toBe(PARAMS[p].default);
+    const ref = finishFused(fuse(loadFixture('goldengate-3'), params), params);
+    const png = await download(page, 'download-png');
+    const img = decodePng(png.bytes);
+    expect([img.width, img.height]).toEqual([320, 256]);
+    const d = byteDiffs(img.data, ref);
+    expect(d.within1, `PNG within 1 level of the reference (max ${d.max})`).toBeGreaterThanOrEqual(0.999);
+    // And the settings matter: the default-weight fusion is clearly different.
+    const defaults = finishFused(fuse(loadFixture('goldengate-3'), defaultParams()), defaultParams());
+    expect(byteDiffs(img.data, defaults).mean).toBeGreaterThan(2);
   });
 });
 
@@ -157,6 +224,7 @@ test('slider changes are coalesced into one frame; a resize re-fits without re-m
   await waitIdle(page);
   await expect.poll(async () => (await runs(page)).downsample).toBeGreaterThan(r1.downsample!);
   const r2 = await runs(page);
+  expect(r2.fusion).toBe(r0.fusion);
   expect(r2.merge).toBe(r0.merge);
   expect(r2.upload).toBe(r0.upload);
 });
@@ -173,6 +241,7 @@ test('brackets without EXIF are assumed 2 EV apart and can be corrected', async 
   await page.getByTestId('file-input').setInputFiles(stripped);
   await waitIdle(page);
   await expect(page.getByTestId('error')).toContainText('assuming 2 EV');
+  await setMode(page, 'merge');
   let { brackets } = await state(page);
   expect(brackets.map((b) => [b.name, b.ev, b.evSource])).toEqual([
     ['shot9.png', 0, 'assumed'],

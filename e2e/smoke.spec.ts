@@ -4,10 +4,13 @@ import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { decodePng, fixturePaths, openApp, waitIdle } from './helpers';
 
-test('opens on the bundled sample and shows the merged picture', async ({ page }) => {
+test('opens on the bundled sample and shows the fused picture; the merge finds the scene range', async ({ page }) => {
   await openApp(page, '');
   await expect(page.getByTestId('bracket')).toHaveCount(3);
   await expect(page.getByTestId('bracket').nth(2)).toContainText('+4.0 EV');
+  await expect(page.getByTestId('mode-fusion')).toHaveAttribute('aria-pressed', 'true');
+  await page.getByTestId('mode-merge').click();
+  await waitIdle(page);
   // The luminance pass's statistics reach the panel: the sample spans well over 8 stops.
   await expect(page.getByTestId('scene-info')).toContainText(/Scene dynamic range\s*\d+\.\d stops/);
   const stops = Number((await page.getByTestId('scene-info').textContent())!.match(/(\d+\.\d) stops/)![1]);

@@ -12,7 +12,7 @@ export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[])
   return brackets.map((b) => exposureFromEv(b.ev - mid));
 }
 
-const MERGE_STEP = 'Merging on the GPU';
+const MERGE_STEPS = ['Fusing exposures on the GPU', 'Merging on the GPU'];
 
 export interface Bridge {
   readonly engine: Engine;
@@ -64,7 +64,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
         .finally(() => {
           if (merging) {
             merging = false;
-            if (store.getState().progress?.step === MERGE_STEP) setProgress(null);
+            if (MERGE_STEPS.includes(store.getState().progress?.step ?? '')) setProgress(null);
           }
           end('frame');
           if (!frame) {
@@ -88,11 +88,12 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
       return;
     }
     merging = true;
-    setProgress({ step: MERGE_STEP, done: 0, total: 1 });
+    setProgress({ step: MERGE_STEPS[store.getState().mode === 'fusion' ? 0 : 1]!, done: 0, total: 1 });
     schedule();
   };
 
   const unsubs = [
+    store.subscribe((s) => s.mode, (m) => (pipeline.setMode(m), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.params, (p) => (pipeline.setParams(p), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.brackets, applyBrackets),

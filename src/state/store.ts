@@ -4,6 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
+import type { Mode } from '../engine/types';
 
 export interface ExifExposure {
   exposureTime?: number;
@@ -44,6 +45,8 @@ export interface EditState {
   setName: string;
   /** Sorted darkest to brightest. */
   brackets: BracketEntry[];
+  /** Exposure fusion, or radiance merge then tone mapping. */
+  mode: Mode;
   params: Params;
   jpegQuality: number;
   /** Canvas size in device pixels. */
@@ -63,6 +66,7 @@ export interface SceneInfo {
 }
 
 export interface EditActions {
+  setMode(mode: Mode): void;
   setParam(name: ParamName, value: number): void;
   resetParams(): void;
   setBrackets(setName: string, brackets: BracketEntry[]): void;
@@ -92,6 +96,7 @@ export function createEditStore() {
     subscribeWithSelector((set) => ({
       setName: '',
       brackets: [],
+      mode: 'fusion',
       params: defaultParams(),
       jpegQuality: 0.92,
       viewport: { width: 0, height: 0 },
@@ -101,6 +106,7 @@ export function createEditStore() {
       gpu: { state: 'starting' },
       scene: null,
 
+      setMode: (mode) => set({ mode }),
       setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
       resetParams: () => set({ params: defaultParams() }),
       setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets) }),

@@ -5,6 +5,7 @@ import { loadSample } from '../load';
 import { isBusy, type EditStore } from '../state/store';
 import { AppContext, useEdit } from './context';
 import { Messages, ProgressBar } from './Messages';
+import { ModeNote, ModeSwitch } from './ModeSwitch';
 import { ParamPane, SceneInfo } from './ParamPane';
 import { Strip } from './Strip';
 import { Toolbar } from './Toolbar';
@@ -31,7 +32,9 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
           </div>
         </div>
         <aside className="side">
+          <ModeSwitch />
           <ParamPane />
+          <ModeNote />
           <SceneInfo />
         </aside>
       </main>

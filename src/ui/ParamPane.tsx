@@ -3,6 +3,7 @@
 import { useEffect, useRef } from 'react';
 import { Pane } from 'tweakpane';
 import { PARAM_NAMES, PARAMS, type Params } from '../engine/params';
+import type { Mode } from '../engine/types';
 import { useEdit, useHandles } from './context';
 
 export function ParamPane() {
@@ -10,15 +11,23 @@ export function ParamPane() {
   const host = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
-    const pane = new Pane({ container: host.current!, title: 'Tone mapping' });
+    const pane = new Pane({ container: host.current! });
     const model: Params = { ...store.getState().params };
-    for (const name of PARAM_NAMES) {
+    const bindings = PARAM_NAMES.map((name) => {
       const spec = PARAMS[name];
       const binding = pane.addBinding(model, name, { label: spec.label, min: spec.min, max: spec.max, step: spec.step });
       binding.element.dataset.testid = `param-${name}`;
       binding.on('change', (ev) => store.getState().setParam(name, ev.value));
-    }
+      return { name, binding };
+    });
     pane.addButton({ title: 'Reset' }).on('click', () => store.getState().resetParams());
+    // Each mode shows its own params; the others keep their values.
+    const showMode = (mode: Mode) => {
+      pane.title = mode === 'fusion' ? 'Exposure fusion' : 'Tone mapping';
+      for (const { name, binding } of bindings) binding.hidden = !PARAMS[name].modes.includes(mode);
+    };
+    showMode(store.getState().mode);
+    const unsubMode = store.subscribe((s) => s.mode, showMode);
     // Changes from elsewhere (reset, automation) flow back into the panel.
     const unsub = store.subscribe(
       (s) => s.params,
@@ -30,6 +39,7 @@ export function ParamPane() {
     );
     return () => {
       unsub();
+      unsubMode();
       pane.dispose();
     };
   }, [store]);
