@@ -3,7 +3,7 @@
 //
 // Tolerances: the GPU works in f32 and stores radiance as rgba32float, the
 // reference in f64; so radiance within 1e-4 relative (plus 1e-7 absolute for
-// near-black), log-average within 1e-3 relative, histogram bins may move by one
+// near-black), log-average within 1e-3 relative, channel means within 1e-4, histogram bins may move by one
 // at bin edges (at most 0.2 % of pixels), and 8-bit output within 1 level for
 // 99.9 % of pixels.
 import { expect, test } from '@playwright/test';
@@ -16,7 +16,7 @@ import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64
 
 interface GpuRun {
   radiance: string;
-  stats: { logAvg: number; minL: number; maxL: number; histLo: number; histHi: number; histogram: number[] };
+  stats: { logAvg: number; minL: number; maxL: number; histLo: number; histHi: number; meanR: number; meanG: number; meanB: number; histogram: number[] };
   rgba8: string;
   preview: { width: number; height: number; data: string };
 }
@@ -66,6 +66,14 @@ const CASES: { set: FixtureSet; params: Partial<Params> }[] = [
   { set: 'stilllife-5', params: {} },
   { set: 'stilllife-5', params: { exposure: 1.3, whitePoint: 3, saturation: 1.4, gamma: 1.2, key: 0.25 } },
   { set: 'goldengate-3', params: { exposure: -2, saturation: 0, gamma: 0.7 } },
+  // One case per other operator (index into OPERATOR_IDS), with its own params away from their defaults.
+  { set: 'stilllife-5', params: { toneOperator: 1, rdIntensity: 1, rdContrast: 0.6, rdLightAdaptation: 0.5, rdChromaticAdaptation: 0.3, saturation: 1.2 } },
+  { set: 'goldengate-3', params: { toneOperator: 1 } },
+  { set: 'stilllife-5', params: { toneOperator: 2, dragoBias: 0.7, exposure: 0.5 } },
+  { set: 'goldengate-3', params: { toneOperator: 3, exposure: 0.7, saturation: 1.3 } },
+  { set: 'stilllife-5', params: { toneOperator: 4, agxLook: 1, gamma: 1.1 } },
+  { set: 'goldengate-3', params: { toneOperator: 4, exposure: -0.5 } },
+  { set: 'stilllife-5', params: { toneOperator: 5, exposure: 1, saturation: 0.8 } },
 ];
 
 test.beforeEach(async ({ page }) => {
@@ -94,6 +102,7 @@ for (const { set, params: overrides } of CASES) {
     expect(Math.abs(gpu.stats.logAvg / ref.stats.logAvg - 1), 'log-average').toBeLessThan(1e-3);
     expect(Math.abs(gpu.stats.minL - ref.stats.minL)).toBeLessThanOrEqual(1e-4 * ref.stats.minL + 1e-9);
     expect(Math.abs(gpu.stats.maxL / ref.stats.maxL - 1)).toBeLessThan(1e-4);
+    for (const m of ['meanR', 'meanG', 'meanB'] as const) expect(Math.abs(gpu.stats[m] / ref.stats[m] - 1), m).toBeLessThan(1e-4);
     const pixels = brackets[0]!.width * brackets[0]!.height;
     expect(gpu.stats.histogram.reduce((a, b) => a + b, 0)).toBe(pixels);
     const moved = gpu.stats.histogram.reduce((a, g, i) => a + Math.abs(g - ref.stats.histogram[i]!), 0) / 2;

@@ -7,7 +7,8 @@ import { defineConfig } from '@playwright/test';
 // adapter on a localhost page; the Vulkan/SwiftShader flags keep a WebGPU
 // canvas alive headless.
 const debianChromium = '/usr/bin/chromium';
-const PORT = 4173;
+// E2E_PORT lets a second run (or a benchmark) build and serve its own copy.
+const PORT = Number(process.env.E2E_PORT ?? 4173);
 
 export default defineConfig({
   testDir: '.',

@@ -1,5 +1,5 @@
-// Luminance reduction: log-average (Reinhard et al. 2002, eq. 1), min, max and a
-// log2-luminance histogram of the radiance map. Few workgroups, each striding
+// Luminance reduction: log-average (Reinhard et al. 2002, eq. 1), min, max, the
+// channel means and a log2-luminance histogram of the radiance map. Few workgroups, each striding
 // over the image, then one workgroup folds their partials: barriers are what
 // costs on software adapters. The CPU reference is src/engine/reference/stats.ts.
 //
@@ -15,7 +15,7 @@ const BIG = 3.0e38;
 
 // The merged radiance map.
 @group(0) @binding(0) var radiance: texture_2d<f32>;
-// Per-workgroup (sum of ln L, min L, max L, unused).
+// Per workgroup g: [2g] = (sum of ln L, min L, max L, unused), [2g+1] = (sum R, sum G, sum B, unused).
 @group(0) @binding(1) var<storage, read_write> partials: array<vec4f>;
 // The folded statistics.
 @group(0) @binding(2) var<storage, read_write> stats: Stats;
@@ -23,21 +23,23 @@ const BIG = 3.0e38;
 @group(0) @binding(3) var<storage, read_write> histogram: array<atomic<u32>>;
 
 var<workgroup> red: array<vec4f, BINS>;
+var<workgroup> sums: array<vec4f, BINS>;
 var<workgroup> bins: array<atomic<u32>, BINS>;
 
-fn pixel_luminance(i: u32, width: u32) -> f32 {
-  return luminance(textureLoad(radiance, vec2u(i % width, i / width), 0).rgb);
+fn pixel(i: u32, width: u32) -> vec3f {
+  return textureLoad(radiance, vec2u(i % width, i / width), 0).rgb;
 }
 
 fn combine(a: vec4f, b: vec4f) -> vec4f {
   return vec4f(a.x + b.x, min(a.y, b.y), max(a.z, b.z), 0.0);
 }
 
-// Tree reduction of red[] into red[0].
+// Tree reduction of red[] and sums[] into their element 0.
 fn reduce_workgroup(lid: u32) {
   for (var s = BINS / 2u; s > 0u; s >>= 1u) {
     if (lid < s) {
       red[lid] = combine(red[lid], red[lid + s]);
+      sums[lid] += sums[lid + s];
     }
     workgroupBarrier();
   }
@@ -52,15 +54,20 @@ fn partial_sums(
   let dims = textureDimensions(radiance);
   let n = dims.x * dims.y;
   var acc = vec4f(0.0, BIG, -BIG, 0.0);
+  var sum = vec4f(0.0);
   for (var i = wg.x * BINS + lid; i < n; i += nwg.x * BINS) {
-    let l = pixel_luminance(i, dims.x);
+    let c = pixel(i, dims.x);
+    let l = luminance(c);
     acc = combine(acc, vec4f(log(l + LOG_DELTA), l, l, 0.0));
+    sum += vec4f(c, 0.0);
   }
   red[lid] = acc;
+  sums[lid] = sum;
   workgroupBarrier();
   reduce_workgroup(lid);
   if (lid == 0u) {
-    partials[wg.x] = red[0];
+    partials[2u * wg.x] = red[0];
+    partials[2u * wg.x + 1u] = sums[0];
   }
 }
 
@@ -68,10 +75,13 @@ fn partial_sums(
 fn finish(@builtin(local_invocation_index) lid: u32) {
   let dims = textureDimensions(radiance);
   var acc = vec4f(0.0, BIG, -BIG, 0.0);
-  for (var i = lid; i < arrayLength(&partials); i += BINS) {
-    acc = combine(acc, partials[i]);
+  var sum = vec4f(0.0);
+  for (var i = lid; i < arrayLength(&partials) / 2u; i += BINS) {
+    acc = combine(acc, partials[2u * i]);
+    sum += partials[2u * i + 1u];
   }
   red[lid] = acc;
+  sums[lid] = sum;
   workgroupBarrier();
   reduce_workgroup(lid);
   if (lid == 0u) {
@@ -82,7 +92,8 @@ fn finish(@builtin(local_invocation_index) lid: u32) {
     if (hi - lo < 1e-6) {
       hi = lo + 1.0;
     }
-    stats = Stats(exp(r.x / count), r.y, r.z, lo, hi, r.x, count, 0.0);
+    let mean = sums[0].rgb / count;
+    stats = Stats(exp(r.x / count), r.y, r.z, lo, hi, r.x, count, mean.r, mean.g, mean.b, 0.0, 0.0);
   }
 }
 
@@ -100,7 +111,7 @@ fn histogram_bins(
   let span = stats.hist_hi - lo;
   let top = f32(BINS - 1u);
   for (var i = wg.x * BINS + lid; i < n; i += nwg.x * BINS) {
-    let l = pixel_luminance(i, dims.x);
+    let l = luminance(pixel(i, dims.x));
     let b = clamp(floor((log2(max(l, LOG_DELTA)) - lo) / span * f32(BINS)), 0.0, top);
     atomicAdd(&bins[u32(b)], 1u);
   }

@@ -1,8 +1,8 @@
-// Global tone mapping after Reinhard, Stark, Shirley & Ferwerda 2002
-// ("Photographic tone reproduction for digital images", eq. 2 and 4):
-// scale luminance by key / log-average and the user's exposure, compress with
-// the white point, carry colour by the luminance ratio raised to the saturation
-// (Schlick 1994), apply display gamma and encode to sRGB.
+// Tone mapping of the radiance map with one of six global operators
+// (lib/operators.wgsl: Reinhard 2002, Reinhard & Devlin 2005, Drago 2003, ACES
+// fit, AgX, Khronos PBR Neutral), picked by index. Operators without a
+// saturation of their own get colour scaled by the luminance ratio raised to the
+// saturation (Schlick 1994) after them; then display gamma and sRGB encoding.
 // With FUSED the input is exposure fusion output instead: display-referred,
 // sRGB-encoded and possibly outside [0, 1]; it is linearised, scaled by the
 // exposure, given the saturation and clamped only then, so lowering the
@@ -13,9 +13,16 @@ override FUSED: bool = false;
 
 // Fields in the order of src/engine/params.ts (pass 'tonemap').
 struct ToneParams {
-  exposure: f32,
+  toneOperator: f32,
   key: f32,
   whitePoint: f32,
+  rdIntensity: f32,
+  rdContrast: f32,
+  rdLightAdaptation: f32,
+  rdChromaticAdaptation: f32,
+  dragoBias: f32,
+  agxLook: f32,
+  exposure: f32,
   saturation: f32,
   gamma: f32,
 }
@@ -34,29 +41,36 @@ fn pow0(x: vec3f, y: f32) -> vec3f {
   return select(pow(max(x, vec3f(1e-30)), vec3f(y)), zero, x <= vec3f(0.0));
 }
 
+// Colour by the luminance ratio raised to s: l * (c / l)^s (0 where l is 0).
+fn saturate_ratio(c: vec3f, s: f32) -> vec3f {
+  let l = luminance(c);
+  return select(vec3f(0.0), l * pow0(c / l, s), l > 0.0);
+}
+
+// Operator indices with a saturation of their own (RATIO_OPERATORS in src/engine/operators.ts).
+fn has_own_saturation(id: u32) -> bool {
+  return id == 0u || id == 2u;
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let dims = textureDimensions(result);
   if (id.x >= dims.x || id.y >= dims.y) {
     return;
   }
-  var c = max(textureLoad(radiance, id.xy, 0).rgb, vec3f(0.0));
+  let c = max(textureLoad(radiance, id.xy, 0).rgb, vec3f(0.0));
   if (FUSED) {
-    c = srgb_to_linear(c) * exp2(params.exposure);
-    let lf = luminance(c);
-    var rgb = vec3f(0.0);
-    if (lf > 0.0) {
-      rgb = lf * pow0(c / lf, params.saturation);
-    }
-    textureStore(result, id.xy, vec4f(linear_to_srgb(clamp(rgb, vec3f(0.0), vec3f(1.0))), 1.0));
+    let fused = saturate_ratio(srgb_to_linear(c) * exp2(params.exposure), params.saturation);
+    textureStore(result, id.xy, vec4f(linear_to_srgb(clamp(fused, vec3f(0.0), vec3f(1.0))), 1.0));
     return;
   }
-  let l = luminance(c);
-  let ls = params.key / stats.log_avg * exp2(params.exposure) * l;
-  let ld = ls * (1.0 + ls / (params.whitePoint * params.whitePoint)) / (1.0 + ls);
-  var rgb = vec3f(0.0);
-  if (l > 0.0) {
-    rgb = ld * pow0(c / l, params.saturation);
+  let op = u32(round(params.toneOperator));
+  var rgb = apply_operator(op, c, params.exposure, params.key, params.whitePoint, params.saturation,
+    params.rdIntensity, params.rdContrast, params.rdLightAdaptation, params.rdChromaticAdaptation,
+    params.dragoBias, u32(round(params.agxLook)),
+    stats.log_avg, stats.min_l, stats.max_l, vec3f(stats.mean_r, stats.mean_g, stats.mean_b));
+  if (!has_own_saturation(op)) {
+    rgb = saturate_ratio(max(rgb, vec3f(0.0)), params.saturation);
   }
   rgb = pow0(max(rgb, vec3f(0.0)), 1.0 / params.gamma);
   textureStore(result, id.xy, vec4f(linear_to_srgb(clamp(rgb, vec3f(0.0), vec3f(1.0))), 1.0));

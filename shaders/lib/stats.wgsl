@@ -8,5 +8,9 @@ struct Stats {
   hist_hi: f32,
   sum_log: f32,
   count: f32,
-  _pad: f32,
+  mean_r: f32,    // arithmetic means of the channels (Reinhard & Devlin 2005)
+  mean_g: f32,
+  mean_b: f32,
+  _pad0: f32,
+  _pad1: f32,
 }

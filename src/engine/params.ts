@@ -3,6 +3,7 @@
 // store's defaults and the layout of the WGSL uniform struct of the pass named
 // in `pass` (fields in declaration order, all f32; a unit test checks the WGSL
 // side agrees).
+import { AGX_LOOKS, OPERATOR_IDS, OPERATOR_LABELS, type OperatorId } from './operators';
 import type { Mode } from './types';
 
 export interface ParamSpec {
@@ -16,6 +17,10 @@ export interface ParamSpec {
   readonly pass: UniformPass;
   /** The modes whose panel shows it. */
   readonly modes: readonly Mode[];
+  /** A choice: the value is an index into these labels (min 0, max length-1, step 1). */
+  readonly options?: readonly string[];
+  /** Shown only while one of these operators is picked (merge mode). */
+  readonly operators?: readonly OperatorId[];
 }
 
 export type UniformPass = 'fusion' | 'tonemap';
@@ -28,10 +33,18 @@ export const PARAMS = {
   contrastWeight: { label: 'Contrast weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
   saturationWeight: { label: 'Saturation weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
   exposureWeight: { label: 'Exposedness weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
+  // Tone mapping of the radiance map (merge mode): the operator and its own params.
+  toneOperator: { label: 'Operator', min: 0, max: OPERATOR_IDS.length - 1, step: 1, default: 0, pass: 'tonemap', modes: MERGE, options: OPERATOR_IDS.map((id) => OPERATOR_LABELS[id]) },
+  key: { label: 'Key', min: 0.01, max: 1, step: 0.005, default: 0.18, pass: 'tonemap', modes: MERGE, operators: ['reinhard02'] },
+  whitePoint: { label: 'White point', min: 0.5, max: 64, step: 0.1, default: 8, pass: 'tonemap', modes: MERGE, operators: ['reinhard02'] },
+  rdIntensity: { label: 'Intensity', min: -8, max: 8, step: 0.05, default: 0, pass: 'tonemap', modes: MERGE, operators: ['reinhardDevlin05'] },
+  rdContrast: { label: 'Contrast (0 = auto)', min: 0, max: 1, step: 0.01, default: 0, pass: 'tonemap', modes: MERGE, operators: ['reinhardDevlin05'] },
+  rdLightAdaptation: { label: 'Light adaptation', min: 0, max: 1, step: 0.01, default: 1, pass: 'tonemap', modes: MERGE, operators: ['reinhardDevlin05'] },
+  rdChromaticAdaptation: { label: 'Chromatic adaptation', min: 0, max: 1, step: 0.01, default: 0, pass: 'tonemap', modes: MERGE, operators: ['reinhardDevlin05'] },
+  dragoBias: { label: 'Bias', min: 0.5, max: 1, step: 0.01, default: 0.85, pass: 'tonemap', modes: MERGE, operators: ['drago03'] },
+  agxLook: { label: 'Look', min: 0, max: AGX_LOOKS.length - 1, step: 1, default: 0, pass: 'tonemap', modes: MERGE, operators: ['agx'], options: ['Base', 'Punchy'] },
   // Finishing, after fusion or tone mapping.
   exposure: { label: 'Exposure (EV)', min: -8, max: 8, step: 0.01, default: 0, pass: 'tonemap', modes: BOTH },
-  key: { label: 'Key', min: 0.01, max: 1, step: 0.005, default: 0.18, pass: 'tonemap', modes: MERGE },
-  whitePoint: { label: 'White point', min: 0.5, max: 64, step: 0.1, default: 8, pass: 'tonemap', modes: MERGE },
   saturation: { label: 'Saturation', min: 0, max: 2, step: 0.01, default: 1, pass: 'tonemap', modes: BOTH },
   gamma: { label: 'Gamma', min: 0.4, max: 2.5, step: 0.01, default: 1, pass: 'tonemap', modes: MERGE },
 } as const satisfies Record<string, ParamSpec>;
@@ -51,7 +64,8 @@ export function defaultParams(): Params {
 export function clampParam(name: ParamName, value: number): number {
   const spec = PARAMS[name];
   if (!Number.isFinite(value)) return spec.default;
-  return Math.min(spec.max, Math.max(spec.min, value));
+  const v = 'options' in spec ? Math.round(value) : value;
+  return Math.min(spec.max, Math.max(spec.min, v));
 }
 
 /** The params of one pass, in declaration order: the bytes of its uniform struct. */
@@ -72,4 +86,12 @@ export function uniformFieldNames(pass: UniformPass): ParamName[] {
 /** Whether any value of a pass's uniform struct differs between a and b. */
 export function passChanged(pass: UniformPass, a: Params, b: Params): boolean {
   return uniformFieldNames(pass).some((n) => a[n] !== b[n]);
+}
+
+/** Whether the panel shows a param in this mode with this operator picked. */
+export function paramVisible(name: ParamName, mode: Mode, operator: number): boolean {
+  const spec: ParamSpec = PARAMS[name];
+  if (!spec.modes.includes(mode)) return false;
+  const id = OPERATOR_IDS[Math.round(operator)];
+  return !spec.operators || (id !== undefined && spec.operators.includes(id));
 }

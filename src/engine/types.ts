@@ -21,6 +21,10 @@ export interface LuminanceStats {
   /** log2 range the histogram spans: [histLo, histHi] */
   readonly histLo: number;
   readonly histHi: number;
+  /** Arithmetic means of the channels. */
+  readonly meanR: number;
+  readonly meanG: number;
+  readonly meanB: number;
   /** 256 bins of log2(max(L, LOG_DELTA)) over [histLo, histHi]. */
   readonly histogram: Uint32Array;
 }

@@ -2,7 +2,7 @@
 // src/engine/params.ts: no range or label is written here.
 import { useEffect, useRef } from 'react';
 import { Pane } from 'tweakpane';
-import { PARAM_NAMES, PARAMS, type Params } from '../engine/params';
+import { PARAM_NAMES, PARAMS, paramVisible, type ParamSpec, type Params } from '../engine/params';
 import type { Mode } from '../engine/types';
 import { useEdit, useHandles } from './context';
 
@@ -14,20 +14,24 @@ export function ParamPane() {
     const pane = new Pane({ container: host.current! });
     const model: Params = { ...store.getState().params };
     const bindings = PARAM_NAMES.map((name) => {
-      const spec = PARAMS[name];
-      const binding = pane.addBinding(model, name, { label: spec.label, min: spec.min, max: spec.max, step: spec.step });
-      binding.element.dataset.testid = `param-${name}`;
+      const spec: ParamSpec = PARAMS[name];
+      const binding = spec.options
+        ? pane.addBinding(model, name, { label: spec.label, options: Object.fromEntries(spec.options.map((label, i) => [label, i])) })
+        : pane.addBinding(model, name, { label: spec.label, min: spec.min, max: spec.max, step: spec.step });
+      // The operator picker is the one named by the tone studio's test hooks.
+      binding.element.dataset.testid = name === 'toneOperator' ? 'operator' : `param-${name}`;
       binding.on('change', (ev) => store.getState().setParam(name, ev.value));
       return { name, binding };
     });
     pane.addButton({ title: 'Reset' }).on('click', () => store.getState().resetParams());
-    // Each mode shows its own params; the others keep their values.
-    const showMode = (mode: Mode) => {
+    // Each mode and operator shows its own params; the others keep their values.
+    const show = ({ mode, operator }: { mode: Mode; operator: number }) => {
       pane.title = mode === 'fusion' ? 'Exposure fusion' : 'Tone mapping';
-      for (const { name, binding } of bindings) binding.hidden = !PARAMS[name].modes.includes(mode);
+      for (const { name, binding } of bindings) binding.hidden = !paramVisible(name, mode, operator);
     };
-    showMode(store.getState().mode);
-    const unsubMode = store.subscribe((s) => s.mode, showMode);
+    const shown = (s: { mode: Mode; params: Params }) => ({ mode: s.mode, operator: s.params.toneOperator });
+    show(shown(store.getState()));
+    const unsubMode = store.subscribe(shown, show, { equalityFn: (a, b) => a.mode === b.mode && a.operator === b.operator });
     // Changes from elsewhere (reset, automation) flow back into the panel.
     const unsub = store.subscribe(
       (s) => s.params,

@@ -1,9 +1,10 @@
 // Shader modules are the pass's WGSL with the shared library files prepended.
 import colorLib from '../../../shaders/lib/color.wgsl?raw';
+import operatorsLib from '../../../shaders/lib/operators.wgsl?raw';
 import pyramidLib from '../../../shaders/lib/pyramid.wgsl?raw';
 import statsLib from '../../../shaders/lib/stats.wgsl?raw';
 
-const LIBS = { color: colorLib, pyramid: pyramidLib, stats: statsLib } as const;
+const LIBS = { color: colorLib, operators: operatorsLib, pyramid: pyramidLib, stats: statsLib } as const;
 export type ShaderLib = keyof typeof LIBS;
 
 export function shaderSource(code: string, libs: readonly ShaderLib[] = []): string {

@@ -8,7 +8,7 @@ import { readBuffer } from '../gpu/readback';
 import { HIST_BINS, LOG_DELTA, type LuminanceStats } from '../types';
 
 /** Bytes of the Stats struct in shaders/lib/stats.wgsl. */
-export const STATS_BYTES = 32;
+export const STATS_BYTES = 48;
 /** Workgroups striding over the image: few, since barriers are what costs. */
 const GROUPS = 64;
 
@@ -34,7 +34,7 @@ export class LuminancePass {
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
     this.stats = res.buffer({ label: 'luminance.stats', size: STATS_BYTES, usage: storage });
     this.histogram = res.buffer({ label: 'luminance.histogram', size: HIST_BINS * 4, usage: storage });
-    this.partials = res.buffer({ label: 'luminance.partials', size: GROUPS * 16, usage: storage });
+    this.partials = res.buffer({ label: 'luminance.partials', size: GROUPS * 32, usage: storage });
   }
 
   bind(radiance: GPUTexture): void {
@@ -72,6 +72,6 @@ export class LuminancePass {
   async read(): Promise<LuminanceStats> {
     const head = new Float32Array(await readBuffer(this.device, this.stats, STATS_BYTES, 'luminance.stats'));
     const histogram = new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, 'luminance.histogram'));
-    return { logAvg: head[0]!, minL: head[1]!, maxL: head[2]!, histLo: head[3]!, histHi: head[4]!, histogram };
+    return { logAvg: head[0]!, minL: head[1]!, maxL: head[2]!, histLo: head[3]!, histHi: head[4]!, meanR: head[7]!, meanG: head[8]!, meanB: head[9]!, histogram };
   }
 }

@@ -24,7 +24,7 @@ function createShared(device: GPUDevice): Shared {
       { binding: 3, visibility: GPUShaderStage.COMPUTE, storageTexture: { access: 'write-only', format: 'rgba8unorm' } },
     ],
   });
-  const module = createShader(device, 'tonemap.shader', wgsl, ['color', 'stats']);
+  const module = createShader(device, 'tonemap.shader', wgsl, ['color', 'stats', 'operators']);
   const pipelineLayout = device.createPipelineLayout({ label: 'tonemap.pipelineLayout', bindGroupLayouts: [layout] });
   const make = (mode: Mode) =>
     device.createComputePipeline({

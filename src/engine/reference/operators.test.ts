@@ -23,7 +23,6 @@ import {
   type OperatorStats,
   type Rgb,
 } from './operators';
-import { tonemapPixel } from './tonemap';
 
 const grey = (v: number): Rgb => [v, v, v];
 const P = (over: Partial<OperatorParams> = {}): OperatorParams => ({ ...DEFAULT_OPERATOR_PARAMS, ...over });
@@ -77,7 +76,11 @@ describe('reinhard02', () => {
       for (const saturation of [0, 0.5, 1, 1.7])
         for (const rgb of pixels) {
           const p = { ...defaultParams(), exposure: 1.5, key: 0.2, whitePoint: 6, saturation, gamma };
-          const want = tonemapPixel(rgb[0], rgb[1], rgb[2], 0.7, p);
+          // Reinhard et al. 2002, eqs. 2 and 4, colour as (C/L)^s, then gamma and sRGB.
+          const L = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+          const Ls = (p.key / 0.7) * 2 ** p.exposure * L;
+          const Ld = (Ls * (1 + Ls / p.whitePoint ** 2)) / (1 + Ls);
+          const want = rgb.map((C) => linearToSrgb(clamp(Math.pow(L > 0 ? Ld * Math.pow(C / L, saturation) : 0, 1 / gamma), 0, 1)));
           const got = reinhard02(rgb, p, { logAvg: 0.7 }).map((v) => linearToSrgb(clamp(Math.pow(v, 1 / gamma), 0, 1)));
           got.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? NaN, 12));
         }

@@ -20,12 +20,9 @@
 import { LOG_DELTA, type FloatImage, type LuminanceStats } from '../types';
 import { clamp, luminance } from './color';
 
-/** The operators, in the order the WGSL apply_operator selects them by index. Do not reorder. */
-export const OPERATOR_IDS = ['reinhard02', 'reinhardDevlin05', 'drago03', 'aces', 'agx', 'pbrNeutral'] as const;
-export type OperatorId = (typeof OPERATOR_IDS)[number];
+import { AGX_LOOKS, OPERATOR_IDS, type OperatorId } from '../operators';
 
-/** The AgX looks, by the index the agxLook param holds. */
-export const AGX_LOOKS = ['base', 'punchy'] as const;
+export { AGX_LOOKS, OPERATOR_IDS, type OperatorId };
 
 export type Rgb = readonly [number, number, number];
 

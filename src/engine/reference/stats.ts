@@ -7,7 +7,7 @@ import { luminance } from './color';
 /**
  * L = luminance(R,G,B) per pixel.
  *   logAvg = exp(mean(ln(L + LOG_DELTA)))   (accumulated in float64)
- *   minL, maxL over all pixels
+ *   minL, maxL over all pixels; meanR, meanG, meanB the channel means
  *   lo = log2(max(minL, LOG_DELTA)), hi = log2(max(maxL, LOG_DELTA)); hi − lo < 1e-6 → hi = lo + 1
  *   bin = clamp(floor((log2(max(L, LOG_DELTA)) − lo) / (hi − lo) * 256), 0, 255)
  * Throws on an empty image.
@@ -20,7 +20,9 @@ export function luminanceStats(img: FloatImage): LuminanceStats {
   let logSum = 0;
   let minL = Infinity;
   let maxL = -Infinity;
+  const sum = [0, 0, 0];
   for (let p = 0; p < n; p++) {
+    for (let c = 0; c < 3; c++) sum[c]! += d[p * 4 + c] ?? 0;
     const L = luminance(d[p * 4] ?? 0, d[p * 4 + 1] ?? 0, d[p * 4 + 2] ?? 0);
     lum[p] = L;
     logSum += Math.log(L + LOG_DELTA);
@@ -38,5 +40,6 @@ export function luminanceStats(img: FloatImage): LuminanceStats {
     histogram[b] = (histogram[b] ?? 0) + 1;
   }
 
-  return { logAvg: Math.exp(logSum / n), minL, maxL, histLo: lo, histHi: hi, histogram };
+  const [meanR, meanG, meanB] = sum.map((v) => v / n) as [number, number, number];
+  return { logAvg: Math.exp(logSum / n), minL, maxL, histLo: lo, histHi: hi, meanR, meanG, meanB, histogram };
 }

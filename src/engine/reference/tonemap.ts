@@ -1,38 +1,40 @@
-// Global tone-mapping operator of Reinhard, Stark, Shirley & Ferwerda,
-// "Photographic Tone Reproduction for Digital Images", SIGGRAPH 2002
-// (eqs. 2 and 4), with colour re-applied as (C/L)^s and a display gamma.
+// Tone mapping of a radiance map (tonemap.wgsl): one of the six operators of
+// ./operators.ts picked by the toneOperator param; operators without a saturation of
+// their own get colour as (C/L)^s after them (Schlick 1994); then display gamma
+// and sRGB encoding. Also the finishing of exposure fusion output.
 
-import type { FloatImage, LuminanceStats } from '../types';
+import type { FloatImage } from '../types';
 import type { Params } from '../params';
+import { OPERATOR_IDS, RATIO_OPERATORS } from '../operators';
 import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from './color';
+import { applyOperator, type OperatorStats, type Rgb } from './operators';
+
+/** Colour by the luminance ratio raised to s: L * (C / L)^s, 0 where L is 0 (inputs >= 0). */
+export function saturateRatio(c: Rgb, s: number): [number, number, number] {
+  const L = luminance(c[0], c[1], c[2]);
+  return [0, 1, 2].map((i) => (L > 0 ? L * Math.pow(c[i]! / L, s) : 0)) as [number, number, number];
+}
 
 /**
  * One linear radiance pixel → display-encoded [r,g,b] in [0,1], before quantisation:
- *   L  = luminance(R,G,B)
- *   Ls = key / logAvg * 2^exposure * L                       (eq. 2)
- *   Ld = Ls * (1 + Ls / whitePoint²) / (1 + Ls)              (eq. 4)
- *   C' = L > 0 ? Ld * (max(C,0) / L)^saturation : 0
- *   C' = max(C',0)^(1/gamma), then linearToSrgb(clamp(C',0,1))
+ *   C' = applyOperator(OPERATOR_IDS[toneOperator], C)
+ *   C' = saturateRatio(max(C',0), saturation)     unless the operator is in RATIO_OPERATORS
+ *   linearToSrgb(clamp(max(C',0)^(1/gamma), 0, 1))
  */
-export function tonemapPixel(r: number, g: number, b: number, logAvg: number, p: Params): [number, number, number] {
-  const L = luminance(r, g, b);
-  const Ls = (p.key / logAvg) * Math.pow(2, p.exposure) * L;
-  const Ld = (Ls * (1 + Ls / (p.whitePoint * p.whitePoint))) / (1 + Ls);
-  const ch = (C: number): number => {
-    let out = L > 0 ? Ld * Math.pow(Math.max(C, 0) / L, p.saturation) : 0;
-    out = Math.pow(Math.max(out, 0), 1 / p.gamma);
-    return linearToSrgb(clamp(out, 0, 1));
-  };
-  return [ch(r), ch(g), ch(b)];
+export function tonemapPixel(r: number, g: number, b: number, stats: OperatorStats, p: Params): [number, number, number] {
+  const id = OPERATOR_IDS[Math.round(p.toneOperator)] ?? 'reinhard02';
+  let c: Rgb = applyOperator(id, [r, g, b], p, stats);
+  if (!RATIO_OPERATORS.includes(id)) c = saturateRatio([Math.max(c[0], 0), Math.max(c[1], 0), Math.max(c[2], 0)], p.saturation);
+  return c.map((v) => linearToSrgb(clamp(Math.pow(Math.max(v, 0), 1 / p.gamma), 0, 1))) as [number, number, number];
 }
 
 /** Tone-map a radiance map to RGBA8 (alpha 255): toByte of tonemapPixel per channel. */
-export function tonemap(img: FloatImage, stats: Pick<LuminanceStats, 'logAvg'>, p: Params): Uint8ClampedArray {
+export function tonemap(img: FloatImage, stats: OperatorStats, p: Params): Uint8ClampedArray {
   const n = img.width * img.height;
   const d = img.data;
   const out = new Uint8ClampedArray(n * 4);
   for (let i = 0; i < n; i++) {
-    const [r, g, b] = tonemapPixel(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0, stats.logAvg, p);
+    const [r, g, b] = tonemapPixel(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0, stats, p);
     out[i * 4] = toByte(r);
     out[i * 4 + 1] = toByte(g);
     out[i * 4 + 2] = toByte(b);
@@ -52,8 +54,7 @@ export function tonemap(img: FloatImage, stats: Pick<LuminanceStats, 'logAvg'>, 
 export function finishFusedPixel(r: number, g: number, b: number, p: Params): [number, number, number] {
   const gain = Math.pow(2, p.exposure);
   const lin = [r, g, b].map((c) => srgbToLinear(Math.max(c, 0)) * gain) as [number, number, number];
-  const L = luminance(...lin);
-  return lin.map((C) => linearToSrgb(clamp(L > 0 ? L * Math.pow(C / L, p.saturation) : 0, 0, 1))) as [number, number, number];
+  return saturateRatio(lin, p.saturation).map((C) => linearToSrgb(clamp(C, 0, 1))) as [number, number, number];
 }
 
 /** Finish a fused image to RGBA8 (alpha 255): toByte of finishFusedPixel per channel. */
