@@ -1,5 +1,6 @@
 // Interactive timings of the editor: drop to first picture, one exposure-slider
-// frame, full-size PNG export; for 3 brackets at 2 MP and 12 MP made in the page
+// frame, full-size export finish; in fusion and in merge mode, for 3 brackets at
+// 2 MP and 12 MP made in the page
 // from the bundled sample (so it runs anywhere, no ../shared needed).
 // Wall times, median of the runs; prints a table and writes bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,18 +24,19 @@ test('interactive timings', async ({ page, browser }) => {
     return s.gpu.adapter ?? s.gpu.state;
   });
   const rows: Record<string, unknown>[] = [];
-  for (const size of SIZES) {
+  for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) {
     const samples: { first: number[]; decode: number[]; slider: number[]; exportMs: number[] } = { first: [], decode: [], slider: [], exportMs: [] };
     for (let run = 0; run < RUNS; run++) {
       const r = await page.evaluate(
-        async ({ width, height, steps }) => {
+        async ({ width, height, steps, mode }) => {
           type H = {
             __hdr: {
-              store: { getState(): { setParam(n: string, v: number): void; progress: { step: string } | null }; subscribe(f: (s: { progress: { step: string } | null }) => void): () => void };
+              store: { getState(): { setMode(m: string): void; setParam(n: string, v: number): void; progress: { step: string } | null }; subscribe(f: (s: { progress: { step: string } | null }) => void): () => void };
               bridge: { settled(): Promise<void>; engine: { pipeline: { exportRgba8(): Promise<{ data: Uint8Array }> } } };
             };
           };
           const { store, bridge } = (window as unknown as H).__hdr;
+          store.getState().setMode(mode);
           // Brackets: the bundled sample scaled to size, re-encoded as JPEG.
           const files: File[] = [];
           for (let i = 1; i <= 3; i++) {
@@ -53,7 +55,7 @@ test('interactive timings', async ({ page, browser }) => {
             });
           let decodeEnd = 0;
           const unsub = store.subscribe((s) => {
-            if (!decodeEnd && s.progress?.step === 'Merging on the GPU') decodeEnd = performance.now();
+            if (!decodeEnd && s.progress?.step.endsWith('on the GPU')) decodeEnd = performance.now();
           });
           const dt = new DataTransfer();
           files.forEach((f) => dt.items.add(f));
@@ -75,7 +77,7 @@ test('interactive timings', async ({ page, browser }) => {
           const exportMs = performance.now() - te;
           return { first, decode: decodeEnd - t0, slider, exportMs };
         },
-        { width: size.width, height: size.height, steps: SLIDER_STEPS },
+        { width: size.width, height: size.height, steps: SLIDER_STEPS, mode },
       );
       samples.first.push(r.first);
       samples.decode.push(r.decode);
@@ -84,6 +86,7 @@ test('interactive timings', async ({ page, browser }) => {
     }
     rows.push({
       size: size.label,
+      mode,
       dropToPictureMs: Math.round(median(samples.first)),
       decodeMs: Math.round(median(samples.decode)),
       gpuFirstFrameMs: Math.round(median(samples.first) - median(samples.decode)),
