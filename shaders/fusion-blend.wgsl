@@ -23,7 +23,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   let g = textureLoad(fine, vec2i(id.xy), 0);
   var band = g.rgb;
   if (!TOP) {
-    band -= pyr_expand(coarse, id.xy).rgb;
+    band -= pyr_expand(coarse, id.xy, dims).rgb;
   }
   let i = id.y * dims.x + id.x;
   // An opaque image: alpha is 1 in the top band and 0 in the others, so it collapses to 1.

@@ -21,7 +21,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   }
   var v = band[id.y * dims.x + id.x];
   if (HAS_COARSE) {
-    v += pyr_expand(coarse, id.xy);
+    v += pyr_expand(coarse, id.xy, dims);
   }
   textureStore(dst, id.xy, v);
 }

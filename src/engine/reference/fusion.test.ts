@@ -4,6 +4,7 @@ import { FUSION_EPSILON, FUSION_GREY, fuse, fusionWeights, pow0, type FusionWeig
 import {
   collapse,
   expand,
+  expandIndex,
   gaussianPyramid,
   laplacianPyramid,
   pyramidLevels,
@@ -148,8 +149,39 @@ describe('reduce / expand', () => {
     const e4 = expand(coarse, 4, 2);
     const row0 = [0, 1, 2, 3].map((x) => at(e4.data, x * 4));
     const row1 = [0, 1, 2, 3].map((x) => at(e4.data, (4 + x) * 4));
-    expect(row0).toEqual([(6 * a + 2 * b) / 8, (a + b) / 2, (2 * a + 6 * b) / 8, (a + b) / 2].map(Math.fround));
+    // Even fine size: the fine edge lies beyond the last coarse sample, which repeats (expandIndex).
+    expect(row0).toEqual([(6 * a + 2 * b) / 8, (a + b) / 2, (a + 7 * b) / 8, b].map(Math.fround));
     expect(row1).toEqual(row0);
+  });
+
+  it('expandIndex mirrors about the fine edge samples', () => {
+    expect([-1, 0, 4, 5].map((j) => expandIndex(j, 5, 9))).toEqual([1, 0, 4, 3]); // odd fine: reflect-101
+    expect([-1, 0, 4, 5].map((j) => expandIndex(j, 5, 10))).toEqual([1, 0, 4, 4]); // even fine: repeat
+    expect([-1, 1].map((j) => expandIndex(j, 1, 1))).toEqual([0, 0]);
+    expect([-1, 1].map((j) => expandIndex(j, 1, 2))).toEqual([0, 0]);
+  });
+
+  it('fusion of an odd-sized set is exactly symmetric under a horizontal flip', () => {
+    const W = 33;
+    const H = 17;
+    const make = (k: number, flip: boolean) => {
+      const px = new Uint8Array(W * H * 4);
+      for (let y = 0; y < H; y++)
+        for (let x = 0; x < W; x++) {
+          const sx = flip ? W - 1 - x : x;
+          const v = Math.round(255 * Math.min(1, ((sx * 7 + y * 13) % 50) / 50 + k * 0.3));
+          px.set([v, (v * 3) % 256, 255 - v, 255], (y * W + x) * 4);
+        }
+      return { width: W, height: H, pixels: px, exposure: 2 ** k };
+    };
+    const w = { contrastWeight: 1, saturationWeight: 1, exposureWeight: 1 };
+    const a = fuse([0, 1, 2].map((k) => make(k, false)), w);
+    const b = fuse([0, 1, 2].map((k) => make(k, true)), w);
+    let worst = 0;
+    for (let y = 0; y < H; y++)
+      for (let x = 0; x < W; x++)
+        for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(at(a.data, (y * W + x) * 4 + c) - at(b.data, (y * W + W - 1 - x) * 4 + c)));
+    expect(worst).toBeLessThan(1e-5);
   });
 
   it('expand of a constant is that constant (odd and even targets)', () => {

@@ -101,27 +101,43 @@ export function reduce(img: FloatImage): FloatImage {
 }
 
 /**
+ * The coarse sample that stands in for coarse index j of an n-sample axis under
+ * a fine axis of `fine` samples. Coarse j sits at fine position 2j; outside the
+ * image that position is mirrored about the fine axis's own edge samples
+ * (reflect-101 at the fine level, as reduce reads it): 2j → −2j on the left, and
+ * 2j → 2(fine−1) − 2j on the right, i.e. coarse (fine − 1 − j). For an odd fine
+ * size this is reflect-101 of the coarse axis; for an even one the last coarse
+ * sample repeats (as OpenCV's pyrUp does there), because the fine edge then lies
+ * half a coarse step beyond it. Clamped for tiny axes.
+ */
+export function expandIndex(j: number, n: number, fine: number): number {
+  const k = j < 0 ? -j : j >= n ? fine - 1 - j : j;
+  return Math.min(n - 1, Math.max(0, k));
+}
+
+/**
  * 1-D expand taps for fine indices 0..fine−1 from a coarse axis of length n:
  * x even, j = x/2: {j−1: 1/8, j: 6/8, j+1: 1/8}; x odd, j = (x−1)/2: {j: 1/2, j+1: 1/2};
- * coarse indices through reflect101(·, n). Three slots per x (odd x has a zero third weight).
+ * coarse indices through expandIndex(·, n, fine). Three slots per x (odd x has a zero third weight).
  */
 function expandTaps(fine: number, n: number): { idx: Int32Array; wt: Float64Array } {
+  const at = (j: number) => expandIndex(j, n, fine);
   const idx = new Int32Array(fine * 3);
   const wt = new Float64Array(fine * 3);
   for (let x = 0; x < fine; x++) {
     const o = x * 3;
     if (x % 2 === 0) {
       const j = x / 2;
-      idx[o] = reflect101(j - 1, n);
-      idx[o + 1] = reflect101(j, n);
-      idx[o + 2] = reflect101(j + 1, n);
+      idx[o] = at(j - 1);
+      idx[o + 1] = at(j);
+      idx[o + 2] = at(j + 1);
       wt[o] = 1 / 8;
       wt[o + 1] = 6 / 8;
       wt[o + 2] = 1 / 8;
     } else {
       const j = (x - 1) / 2;
-      idx[o] = reflect101(j, n);
-      idx[o + 1] = reflect101(j + 1, n);
+      idx[o] = at(j);
+      idx[o + 1] = at(j + 1);
       idx[o + 2] = 0;
       wt[o] = 1 / 2;
       wt[o + 1] = 1 / 2;
