@@ -2,7 +2,8 @@
 // (lib/operators.wgsl: Reinhard 2002, Reinhard & Devlin 2005, Drago 2003, ACES
 // fit, AgX, Khronos PBR Neutral), picked by index. Operators without a
 // saturation of their own get colour scaled by the luminance ratio raised to the
-// saturation (Schlick 1994) after them; then display gamma and sRGB encoding.
+// saturation (Schlick 1994) after them; then display gamma and sRGB encoding,
+// kept in float for the tone curve pass.
 // With FUSED the input is exposure fusion output instead: display-referred,
 // sRGB-encoded and possibly outside [0, 1]; it is linearised, scaled by the
 // exposure, given the saturation and clamped only then, so lowering the
@@ -32,8 +33,8 @@ struct ToneParams {
 // Statistics of the full-size radiance (unused with FUSED).
 @group(0) @binding(1) var<storage, read> stats: Stats;
 @group(0) @binding(2) var<uniform> params: ToneParams;
-// sRGB-encoded result.
-@group(0) @binding(3) var result: texture_storage_2d<rgba8unorm, write>;
+// sRGB-encoded result in [0, 1], unquantised (the curve pass quantises).
+@group(0) @binding(3) var result: texture_storage_2d<rgba32float, write>;
 
 // pow() for x >= 0 with 0^y defined as in IEEE pow (WGSL leaves pow(0, y) undefined).
 fn pow0(x: vec3f, y: f32) -> vec3f {

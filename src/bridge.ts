@@ -54,11 +54,13 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
       rendering = rendering
         .then(async () => {
           const reduced = pipeline.runs.luminance;
+          const counted = pipeline.runs.histogram;
           await pipeline.render();
           if (pipeline.runs.luminance !== reduced) {
             const stats = await pipeline.readStats();
             store.getState().setScene({ rangeEv: dynamicRangeEv(stats) });
           }
+          if (pipeline.runs.histogram !== counted) store.getState().setHistogram(await pipeline.readHistogram());
         })
         .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))
         .finally(() => {
@@ -95,6 +97,8 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
   const unsubs = [
     store.subscribe((s) => s.mode, (m) => (pipeline.setMode(m), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.params, (p) => (pipeline.setParams(p), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.curves, (c) => (pipeline.setCurves(c), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.clipWarnings, (on) => (pipeline.setClipWarnings(on), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.brackets, applyBrackets),
   ];

@@ -221,3 +221,19 @@ export function removePoint(points: readonly CurvePoint[], i: number): CurvePoin
   copy.splice(i, 1);
   return copy;
 }
+
+/** The curves an edit holds, in the order of their tables in the GPU buffer (shaders/curve.wgsl). */
+export const CURVE_CHANNELS = ['luma', 'r', 'g', 'b'] as const;
+export type CurveChannel = (typeof CURVE_CHANNELS)[number];
+export type Curves = Record<CurveChannel, CurvePoint[]>;
+
+export function identityCurves(): Curves {
+  return { luma: identityCurve(), r: identityCurve(), g: identityCurve(), b: identityCurve() };
+}
+
+/** All four curves baked into one table of 4 × CURVE_LUT_SIZE entries, CURVE_CHANNELS order. */
+export function bakeCurves(curves: Readonly<Curves>): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(CURVE_CHANNELS.length * CURVE_LUT_SIZE);
+  CURVE_CHANNELS.forEach((ch, i) => out.set(bakeCurve(curves[ch], CURVE_LUT_SIZE), i * CURVE_LUT_SIZE));
+  return out;
+}

@@ -35,7 +35,9 @@ describe('INVALIDATES', () => {
     fusion: ['upload'],
     downsample: ['merge', 'fusion'],
     tonemap: ['luminance', 'downsample'],
-    present: ['tonemap'],
+    curve: ['tonemap'],
+    histogram: ['curve'],
+    present: ['curve'],
   };
   const changes = Object.keys(INVALIDATES) as Change[];
 
@@ -47,8 +49,12 @@ describe('INVALIDATES', () => {
     for (const stage of STAGES) for (const input of INPUTS[stage]) expect(STAGES.indexOf(input)).toBeLessThan(STAGES.indexOf(stage));
   });
 
-  it("'params' dirties exactly tonemap and present", () => {
-    expect([...INVALIDATES.params].sort()).toEqual(['present', 'tonemap']);
+  it("'params' dirties exactly tonemap, curve, histogram and present", () => {
+    expect([...INVALIDATES.params].sort()).toEqual(['curve', 'histogram', 'present', 'tonemap']);
+  });
+
+  it("a curve drag ('curves') dirties exactly curve, histogram and present", () => {
+    expect([...INVALIDATES.curves].sort()).toEqual(['curve', 'histogram', 'present']);
   });
 
   it("'brackets' dirties every stage", () => {

@@ -2,15 +2,18 @@
 // re-runs only the stages a change invalidates.
 //
 //   brackets ─upload─┬→ merge → radiance ─┬→ luminance → stats ──────────┐
-//                    │                      └→ downsample → preview ─→ tonemap → display → present
-//                    └→ fusion → fused ─────→ downsample ┘   (mode 'fusion': no stats)
-//                  (export) radiance + stats or fused → tonemap → rgba8 → readback
+//                    │                      └→ downsample → preview ─→ tonemap → toned → curve → display ─┬→ present
+//                    └→ fusion → fused ─────→ downsample ┘   (mode 'fusion': no stats)                     └→ histogram
+//                  (export) radiance + stats or fused → tonemap → curve → rgba8 → readback
 //
 // What each kind of change dirties is the table INVALIDATES below; a tone-map
 // slider re-runs tonemap and present only. A render runs only the dirty stages
 // the current mode needs (MODE_STAGES); the others stay dirty, so switching
 // back to a mode whose result is still valid costs a downsample, not a merge.
+import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
+import { CurvePass } from './passes/curve';
 import { DownsamplePass } from './passes/downsample';
+import { HistogramPass } from './passes/histogram';
 import { Fusion, type FusionPhase } from './fusion';
 import { LuminancePass } from './passes/luminance';
 import { MergePass } from './passes/merge';
@@ -23,23 +26,26 @@ import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type 
 
 export { MAX_BRACKETS };
 
-export const STAGES = ['upload', 'merge', 'luminance', 'fusion', 'downsample', 'tonemap', 'present'] as const;
+export const STAGES = ['upload', 'merge', 'luminance', 'fusion', 'downsample', 'tonemap', 'curve', 'histogram', 'present'] as const;
 export type Stage = (typeof STAGES)[number];
-export type Change = 'brackets' | 'exposures' | 'weights' | 'mode' | 'params' | 'viewport';
+export type Change = 'brackets' | 'exposures' | 'weights' | 'mode' | 'params' | 'viewport' | 'curves' | 'view';
 
+const FINISH: readonly Stage[] = ['tonemap', 'curve', 'histogram', 'present'];
 export const INVALIDATES: Record<Change, readonly Stage[]> = {
   brackets: STAGES,
-  exposures: ['merge', 'luminance', 'downsample', 'tonemap', 'present'],
-  weights: ['fusion', 'downsample', 'tonemap', 'present'],
-  mode: ['downsample', 'tonemap', 'present'],
-  viewport: ['downsample', 'tonemap', 'present'],
-  params: ['tonemap', 'present'],
+  exposures: ['merge', 'luminance', 'downsample', ...FINISH],
+  weights: ['fusion', 'downsample', ...FINISH],
+  mode: ['downsample', ...FINISH],
+  viewport: ['downsample', ...FINISH],
+  params: FINISH,
+  curves: ['curve', 'histogram', 'present'],
+  view: ['present'],
 };
 
 /** The stages each mode runs. */
 export const MODE_STAGES: Record<Mode, readonly Stage[]> = {
-  merge: ['upload', 'merge', 'luminance', 'downsample', 'tonemap', 'present'],
-  fusion: ['upload', 'fusion', 'downsample', 'tonemap', 'present'],
+  merge: ['upload', 'merge', 'luminance', 'downsample', ...FINISH],
+  fusion: ['upload', 'fusion', 'downsample', ...FINISH],
 };
 
 export class EngineInputError extends Error {
@@ -57,7 +63,7 @@ export class Pipeline {
   readonly device: GPUDevice;
   readonly res: Resources;
   /** How many times each stage has run: tests check what a change re-runs. */
-  readonly runs: Record<Stage, number> = { upload: 0, merge: 0, luminance: 0, fusion: 0, downsample: 0, tonemap: 0, present: 0 };
+  readonly runs = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
 
   private readonly merge: MergePass;
   private readonly luminance: LuminancePass;
@@ -65,6 +71,11 @@ export class Pipeline {
   private readonly downsample: DownsamplePass;
   private readonly previewTone: TonemapPass;
   private readonly exportTone: TonemapPass;
+  private readonly previewCurve: CurvePass;
+  private readonly exportCurve: CurvePass;
+  private readonly histogram: HistogramPass;
+  /** The baked tone curves (4 × CURVE_LUT_SIZE f32), shared by preview and export. */
+  private readonly luts: GPUBuffer;
   private readonly present: PresentPass | null;
 
   private dirty = new Set<Stage>();
@@ -78,7 +89,9 @@ export class Pipeline {
   private exposures: GPUBuffer | null = null;
   private radiance: GPUTexture | null = null;
   private preview: GPUTexture | null = null;
+  private toned: GPUTexture | null = null;
   private display: GPUTexture | null = null;
+  private curves: Curves = identityCurves();
 
   constructor(opts: PipelineOptions) {
     this.device = opts.device;
@@ -89,6 +102,12 @@ export class Pipeline {
     this.downsample = new DownsamplePass(this.device);
     this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
     this.exportTone = new TonemapPass(this.device, this.res, 'tonemap.export', this.previewTone);
+    this.previewCurve = new CurvePass(this.device, 'curve.preview');
+    this.exportCurve = new CurvePass(this.device, 'curve.export', this.previewCurve);
+    this.histogram = new HistogramPass(this.device, this.res);
+    const luts = bakeCurves(this.curves);
+    this.luts = this.res.buffer({ label: 'curve.luts', size: luts.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.device.queue.writeBuffer(this.luts, 0, luts);
     this.present = opts.context ? new PresentPass(this.device, this.res, opts.context, opts.format ?? 'rgba8unorm') : null;
     this.previewTone.setParams(this.params);
     this.fusion.setParams(this.params);
@@ -156,6 +175,21 @@ export class Pipeline {
     return this.mode;
   }
 
+  /** New tone curves: re-runs the curve, the histogram and present only. */
+  setCurves(curves: Readonly<Curves>): void {
+    if (CURVE_CHANNELS.every((c) => curves[c] === this.curves[c])) return;
+    this.curves = { ...curves };
+    this.device.queue.writeBuffer(this.luts, 0, bakeCurves(this.curves));
+    this.invalidate('curves');
+  }
+
+  /** Paint clipped highlights and shadows on the canvas (never in the export or the histogram). */
+  setClipWarnings(on: boolean): void {
+    if (!this.present || this.present.clipWarnings === on) return;
+    this.present.setClipWarnings(on);
+    this.invalidate('view');
+  }
+
   /** The canvas size in device pixels; the preview is fitted into it. */
   setViewport(width: number, height: number): void {
     const w = Math.max(1, Math.round(width));
@@ -210,6 +244,8 @@ export class Pipeline {
     run('fusion', () => this.fusion.encode(encoder));
     run('downsample', () => this.downsample.encode(encoder));
     run('tonemap', () => this.previewTone.encode(encoder));
+    run('curve', () => this.previewCurve.encode(encoder));
+    run('histogram', () => this.histogram.encode(encoder));
     if (this.present && this.viewport[0] > 0) run('present', () => this.present!.encode(encoder));
     this.device.queue.submit([encoder.finish()]);
   }
@@ -275,22 +311,22 @@ export class Pipeline {
     const [pw, ph] = this.previewSize();
     if (!this.preview || this.preview.width !== pw || this.preview.height !== ph) {
       this.res.release(this.preview);
+      this.res.release(this.toned);
       this.res.release(this.display);
-      this.preview = this.res.texture({
-        label: 'downsample.preview',
-        size: [pw, ph],
-        format: 'rgba32float',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
-      });
+      const float: Omit<GPUTextureDescriptor, 'label'> = { size: [pw, ph], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC };
+      this.preview = this.res.texture({ label: 'downsample.preview', ...float });
+      this.toned = this.res.texture({ label: 'tonemap.toned', ...float });
       this.display = this.res.texture({
-        label: 'tonemap.display',
+        label: 'curve.display',
         size: [pw, ph],
         format: 'rgba8unorm',
         usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
       });
+      this.previewCurve.bind(this.toned, this.luts, this.display);
+      this.histogram.bind(this.display);
       this.present?.bind(this.display);
     }
-    this.previewTone.bind(this.mode, this.preview, this.luminance.stats, this.display!);
+    this.previewTone.bind(this.mode, this.preview, this.luminance.stats, this.toned!);
     this.downsample.bind(this.source(), this.preview);
     if (this.present) {
       const [vw, vh] = this.viewport;
@@ -305,20 +341,19 @@ export class Pipeline {
     if (!this.brackets && !this.pending) throw new EngineInputError('Nothing to export yet.');
     await this.render();
     const [width, height] = this.size;
-    const out = this.res.texture({
-      label: 'tonemap.export',
-      size: [width, height],
-      format: 'rgba8unorm',
-      usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC,
-    });
+    const toned = this.res.texture({ label: 'tonemap.export', size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING });
+    const out = this.res.texture({ label: 'curve.export', size: [width, height], format: 'rgba8unorm', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
     try {
       this.exportTone.setParams(params);
-      this.exportTone.bind(this.mode, this.source(), this.luminance.stats, out);
+      this.exportTone.bind(this.mode, this.source(), this.luminance.stats, toned);
+      this.exportCurve.bind(toned, this.luts, out);
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.export' });
       this.exportTone.encode(encoder);
+      this.exportCurve.encode(encoder);
       this.device.queue.submit([encoder.finish()]);
       return { width, height, data: new Uint8Array(await readTexture(this.device, out, 4, 'export')) };
     } finally {
+      this.res.release(toned);
       this.res.release(out);
     }
   }
@@ -336,6 +371,12 @@ export class Pipeline {
     const fused = this.fusion.result;
     if (!fused || this.mode !== 'fusion') throw new EngineInputError('No fused image yet: it is made in fusion mode.');
     return { width: fused.width, height: fused.height, data: new Float32Array(await readTexture(this.device, fused, 16, 'fused')) };
+  }
+
+  /** R, G, B and luma counts of the displayed preview (layout in reference/histogram.ts). */
+  async readHistogram(): Promise<Uint32Array> {
+    await this.render();
+    return this.histogram.read();
   }
 
   async readStats(): Promise<LuminanceStats> {
@@ -372,7 +413,7 @@ export class Pipeline {
 
   dispose(): void {
     this.res.destroyAll();
-    this.radiance = this.preview = this.display = this.brackets = null;
+    this.radiance = this.preview = this.toned = this.display = this.brackets = null;
     this.exposures = null;
   }
 }

@@ -48,3 +48,15 @@ export const MAX_BRACKETS = 16;
 /** How the brackets become one picture: exposure fusion, or a radiance merge then tone mapping. */
 export type Mode = 'fusion' | 'merge';
 export const MODES: readonly Mode[] = ['fusion', 'merge'];
+
+// The display histogram (shaders/histogram.wgsl; layout in reference/histogram.ts).
+/** Bins per plane: one per 8-bit value. */
+export const HISTOGRAM_BINS = 256;
+/** Planes in the bins array, in this order. */
+export const HISTOGRAM_PLANE = { r: 0, g: 1, b: 2, luma: 3 } as const;
+export type HistogramPlane = keyof typeof HISTOGRAM_PLANE;
+export const HISTOGRAM_PLANES = 4;
+/** u32 entries of the whole array (4 planes × 256 bins). */
+export const HISTOGRAM_LENGTH = HISTOGRAM_PLANES * HISTOGRAM_BINS;
+/** Rec. 709 luma weights × 10000 (types.ts LUMA); shaders/histogram.wgsl repeats them as LUMA_1E4. */
+export const LUMA_WEIGHTS_1E4 = [2126, 7152, 722] as const;

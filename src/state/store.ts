@@ -4,6 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
+import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve';
 import type { Mode } from '../engine/types';
 
 export interface ExifExposure {
@@ -48,6 +49,12 @@ export interface EditState {
   /** Exposure fusion, or radiance merge then tone mapping. */
   mode: Mode;
   params: Params;
+  /** Tone curves on the display-encoded image: luminance, then optional R, G, B. */
+  curves: Curves;
+  /** Paint clipped highlights and shadows on the canvas. */
+  clipWarnings: boolean;
+  /** R, G, B and luma counts of the displayed image (engine/reference/histogram.ts layout). */
+  histogram: Uint32Array | null;
   jpegQuality: number;
   /** Canvas size in device pixels. */
   viewport: { width: number; height: number };
@@ -68,6 +75,10 @@ export interface SceneInfo {
 export interface EditActions {
   setMode(mode: Mode): void;
   setParam(name: ParamName, value: number): void;
+  setCurve(channel: CurveChannel, points: readonly CurvePoint[]): void;
+  resetCurves(): void;
+  setClipWarnings(on: boolean): void;
+  setHistogram(bins: Uint32Array | null): void;
   resetParams(): void;
   setBrackets(setName: string, brackets: BracketEntry[]): void;
   setEv(id: string, ev: number): void;
@@ -98,6 +109,9 @@ export function createEditStore() {
       brackets: [],
       mode: 'fusion',
       params: defaultParams(),
+      curves: identityCurves(),
+      clipWarnings: false,
+      histogram: null,
       jpegQuality: 0.92,
       viewport: { width: 0, height: 0 },
       messages: [],
@@ -109,6 +123,10 @@ export function createEditStore() {
       setMode: (mode) => set({ mode }),
       setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
       resetParams: () => set({ params: defaultParams() }),
+      setCurve: (channel, points) => set((s) => ({ curves: { ...s.curves, [channel]: normaliseCurve(points) } })),
+      resetCurves: () => set({ curves: identityCurves() }),
+      setClipWarnings: (clipWarnings) => set({ clipWarnings }),
+      setHistogram: (histogram) => set({ histogram }),
       setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets) }),
       setEv: (id, ev) =>
         set((s) => {

@@ -8,6 +8,7 @@ import { Messages, ProgressBar } from './Messages';
 import { ModeNote, ModeSwitch } from './ModeSwitch';
 import { ParamPane, SceneInfo } from './ParamPane';
 import { Strip } from './Strip';
+import { TonePanel } from './TonePanel';
 import { Toolbar } from './Toolbar';
 import { Viewport } from './Viewport';
 
@@ -35,6 +36,7 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
           <ModeSwitch />
           <ParamPane />
           <ModeNote />
+          <TonePanel />
           <SceneInfo />
         </aside>
       </main>

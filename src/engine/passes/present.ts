@@ -28,7 +28,20 @@ export class PresentPass {
       primitive: { topology: 'triangle-list' },
     });
     this.sampler = device.createSampler({ label: 'present.sampler', magFilter: 'linear', minFilter: 'linear' });
-    this.view = res.buffer({ label: 'present.view', size: 32, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.view = res.buffer({ label: 'present.view', size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+  }
+
+  private rect: readonly number[] = [0, 0, 1, 1];
+  /** Clipped pixels are painted (red highlights, blue shadows). */
+  clipWarnings = false;
+
+  private writeView(): void {
+    this.device.queue.writeBuffer(this.view, 0, new Float32Array([...this.rect, ...BACKGROUND, this.clipWarnings ? 1 : 0, 0, 0, 0]));
+  }
+
+  setClipWarnings(on: boolean): void {
+    this.clipWarnings = on;
+    this.writeView();
   }
 
   bind(image: GPUTexture): void {
@@ -45,7 +58,8 @@ export class PresentPass {
 
   /** rect: where the image lands in canvas pixels (x0, y0, x1, y1). */
   setRect(rect: readonly [number, number, number, number]): void {
-    this.device.queue.writeBuffer(this.view, 0, new Float32Array([...rect, ...BACKGROUND]));
+    this.rect = rect;
+    this.writeView();
   }
 
   encode(encoder: GPUCommandEncoder): void {

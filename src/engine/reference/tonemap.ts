@@ -28,19 +28,31 @@ export function tonemapPixel(r: number, g: number, b: number, stats: OperatorSta
   return c.map((v) => linearToSrgb(clamp(Math.pow(Math.max(v, 0), 1 / p.gamma), 0, 1))) as [number, number, number];
 }
 
-/** Tone-map a radiance map to RGBA8 (alpha 255): toByte of tonemapPixel per channel. */
-export function tonemap(img: FloatImage, stats: OperatorStats, p: Params): Uint8ClampedArray {
+/** Map every pixel of img with f to a display-encoded float image (alpha 1). */
+function mapPixels(img: FloatImage, f: (r: number, g: number, b: number) => [number, number, number]): FloatImage {
   const n = img.width * img.height;
   const d = img.data;
+  const data = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) data.set([...f(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0), 1], i * 4);
+  return { width: img.width, height: img.height, data };
+}
+
+/** RGBA8 (alpha 255) of a display-encoded float image: toByte per channel. */
+export function quantise(img: FloatImage): Uint8ClampedArray {
+  const n = img.width * img.height;
   const out = new Uint8ClampedArray(n * 4);
-  for (let i = 0; i < n; i++) {
-    const [r, g, b] = tonemapPixel(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0, stats, p);
-    out[i * 4] = toByte(r);
-    out[i * 4 + 1] = toByte(g);
-    out[i * 4 + 2] = toByte(b);
-    out[i * 4 + 3] = 255;
-  }
+  for (let i = 0; i < n; i++) out.set([toByte(img.data[i * 4]!), toByte(img.data[i * 4 + 1]!), toByte(img.data[i * 4 + 2]!), 255], i * 4);
   return out;
+}
+
+/** Tone-map a radiance map: display-encoded floats (what the curve pass reads). */
+export function tonemapImage(img: FloatImage, stats: OperatorStats, p: Params): FloatImage {
+  return mapPixels(img, (r, g, b) => tonemapPixel(r, g, b, stats, p));
+}
+
+/** Tone-map a radiance map to RGBA8 (alpha 255), with no tone curve. */
+export function tonemap(img: FloatImage, stats: OperatorStats, p: Params): Uint8ClampedArray {
+  return quantise(tonemapImage(img, stats, p));
 }
 
 /**
@@ -57,17 +69,12 @@ export function finishFusedPixel(r: number, g: number, b: number, p: Params): [n
   return saturateRatio(lin, p.saturation).map((C) => linearToSrgb(clamp(C, 0, 1))) as [number, number, number];
 }
 
-/** Finish a fused image to RGBA8 (alpha 255): toByte of finishFusedPixel per channel. */
+/** Finish a fused image: display-encoded floats (what the curve pass reads). */
+export function finishFusedImage(img: FloatImage, p: Params): FloatImage {
+  return mapPixels(img, (r, g, b) => finishFusedPixel(r, g, b, p));
+}
+
+/** Finish a fused image to RGBA8 (alpha 255), with no tone curve. */
 export function finishFused(img: FloatImage, p: Params): Uint8ClampedArray {
-  const n = img.width * img.height;
-  const d = img.data;
-  const out = new Uint8ClampedArray(n * 4);
-  for (let i = 0; i < n; i++) {
-    const [r, g, b] = finishFusedPixel(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0, p);
-    out[i * 4] = toByte(r);
-    out[i * 4 + 1] = toByte(g);
-    out[i * 4 + 2] = toByte(b);
-    out[i * 4 + 3] = 255;
-  }
-  return out;
+  return quantise(finishFusedImage(img, p));
 }
