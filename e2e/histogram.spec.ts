@@ -10,43 +10,13 @@
 // integer before round()), and luma is integer maths on the bytes on both sides,
 // so every bin must be equal, exact .5 ties included (the synthetic case has some).
 import { expect, test, type Page } from '@playwright/test';
-import { build, type Rolldown } from 'vite';
-import { fileURLToPath } from 'node:url';
 import { displayHistogram, HISTOGRAM_BINS, HISTOGRAM_LENGTH, LUMA_WEIGHTS_1E4, type Rgba8Image } from '../src/engine/reference/histogram';
 import { loadFixture, openApp, toBase64 } from './helpers';
-
-const ENTRY = 'virtual:histogram-e2e';
+import { bundleForPage } from './bundle';
 
 /** ESM source of HistogramPass and Resources, bundled by Vite from src/. */
-async function bundlePass(): Promise<string> {
-  const out = await build({
-    configFile: false,
-    root: fileURLToPath(new URL('..', import.meta.url)),
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'histogram-e2e-entry',
-        enforce: 'pre',
-        resolveId: (id) => (id === ENTRY ? `\0${ENTRY}` : null),
-        load: (id) =>
-          id === `\0${ENTRY}`
-            ? "export { HistogramPass } from '/src/engine/passes/histogram.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n"
-            : null,
-      },
-    ],
-    build: {
-      write: false,
-      minify: false,
-      target: 'es2022',
-      modulePreload: false,
-      rolldownOptions: { input: ENTRY, preserveEntrySignatures: 'strict', output: { format: 'es' } },
-    },
-  });
-  const outputs = (Array.isArray(out) ? out : [out]) as Rolldown.RolldownOutput[];
-  const chunks = outputs.flatMap((o) => o.output).filter((c): c is Rolldown.OutputChunk => c.type === 'chunk');
-  expect(chunks.length, 'one self-contained chunk').toBe(1);
-  return chunks[0]!.code;
-}
+const bundlePass = () =>
+  bundleForPage('histogram', "export { HistogramPass } from '/src/engine/passes/histogram.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface GpuHistogram {
   first: number[];

@@ -20,46 +20,16 @@
 // The identity settings must give the input back bit for bit (a texture copy,
 // or the shader copy where the textures do not allow one).
 import { expect, test, type Page } from '@playwright/test';
-import { build, type Rolldown } from 'vite';
-import { fileURLToPath } from 'node:url';
 import { localDetail, type LocalDetailParams } from '../src/engine/reference/local-detail';
 import { luminance } from '../src/engine/reference/color';
 import { mergeRadiance } from '../src/engine/reference/merge';
 import type { FloatImage } from '../src/engine/types';
 import { floatsFromBase64, loadFixture, openApp, toBase64, type FixtureSet } from './helpers';
-
-const ENTRY = 'virtual:local-detail-e2e';
+import { bundleForPage } from './bundle';
 
 /** ESM source of LocalDetail and Resources, bundled by Vite from src/. */
-async function bundleFilter(): Promise<string> {
-  const out = await build({
-    configFile: false,
-    root: fileURLToPath(new URL('..', import.meta.url)),
-    logLevel: 'silent',
-    plugins: [
-      {
-        name: 'local-detail-e2e-entry',
-        enforce: 'pre',
-        resolveId: (id) => (id === ENTRY ? `\0${ENTRY}` : null),
-        load: (id) =>
-          id === `\0${ENTRY}`
-            ? "export { LocalDetail } from '/src/engine/local-detail.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n"
-            : null,
-      },
-    ],
-    build: {
-      write: false,
-      minify: false,
-      target: 'es2022',
-      modulePreload: false,
-      rolldownOptions: { input: ENTRY, preserveEntrySignatures: 'strict', output: { format: 'es' } },
-    },
-  });
-  const outputs = (Array.isArray(out) ? out : [out]) as Rolldown.RolldownOutput[];
-  const chunks = outputs.flatMap((o) => o.output).filter((c): c is Rolldown.OutputChunk => c.type === 'chunk');
-  expect(chunks.length, 'one self-contained chunk').toBe(1);
-  return chunks[0]!.code;
-}
+const bundleFilter = () =>
+  bundleForPage('local-detail', "export { LocalDetail } from '/src/engine/local-detail.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface Job {
   width: number;
