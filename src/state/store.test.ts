@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { CURVE_CHANNELS, isIdentity } from '../engine/curve';
 import { PARAMS } from '../engine/params';
 import { createEditStore, isBusy, type BracketEntry } from './store';
 
@@ -93,5 +94,19 @@ describe('createEditStore', () => {
     store.getState().setViewport(801, 600);
     expect(calls).toBe(2);
     expect(store.getState().viewport).toEqual({ width: 801, height: 600 });
+  });
+
+  it('mode defaults to fusion; curves start as the identity and are normalised when set', () => {
+    const store = createEditStore();
+    expect(store.getState().mode).toBe('fusion');
+    store.getState().setMode('merge');
+    expect(store.getState().mode).toBe('merge');
+    for (const c of CURVE_CHANNELS) expect(isIdentity(store.getState().curves[c])).toBe(true);
+    // Out of order and out of range: sorted, clamped, endpoints kept.
+    store.getState().setCurve('r', [{ x: 1, y: 1 }, { x: 0.5, y: 1.4 }, { x: 0, y: 0 }]);
+    expect(store.getState().curves.r).toEqual([{ x: 0, y: 0 }, { x: 0.5, y: 1 }, { x: 1, y: 1 }]);
+    expect(isIdentity(store.getState().curves.luma)).toBe(true);
+    store.getState().resetCurves();
+    expect(isIdentity(store.getState().curves.r)).toBe(true);
   });
 });
