@@ -9,7 +9,7 @@ import { test } from '@playwright/test';
 const SIZES = [
   { label: '2 MP', width: 1732, height: 1155 },
   { label: '12 MP', width: 4240, height: 2832 },
-];
+].filter((s) => !process.env.BENCH_SIZE || s.label === process.env.BENCH_SIZE);
 const SLIDER_STEPS = 30;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 

@@ -11,6 +11,11 @@
 // The CPU reference is src/engine/reference/tonemap.ts.
 
 override FUSED: bool = false;
+// The operator (index into OPERATOR_IDS). A pipeline is specialised per operator,
+// so each compiles to its own straight-line code (a per-pixel switch over all six
+// made a full-size export about twice as slow on the software adapter);
+// ToneParams.toneOperator carries the same value for the CPU side and is not read here.
+override OPERATOR: u32 = 0u;
 
 // Fields in the order of src/engine/params.ts (pass 'tonemap').
 struct ToneParams {
@@ -65,7 +70,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
     textureStore(result, id.xy, vec4f(linear_to_srgb(clamp(fused, vec3f(0.0), vec3f(1.0))), 1.0));
     return;
   }
-  let op = u32(round(params.toneOperator));
+  let op = OPERATOR;
   var rgb = apply_operator(op, c, params.exposure, params.key, params.whitePoint, params.saturation,
     params.rdIntensity, params.rdContrast, params.rdLightAdaptation, params.rdChromaticAdaptation,
     params.dragoBias, u32(round(params.agxLook)),

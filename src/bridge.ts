@@ -60,7 +60,10 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
             const stats = await pipeline.readStats();
             store.getState().setScene({ rangeEv: dynamicRangeEv(stats) });
           }
-          if (pipeline.runs.histogram !== counted) store.getState().setHistogram(await pipeline.readHistogram());
+          // Not awaited: the histogram reaches the editor a moment later, the next frame need not wait for it.
+          if (pipeline.runs.histogram !== counted) {
+            void pipeline.latestHistogram().then((h) => store.getState().setHistogram(h), () => undefined);
+          }
         })
         .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))
         .finally(() => {

@@ -379,6 +379,11 @@ export class Pipeline {
     return this.histogram.read();
   }
 
+  /** The histogram as of the last submitted render, without rendering: no wait on the next frame. */
+  latestHistogram(): Promise<Uint32Array> {
+    return this.histogram.read();
+  }
+
   async readStats(): Promise<LuminanceStats> {
     await this.render();
     return this.luminance.read();

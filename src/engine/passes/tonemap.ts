@@ -11,7 +11,8 @@ import type { Mode } from '../types';
 
 interface Shared {
   layout: GPUBindGroupLayout;
-  pipelines: Record<Mode, GPUComputePipeline>;
+  /** By variant key ('fusion', or 'merge' + operator index), made on first use. */
+  pipeline(mode: Mode, operator: number): GPUComputePipeline;
 }
 
 function createShared(device: GPUDevice): Shared {
@@ -26,13 +27,24 @@ function createShared(device: GPUDevice): Shared {
   });
   const module = createShader(device, 'tonemap.shader', wgsl, ['color', 'stats', 'operators']);
   const pipelineLayout = device.createPipelineLayout({ label: 'tonemap.pipelineLayout', bindGroupLayouts: [layout] });
-  const make = (mode: Mode) =>
-    device.createComputePipeline({
-      label: `tonemap.pipeline.${mode}`,
-      layout: pipelineLayout,
-      compute: { module, entryPoint: 'main', constants: { FUSED: mode === 'fusion' ? 1 : 0 } },
-    });
-  return { layout, pipelines: { fusion: make('fusion'), merge: make('merge') } };
+  const cache = new Map<string, GPUComputePipeline>();
+  const pipeline = (mode: Mode, operator: number) => {
+    const op = mode === 'fusion' ? 0 : Math.round(operator);
+    const key = `${mode}.${op}`;
+    let p = cache.get(key);
+    if (!p) {
+      p = device.createComputePipeline({
+        label: `tonemap.pipeline.${key}`,
+        layout: pipelineLayout,
+        compute: { module, entryPoint: 'main', constants: { FUSED: mode === 'fusion' ? 1 : 0, OPERATOR: op } },
+      });
+      cache.set(key, p);
+    }
+    return p;
+  };
+  pipeline('fusion', 0);
+  pipeline('merge', 0);
+  return { layout, pipeline };
 }
 
 export class TonemapPass {
@@ -42,6 +54,7 @@ export class TonemapPass {
   private size: [number, number] = [0, 0];
   /** What the bound source holds. */
   private mode: Mode = 'merge';
+  private operator = 0;
 
   constructor(
     private readonly device: GPUDevice,
@@ -71,11 +84,12 @@ export class TonemapPass {
   }
 
   setParams(params: Params): void {
+    this.operator = params.toneOperator;
     this.device.queue.writeBuffer(this.uniforms, 0, packUniforms('tonemap', params));
   }
 
   encode(encoder: GPUCommandEncoder): void {
     if (!this.bindGroup) throw new Error(`${this.label}: not bound`);
-    dispatch(encoder, `${this.label}.pass`, this.shared.pipelines[this.mode], this.bindGroup, ...groups8(...this.size));
+    dispatch(encoder, `${this.label}.pass`, this.shared.pipeline(this.mode, this.operator), this.bindGroup, ...groups8(...this.size));
   }
 }
