@@ -13,18 +13,8 @@ import {
   removePoint,
   type CurvePoint,
 } from './curve';
+import { rng } from './reference/random';
 
-/** Deterministic PRNG (mulberry32) so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A normalised curve of 2 + k random points; monotone: 'up' sorts y ascending, 'down' descending. */
 function randomCurve(rand: () => number, order: 'up' | 'down' | 'any'): CurvePoint[] {

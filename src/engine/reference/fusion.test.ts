@@ -12,21 +12,11 @@ import {
   reduce,
   reflect101,
 } from './pyramid';
+import { rng } from './random';
 
 const ALL: FusionWeights = { contrastWeight: 1, saturationWeight: 1, exposureWeight: 1 };
 const EXPOSURE_ONLY: FusionWeights = { contrastWeight: 0, saturationWeight: 0, exposureWeight: 1 };
 
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A float image from f(x, y, channel). */
 function floatImage(width: number, height: number, f: (x: number, y: number, c: number) => number): FloatImage {

@@ -20,18 +20,8 @@ import {
   type LocalDetailParams,
 } from './local-detail';
 import { collapse, expand, gaussianPyramid, pyramidLevels } from './pyramid';
+import { rng } from './random';
 
-/** Deterministic PRNG (mulberry32) in [0, 1). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Zero-mean texture in stops: white noise blurred once (3x3 box), scaled to a standard deviation of `amp`. */
 function texture(width: number, height: number, amp: number, seed: number): Float32Array {
