@@ -11,7 +11,7 @@ import { downsampleBox } from '../src/engine/reference/pipeline';
 import { finishFused } from '../src/engine/reference/tonemap';
 import { defaultParams, type Params } from '../src/engine/params';
 import type { Bracket } from '../src/engine/types';
-import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet } from './helpers';
+import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
 
 interface FusionRun {
   fused: string;
@@ -24,12 +24,7 @@ async function fuseOnGpu(page: import('@playwright/test').Page, brackets: Bracke
   const input = brackets.map((b) => ({ width: b.width, height: b.height, exposure: b.exposure, pixels: toBase64(b.pixels) }));
   return page.evaluate(
     async ({ input, params, viewport }) => {
-      const b64 = (bytes: Uint8Array) => {
-        let s = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return btoa(s);
-      };
-      const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+      const { b64, unb64 } = (window as unknown as PageCodec).__codec;
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();
       try {

@@ -86,8 +86,25 @@ export function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return 10 * Math.log10((255 * 255) / (se / (n * 3)));
 }
 
+/** Base64 of bytes and back, installed in the page by openApp for moving images in and out. */
+export interface PageCodec {
+  __codec: { b64(bytes: Uint8Array): string; unb64(s: string): Uint8Array };
+}
+
+function installCodec(): void {
+  (window as unknown as PageCodec).__codec = {
+    b64(bytes) {
+      let s = '';
+      for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+      return btoa(s);
+    },
+    unb64: (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)),
+  };
+}
+
 /** Open the app without the bundled sample and wait until it is idle with WebGPU ready. */
 export async function openApp(page: Page, query = '?sample=0'): Promise<void> {
+  await page.addInitScript(installCodec);
   await page.goto(`/${query}`);
   await waitIdle(page);
   await expect(page.getByTestId('gpu-status')).toHaveCount(0);

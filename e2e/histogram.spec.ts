@@ -11,7 +11,7 @@
 // so every bin must be equal, exact .5 ties included (the synthetic case has some).
 import { expect, test, type Page } from '@playwright/test';
 import { displayHistogram, HISTOGRAM_BINS, HISTOGRAM_LENGTH, LUMA_WEIGHTS_1E4, type Rgba8Image } from '../src/engine/reference/histogram';
-import { loadFixture, openApp, toBase64 } from './helpers';
+import { loadFixture, openApp, toBase64, type PageCodec } from './helpers';
 import { bundleForPage } from './bundle';
 
 /** ESM source of HistogramPass and Resources, bundled by Vite from src/. */
@@ -28,7 +28,7 @@ async function histogramsOnGpu(page: Page, code: string, images: Rgba8Image[]): 
   const input = images.map((im) => ({ width: im.width, height: im.height, pixels: toBase64(Uint8Array.from(im.data)) }));
   return page.evaluate(
     async ({ code, input }) => {
-      const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+      const { unb64 } = (window as unknown as PageCodec).__codec;
       type Mod = typeof import('../src/engine/passes/histogram') & typeof import('../src/engine/gpu/resources');
       const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
       const mod = (await import(/* @vite-ignore */ url)) as Mod;

@@ -24,7 +24,7 @@ import { localDetail, type LocalDetailParams } from '../src/engine/reference/loc
 import { luminance } from '../src/engine/reference/color';
 import { mergeRadiance } from '../src/engine/reference/merge';
 import type { FloatImage } from '../src/engine/types';
-import { floatsFromBase64, loadFixture, openApp, toBase64, type FixtureSet } from './helpers';
+import { floatsFromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
 import { bundleForPage } from './bundle';
 
 /** ESM source of LocalDetail and Resources, bundled by Vite from src/. */
@@ -58,12 +58,7 @@ interface JobResult {
 async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResult[]> {
   return page.evaluate(
     async ({ code, jobs }) => {
-      const b64 = (bytes: Uint8Array) => {
-        let s = '';
-        for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-        return btoa(s);
-      };
-      const unb64 = (s: string) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+      const { b64, unb64 } = (window as unknown as PageCodec).__codec;
       type Mod = typeof import('../src/engine/local-detail') & typeof import('../src/engine/gpu/resources');
       const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
       const mod = (await import(/* @vite-ignore */ url)) as Mod;

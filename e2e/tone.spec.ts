@@ -102,6 +102,28 @@ test('curve points: add, drag, delete with the mouse; only the curve re-runs; th
   expect(byteDiffs((await canvas(page)).data, before.data).max).toBeLessThanOrEqual(1);
 });
 
+test('per-channel curves act on their own channel; the download equals the reference', async ({ page }) => {
+  const before = await canvas(page);
+  await page.evaluate(() => {
+    const s = (window as unknown as { __hdr: { store: { getState(): { setCurve(c: string, p: { x: number; y: number }[]): void } } } }).__hdr.store.getState();
+    s.setCurve('r', [{ x: 0, y: 0 }, { x: 0.5, y: 0.8 }, { x: 1, y: 1 }]);
+    s.setCurve('b', [{ x: 0, y: 0.1 }, { x: 0.6, y: 0.3 }, { x: 1, y: 0.9 }]);
+  });
+  await waitIdle(page);
+  const after = await canvas(page);
+  const mean = (img: { data: Uint8Array }, c: number) => {
+    let s = 0;
+    for (let i = c; i < img.data.length; i += 4) s += img.data[i]!;
+    return s / (img.data.length / 4);
+  };
+  expect(mean(after, 0), 'red lifted').toBeGreaterThan(mean(before, 0) + 5);
+  expect(mean(after, 2), 'blue lowered').toBeLessThan(mean(before, 2) - 5);
+  const { params, curves } = await edit(page);
+  const img = await download(page);
+  const d = byteDiffs(img.data, applyCurves(finishFusedImage(fuse(loadFixture('goldengate-3'), params), params), bakeCurves(curves)));
+  expect(d.within1, `PNG within 1 level of the reference (max ${d.max})`).toBeGreaterThanOrEqual(0.999);
+});
+
 test('each operator renders and its download equals the CPU reference', async ({ page }) => {
   await page.getByTestId('mode-merge').click();
   await waitIdle(page);

@@ -171,10 +171,6 @@ export class Pipeline {
     this.invalidate('mode');
   }
 
-  getMode(): Mode {
-    return this.mode;
-  }
-
   /** New tone curves: re-runs the curve, the histogram and present only. */
   setCurves(curves: Readonly<Curves>): void {
     if (CURVE_CHANNELS.every((c) => curves[c] === this.curves[c])) return;
@@ -373,13 +369,10 @@ export class Pipeline {
     return { width: fused.width, height: fused.height, data: new Float32Array(await readTexture(this.device, fused, 16, 'fused')) };
   }
 
-  /** R, G, B and luma counts of the displayed preview (layout in reference/histogram.ts). */
-  async readHistogram(): Promise<Uint32Array> {
-    await this.render();
-    return this.histogram.read();
-  }
-
-  /** The histogram as of the last submitted render, without rendering: no wait on the next frame. */
+  /**
+   * R, G, B and luma counts of the displayed preview (layout in reference/histogram.ts)
+   * as of the last submitted render, without rendering: no wait on the next frame.
+   */
   latestHistogram(): Promise<Uint32Array> {
     return this.histogram.read();
   }
