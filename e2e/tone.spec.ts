@@ -40,6 +40,8 @@ async function download(page: Page) {
 
 /** Page coordinates of a curve-space point on the curve canvas. */
 async function curveAt(page: Page, x: number, y: number) {
+  // The side panel scrolls: bring the curve into view before aiming at it.
+  await page.getByTestId('curve-canvas').scrollIntoViewIfNeeded();
   const box = (await page.getByTestId('curve-canvas').boundingBox())!;
   const { px, py } = toCanvas(plotBox(box.width, box.height), { x, y });
   return { x: box.x + px, y: box.y + py };

@@ -1,24 +1,28 @@
-// Present: draw the tone-mapped image into the canvas, fitted to the view
-// (letterboxed), with bilinear filtering. One full-screen triangle. With clip
-// warnings on, pixels whose display value clipped are painted: red where a
-// channel reached 255, blue where all three are 0 (judged on the nearest
-// display texel, so the export and the histogram never see the paint).
+// Present: draw the visible region of the finished image into the canvas.
+// The region texture is already at canvas resolution (fit, or zoomed out) or
+// at image resolution (100 % and beyond), so each canvas pixel reads the one
+// texel under it: no filtering, real pixels shown square when magnified.
+// Compare: left of the split the canvas shows the "before" image (the middle
+// bracket as shot, over the same region). With clip warnings on, pixels whose
+// display value clipped are painted: red where a channel reached 255, blue
+// where all three are 0 (the export and the histogram never see the paint).
 
 struct View {
-  // Image rectangle in canvas pixels: x0, y0, x1, y1.
+  // Region rectangle in canvas pixels: x0, y0, x1, y1.
   rect: vec4f,
   // Background outside the image, sRGB-encoded.
   background: vec4f,
-  // x: 1 paints clipped pixels.
-  warnings: vec4f,
+  // x: 1 paints clipped pixels; y: 1 shows the compare split; z: split position, canvas x.
+  flags: vec4f,
 }
 
 const HIGHLIGHT_PAINT = vec4f(1.0, 0.1, 0.1, 1.0);
 const SHADOW_PAINT = vec4f(0.1, 0.35, 1.0, 1.0);
 
-// Tone-mapped image, sRGB-encoded.
+// Finished image, sRGB-encoded.
 @group(0) @binding(0) var image: texture_2d<f32>;
-@group(0) @binding(1) var smp: sampler;
+// The middle bracket over the same region and size, sRGB-encoded.
+@group(0) @binding(1) var before: texture_2d<f32>;
 @group(0) @binding(2) var<uniform> view: View;
 
 @vertex
@@ -30,20 +34,22 @@ fn vs(@builtin(vertex_index) i: u32) -> @builtin(position) vec4f {
 @fragment
 fn fs(@builtin(position) pos: vec4f) -> @location(0) vec4f {
   let uv = (pos.xy - view.rect.xy) / (view.rect.zw - view.rect.xy);
-  let c = textureSampleLevel(image, smp, uv, 0.0);
-  let inside = all(uv >= vec2f(0.0)) && all(uv <= vec2f(1.0));
-  if (!inside) {
+  if (any(uv < vec2f(0.0)) || any(uv >= vec2f(1.0))) {
     return view.background;
   }
-  if (view.warnings.x > 0.5) {
-    let size = vec2f(textureDimensions(image));
-    let t = textureLoad(image, vec2u(clamp(uv * size, vec2f(0.0), size - 1.0)), 0).rgb;
-    if (any(t >= vec3f(254.5 / 255.0))) {
+  let size = vec2f(textureDimensions(image));
+  let texel = vec2u(clamp(floor(uv * size), vec2f(0.0), size - 1.0));
+  if (view.flags.y > 0.5 && pos.x < view.flags.z) {
+    return vec4f(textureLoad(before, texel, 0).rgb, 1.0);
+  }
+  let c = textureLoad(image, texel, 0).rgb;
+  if (view.flags.x > 0.5) {
+    if (any(c >= vec3f(254.5 / 255.0))) {
       return HIGHLIGHT_PAINT;
     }
-    if (all(t <= vec3f(0.5 / 255.0))) {
+    if (all(c <= vec3f(0.5 / 255.0))) {
       return SHADOW_PAINT;
     }
   }
-  return vec4f(c.rgb, 1.0);
+  return vec4f(c, 1.0);
 }

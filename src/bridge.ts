@@ -103,6 +103,12 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     store.subscribe((s) => s.curves, (c) => (pipeline.setCurves(c), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.clipWarnings, (on) => (pipeline.setClipWarnings(on), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.view, (v) => (pipeline.setView(v), schedule()), { fireImmediately: true }),
+    store.subscribe(
+      (s) => (s.compare ? s.split : null),
+      (split) => (pipeline.setCompare(split), schedule()),
+      { fireImmediately: true },
+    ),
     store.subscribe((s) => s.brackets, applyBrackets),
   ];
   applyBrackets(store.getState().brackets, []);

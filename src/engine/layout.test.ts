@@ -33,11 +33,14 @@ describe('INVALIDATES', () => {
     merge: ['upload'],
     luminance: ['merge'],
     fusion: ['upload'],
-    downsample: ['merge', 'fusion'],
-    tonemap: ['luminance', 'downsample'],
+    detailFull: ['merge', 'fusion'],
+    downsample: ['merge', 'fusion', 'detailFull'],
+    detail: ['downsample'],
+    tonemap: ['luminance', 'downsample', 'detail'],
     curve: ['tonemap'],
     histogram: ['curve'],
-    present: ['curve'],
+    before: ['upload'],
+    present: ['curve', 'before'],
   };
   const changes = Object.keys(INVALIDATES) as Change[];
 
@@ -55,6 +58,15 @@ describe('INVALIDATES', () => {
 
   it("a curve drag ('curves') dirties exactly curve, histogram and present", () => {
     expect([...INVALIDATES.curves].sort()).toEqual(['curve', 'histogram', 'present']);
+  });
+
+  it("a canvas, zoom or pan change ('viewport') re-renders the region, never the merge, fusion or full-size detail", () => {
+    for (const s of ['upload', 'merge', 'luminance', 'fusion', 'detailFull'] as const) expect(INVALIDATES.viewport).not.toContain(s);
+    expect(INVALIDATES.viewport).toContain('before');
+  });
+
+  it("local detail settings ('detail') never re-merge or re-fuse", () => {
+    for (const s of ['upload', 'merge', 'luminance', 'fusion'] as const) expect(INVALIDATES.detail).not.toContain(s);
   });
 
   it("'brackets' dirties every stage", () => {

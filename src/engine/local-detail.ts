@@ -42,7 +42,7 @@ import type { Resources } from './gpu/resources';
 import { pyramidSizes } from './pyramid';
 import { LOCAL_DETAIL_LEVELS, isIdentity, remapCoefficients, type LocalDetailParams } from './reference/local-detail';
 
-export { LOCAL_DETAIL_LEVELS, LOCAL_DETAIL_PARAMS, type LocalDetailParams } from './reference/local-detail';
+export { LOCAL_DETAIL_LEVELS, type LocalDetailParams } from './reference/local-detail';
 
 export class LocalDetail {
   private readonly io: LocalLaplacianIoPass;

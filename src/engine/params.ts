@@ -23,7 +23,11 @@ export interface ParamSpec {
   readonly operators?: readonly OperatorId[];
 }
 
-export type UniformPass = 'fusion' | 'tonemap';
+/**
+ * 'detail' params are not packed as they stand: the local-detail filter turns
+ * them into its remap coefficients (reference/local-detail.ts, remapCoefficients).
+ */
+export type UniformPass = 'fusion' | 'detail' | 'tonemap';
 const BOTH: readonly Mode[] = ['fusion', 'merge'];
 const FUSION: readonly Mode[] = ['fusion'];
 const MERGE: readonly Mode[] = ['merge'];
@@ -33,6 +37,9 @@ export const PARAMS = {
   contrastWeight: { label: 'Contrast weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
   saturationWeight: { label: 'Saturation weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
   exposureWeight: { label: 'Exposedness weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
+  // Local detail and range compression (fast local Laplacian filter), before tone mapping.
+  detail: { label: 'Detail', min: -1, max: 1, step: 0.01, default: 0, pass: 'detail', modes: BOTH },
+  rangeCompression: { label: 'Range compression', min: 0, max: 1, step: 0.01, default: 0, pass: 'detail', modes: BOTH },
   // Tone mapping of the radiance map (merge mode): the operator and its own params.
   toneOperator: { label: 'Operator', min: 0, max: OPERATOR_IDS.length - 1, step: 1, default: 0, pass: 'tonemap', modes: MERGE, options: OPERATOR_IDS.map((id) => OPERATOR_LABELS[id]) },
   key: { label: 'Key', min: 0.01, max: 1, step: 0.005, default: 0.18, pass: 'tonemap', modes: MERGE, operators: ['reinhard02'] },
@@ -77,6 +84,11 @@ export function packUniforms(pass: UniformPass, params: Params): Float32Array<Ar
     out[i] = params[n];
   });
   return out;
+}
+
+/** The local-detail filter's settings. */
+export function localDetailParams(params: Params): { detail: number; range: number } {
+  return { detail: params.detail, range: params.rangeCompression };
 }
 
 export function uniformFieldNames(pass: UniformPass): ParamName[] {

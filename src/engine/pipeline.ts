@@ -1,16 +1,26 @@
 // The processing graph: owns the GPU resources, caches every intermediate and
 // re-runs only the stages a change invalidates.
 //
-//   brackets ─upload─┬→ merge → radiance ─┬→ luminance → stats ──────────┐
-//                    │                      └→ downsample → preview ─→ tonemap → toned → curve → display ─┬→ present
-//                    └→ fusion → fused ─────→ downsample ┘   (mode 'fusion': no stats)                     └→ histogram
-//                  (export) radiance + stats or fused → tonemap → curve → rgba8 → readback
+//   brackets ─upload─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
+//                    │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
+//                    └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
+//                                          source → detailFull ─→ downsample  (zoomed in, local detail on: real full-size pixels)
+//                    └→ (layer N/2) → before (same region; the compare split) → present
+//                  (export) source or detailFull + stats → tonemap → curve → rgba8 → readback
+//
+// The view (src/engine/view.ts) picks the region: at fit the whole image at
+// canvas size, zoomed in the visible part, from full-resolution pixels. Local
+// detail is scale-dependent, so zoomed in it runs once on the full-size image
+// (kept until its settings or the source change) and the view crops that, as
+// the export does; at fit it runs on the preview.
 //
 // What each kind of change dirties is the table INVALIDATES below; a tone-map
 // slider re-runs tonemap and present only. A render runs only the dirty stages
 // the current mode needs (MODE_STAGES); the others stay dirty, so switching
 // back to a mode whose result is still valid costs a downsample, not a merge.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
+import { LocalDetail } from './local-detail';
+import { isIdentity } from './reference/local-detail';
 import { CurvePass } from './passes/curve';
 import { DownsamplePass } from './passes/downsample';
 import { HistogramPass } from './passes/histogram';
@@ -21,32 +31,48 @@ import { PresentPass } from './passes/present';
 import { TonemapPass } from './passes/tonemap';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
-import { defaultParams, passChanged, type Params } from './params';
+import { defaultParams, localDetailParams, passChanged, type Params } from './params';
+import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 
 export { MAX_BRACKETS };
 
-export const STAGES = ['upload', 'merge', 'luminance', 'fusion', 'downsample', 'tonemap', 'curve', 'histogram', 'present'] as const;
+export const STAGES = ['upload', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'present'] as const;
 export type Stage = (typeof STAGES)[number];
-export type Change = 'brackets' | 'exposures' | 'weights' | 'mode' | 'params' | 'viewport' | 'curves' | 'view';
+export type Change = 'brackets' | 'exposures' | 'weights' | 'mode' | 'detail' | 'params' | 'viewport' | 'curves' | 'compare' | 'paint';
 
 const FINISH: readonly Stage[] = ['tonemap', 'curve', 'histogram', 'present'];
 export const INVALIDATES: Record<Change, readonly Stage[]> = {
   brackets: STAGES,
-  exposures: ['merge', 'luminance', 'downsample', ...FINISH],
-  weights: ['fusion', 'downsample', ...FINISH],
-  mode: ['downsample', ...FINISH],
-  viewport: ['downsample', ...FINISH],
+  exposures: ['merge', 'luminance', 'detailFull', 'downsample', 'detail', ...FINISH],
+  weights: ['fusion', 'detailFull', 'downsample', 'detail', ...FINISH],
+  mode: ['detailFull', 'downsample', 'detail', ...FINISH],
+  /** Local detail settings. */
+  detail: ['detailFull', 'downsample', 'detail', ...FINISH],
+  /** The canvas size, zoom or pan: a new region. */
+  viewport: ['downsample', 'detail', ...FINISH, 'before'],
   params: FINISH,
   curves: ['curve', 'histogram', 'present'],
-  view: ['present'],
+  /** The before/after split turned on or moved. */
+  compare: ['before', 'present'],
+  /** Clip warnings on or off. */
+  paint: ['present'],
 };
 
-/** The stages each mode runs. */
+/** The stages each mode runs at fit with no local detail and no compare; see needed(). */
 export const MODE_STAGES: Record<Mode, readonly Stage[]> = {
   merge: ['upload', 'merge', 'luminance', 'downsample', ...FINISH],
   fusion: ['upload', 'fusion', 'downsample', ...FINISH],
 };
+
+const textureIds = new WeakMap<GPUTexture, number>();
+let nextTextureId = 0;
+/** A stable identity for a texture object (labels repeat across reallocations). */
+function textureId(t: GPUTexture): number {
+  let id = textureIds.get(t);
+  if (id === undefined) textureIds.set(t, (id = ++nextTextureId));
+  return id;
+}
 
 export class EngineInputError extends Error {
   override name = 'EngineInputError';
@@ -69,6 +95,9 @@ export class Pipeline {
   private readonly luminance: LuminancePass;
   private readonly fusion: Fusion;
   private readonly downsample: DownsamplePass;
+  private readonly beforeDownsample: DownsamplePass;
+  private readonly previewDetail: LocalDetail;
+  private readonly fullDetail: LocalDetail;
   private readonly previewTone: TonemapPass;
   private readonly exportTone: TonemapPass;
   private readonly previewCurve: CurvePass;
@@ -84,11 +113,19 @@ export class Pipeline {
   private viewport: [number, number] = [0, 0];
   private params: Params = defaultParams();
   private mode: Mode = 'merge';
+  private view: ViewState = FIT_VIEW;
+  /** The compare split as a fraction of the canvas width, or null. */
+  private split: number | null = null;
+  /** What the view chain is bound to; rebinding happens only when it changes. */
+  private viewKey = '';
 
   private brackets: GPUTexture | null = null;
   private exposures: GPUBuffer | null = null;
   private radiance: GPUTexture | null = null;
   private preview: GPUTexture | null = null;
+  private detailed: GPUTexture | null = null;
+  private detailedFull: GPUTexture | null = null;
+  private before: GPUTexture | null = null;
   private toned: GPUTexture | null = null;
   private display: GPUTexture | null = null;
   private curves: Curves = identityCurves();
@@ -99,7 +136,10 @@ export class Pipeline {
     this.merge = new MergePass(this.device, this.res);
     this.luminance = new LuminancePass(this.device, this.res);
     this.fusion = new Fusion(this.device, this.res);
-    this.downsample = new DownsamplePass(this.device);
+    this.downsample = new DownsamplePass(this.device, this.res);
+    this.beforeDownsample = new DownsamplePass(this.device, this.res, 'before');
+    this.previewDetail = new LocalDetail(this.device, this.res);
+    this.fullDetail = new LocalDetail(this.device, this.res);
     this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
     this.exportTone = new TonemapPass(this.device, this.res, 'tonemap.export', this.previewTone);
     this.previewCurve = new CurvePass(this.device, 'curve.preview');
@@ -153,11 +193,17 @@ export class Pipeline {
 
   setParams(params: Params): void {
     const weights = passChanged('fusion', params, this.params);
+    const detail = passChanged('detail', params, this.params);
     const tone = passChanged('tonemap', params, this.params);
     this.params = { ...params };
     if (weights) {
       this.fusion.setParams(this.params);
       this.invalidate('weights');
+    }
+    if (detail) {
+      this.previewDetail.setParams(localDetailParams(this.params));
+      this.fullDetail.setParams(localDetailParams(this.params));
+      this.invalidate('detail');
     }
     if (tone) {
       this.previewTone.setParams(this.params);
@@ -183,7 +229,48 @@ export class Pipeline {
   setClipWarnings(on: boolean): void {
     if (!this.present || this.present.clipWarnings === on) return;
     this.present.setClipWarnings(on);
-    this.invalidate('view');
+    this.invalidate('paint');
+  }
+
+  /** Zoom and pan (src/engine/view.ts): renders the visible region only. */
+  setView(view: ViewState): void {
+    if (view.zoom === this.view.zoom && view.center[0] === this.view.center[0] && view.center[1] === this.view.center[1]) return;
+    const before = this.geometry();
+    this.view = { zoom: view.zoom, center: [view.center[0], view.center[1]] };
+    const after = this.geometry();
+    if (before.fit && after.fit && this.size[0] > 0) return;
+    this.invalidate('viewport');
+  }
+
+  /** Before/after split at this fraction of the canvas width (left: the middle bracket), or null for none. */
+  setCompare(split: number | null): void {
+    const s = split === null ? null : Math.min(1, Math.max(0, split));
+    if (s === this.split) return;
+    const toggled = (s === null) !== (this.split === null);
+    this.split = s;
+    this.present?.setSplit(s === null ? null : s * this.viewport[0]);
+    // Moving the divider only presents again.
+    this.invalidate(toggled ? 'compare' : 'paint');
+  }
+
+  /** What the canvas shows of the image at the current view. */
+  geometry(): ViewGeometry {
+    return viewGeometry(this.size, this.viewport, this.view);
+  }
+
+  /** Local detail is on (its settings are not the identity). */
+  private get detailActive(): boolean {
+    return !isIdentity(localDetailParams(this.params));
+  }
+
+  /** The stages the next render runs where dirty: the mode's, and those the view and local detail add. */
+  private needed(): Set<Stage> {
+    const out = new Set<Stage>(MODE_STAGES[this.mode]);
+    const fit = this.geometry().fit;
+    if (this.detailActive) out.add(fit ? 'detail' : 'detailFull');
+    if (this.split !== null && this.present) out.add('before');
+    if (!this.present || this.viewport[0] === 0) out.delete('present');
+    return out;
   }
 
   /** The canvas size in device pixels; the preview is fitted into it. */
@@ -223,12 +310,14 @@ export class Pipeline {
       this.dirty.clear();
       return;
     }
-    const needed = MODE_STAGES[this.mode];
-    const due = (stage: Stage) => this.dirty.has(stage) && needed.includes(stage);
+    const needed = this.needed();
+    const due = (stage: Stage) => this.dirty.has(stage) && needed.has(stage);
     if (due('merge')) this.allocRadiance();
     if (due('fusion')) this.fusion.bind(this.brackets);
-    if (due('downsample')) this.allocPreview();
+    if (due('detailFull')) this.bindFullDetail();
+    this.bindView(needed);
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
+    const fullRuns = this.runs.detailFull;
     const run = (stage: Stage, encode: () => void) => {
       if (!due(stage)) return;
       encode();
@@ -238,12 +327,17 @@ export class Pipeline {
     run('merge', () => this.merge.encode(encoder));
     run('luminance', () => this.luminance.encode(encoder));
     run('fusion', () => this.fusion.encode(encoder));
+    run('detailFull', () => this.fullDetail.encode(encoder));
     run('downsample', () => this.downsample.encode(encoder));
+    run('detail', () => this.previewDetail.encode(encoder));
     run('tonemap', () => this.previewTone.encode(encoder));
     run('curve', () => this.previewCurve.encode(encoder));
     run('histogram', () => this.histogram.encode(encoder));
-    if (this.present && this.viewport[0] > 0) run('present', () => this.present!.encode(encoder));
+    run('before', () => this.beforeDownsample.encode(encoder));
+    run('present', () => this.present!.encode(encoder));
     this.device.queue.submit([encoder.finish()]);
+    // The full-size filter's pyramids (≈ 56 B per pixel) go once its work is queued; its result stays.
+    if (this.runs.detailFull !== fullRuns) this.fullDetail.release();
   }
 
   private upload(brackets: readonly Bracket[]): void {
@@ -268,8 +362,11 @@ export class Pipeline {
     if (this.size[0] !== width || this.size[1] !== height) {
       // Results of the old size are of no use any more.
       this.res.release(this.radiance);
-      this.radiance = null;
+      this.res.release(this.detailedFull);
+      this.radiance = this.detailedFull = null;
       this.fusion.release();
+      this.fullDetail.release();
+      this.previewDetail.release();
       this.size = [width, height];
     }
   }
@@ -295,21 +392,48 @@ export class Pipeline {
     return src;
   }
 
-  /** Preview size: the image fitted into the viewport, never enlarged. */
+  /** Preview size: the whole image fitted into the viewport, never enlarged. */
   previewSize(): [number, number] {
-    const [W, H] = this.size;
-    const [vw, vh] = this.viewport[0] > 0 ? this.viewport : this.size;
-    const scale = Math.min(vw / W, vh / H, 1);
-    return [Math.max(1, Math.round(W * scale)), Math.max(1, Math.round(H * scale))];
+    return viewGeometry(this.size, this.viewport, FIT_VIEW).out;
   }
 
-  private allocPreview(): void {
-    const [pw, ph] = this.previewSize();
+  /** Full-size local detail of the source into detailedFull (allocated on first use). */
+  private bindFullDetail(): void {
+    const [w, h] = this.size;
+    if (!this.detailedFull || this.detailedFull.width !== w || this.detailedFull.height !== h) {
+      this.res.release(this.detailedFull);
+      this.detailedFull = this.res.texture({
+        label: 'local-detail.full',
+        size: [w, h],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
+      });
+    }
+    this.fullDetail.bind(this.source(), this.detailedFull);
+  }
+
+  /**
+   * (Re)allocate and bind the region chain for the current view: downsample →
+   * [detail] → tonemap → curve → histogram / present, and the before image.
+   * A no-op while nothing it depends on changed.
+   */
+  private bindView(needed: ReadonlySet<Stage>): void {
+    const g = this.geometry();
+    const zoomedDetail = needed.has('detailFull');
+    const fitDetail = needed.has('detail');
+    const compare = needed.has('before');
+    const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, textureId(this.source())].join('|');
+    if (key === this.viewKey) return;
+    this.viewKey = key;
+    const [pw, ph] = g.out;
     if (!this.preview || this.preview.width !== pw || this.preview.height !== ph) {
-      this.res.release(this.preview);
-      this.res.release(this.toned);
-      this.res.release(this.display);
-      const float: Omit<GPUTextureDescriptor, 'label'> = { size: [pw, ph], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC };
+      for (const t of [this.preview, this.detailed, this.toned, this.display, this.before]) this.res.release(t);
+      this.detailed = this.before = null;
+      const float: Omit<GPUTextureDescriptor, 'label'> = {
+        size: [pw, ph],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
+      };
       this.preview = this.res.texture({ label: 'downsample.preview', ...float });
       this.toned = this.res.texture({ label: 'tonemap.toned', ...float });
       this.display = this.res.texture({
@@ -320,15 +444,30 @@ export class Pipeline {
       });
       this.previewCurve.bind(this.toned, this.luts, this.display);
       this.histogram.bind(this.display);
-      this.present?.bind(this.display);
     }
-    this.previewTone.bind(this.mode, this.preview, this.luminance.stats, this.toned!);
-    this.downsample.bind(this.source(), this.preview);
+    const float = (label: string) =>
+      this.res.texture({
+        label,
+        size: [pw, ph],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
+      });
+    if (fitDetail) {
+      this.detailed ??= float('local-detail.preview');
+      this.previewDetail.bind(this.preview, this.detailed);
+    }
+    if (compare) {
+      this.before ??= float('before.preview');
+      const mid = Math.floor(this.brackets!.depthOrArrayLayers / 2);
+      const layer = this.brackets!.createView({ dimension: '2d', baseArrayLayer: mid, arrayLayerCount: 1 });
+      this.beforeDownsample.bind(layer, this.before, g.region);
+    }
+    this.downsample.bind(zoomedDetail ? this.detailedFull! : this.source(), this.preview, g.region);
+    this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, this.luminance.stats, this.toned!);
     if (this.present) {
-      const [vw, vh] = this.viewport;
-      const x0 = Math.round((vw - pw) / 2);
-      const y0 = Math.round((vh - ph) / 2);
-      this.present.setRect([x0, y0, x0 + pw, y0 + ph]);
+      this.present.bind(this.display!, compare ? this.before! : this.display!);
+      this.present.setRect(g.rect);
+      this.present.setSplit(this.split === null ? null : this.split * this.viewport[0]);
     }
   }
 
@@ -341,7 +480,7 @@ export class Pipeline {
     const out = this.res.texture({ label: 'curve.export', size: [width, height], format: 'rgba8unorm', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
     try {
       this.exportTone.setParams(params);
-      this.exportTone.bind(this.mode, this.source(), this.luminance.stats, toned);
+      this.exportTone.bind(this.mode, await this.finishedSource(params), this.luminance.stats, toned);
       this.exportCurve.bind(toned, this.luts, out);
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.export' });
       this.exportTone.encode(encoder);
@@ -352,6 +491,33 @@ export class Pipeline {
       this.res.release(toned);
       this.res.release(out);
     }
+  }
+
+  /**
+   * The full-size image the export tone-maps: the source, or its local-detail
+   * result (run now if stale; kept for the next export or zoomed view).
+   */
+  private async finishedSource(params: Params): Promise<GPUTexture> {
+    const p = localDetailParams(params);
+    if (isIdentity(p)) return this.source();
+    const own = p.detail === this.params.detail && p.range === this.params.rangeCompression;
+    if (own && this.detailedFull && !this.dirty.has('detailFull')) return this.detailedFull;
+    this.fullDetail.setParams(p);
+    this.bindFullDetail();
+    const encoder = this.device.createCommandEncoder({ label: 'pipeline.export-detail' });
+    this.fullDetail.encode(encoder);
+    this.device.queue.submit([encoder.finish()]);
+    this.fullDetail.release();
+    if (own) {
+      this.dirty.delete('detailFull');
+      this.runs.detailFull++;
+    } else {
+      // Other settings than the view's: the kept result no longer matches the view.
+      this.fullDetail.setParams(localDetailParams(this.params));
+      this.invalidate('detail');
+    }
+    await this.device.queue.onSubmittedWorkDone();
+    return this.detailedFull!;
   }
 
   /** The merged radiance map (merge mode). */
@@ -412,6 +578,7 @@ export class Pipeline {
   dispose(): void {
     this.res.destroyAll();
     this.radiance = this.preview = this.toned = this.display = this.brackets = null;
+    this.detailed = this.detailedFull = this.before = null;
     this.exposures = null;
   }
 }

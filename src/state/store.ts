@@ -6,6 +6,7 @@ import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve';
 import type { Mode } from '../engine/types';
+import { FIT_VIEW, type ViewState } from '../engine/view';
 
 export interface ExifExposure {
   exposureTime?: number;
@@ -58,6 +59,12 @@ export interface EditState {
   jpegQuality: number;
   /** Canvas size in device pixels. */
   viewport: { width: number; height: number };
+  /** Zoom and pan (engine/view.ts): fit, or device pixels per image pixel about a centre. */
+  view: ViewState;
+  /** Before/after split on: left of the divider, the middle bracket as shot. */
+  compare: boolean;
+  /** The divider's position, a fraction of the canvas width. */
+  split: number;
   messages: AppMessage[];
   progress: Progress | null;
   /** Work in flight (decode, GPU frames, export), by kind. */
@@ -84,6 +91,9 @@ export interface EditActions {
   setEv(id: string, ev: number): void;
   setJpegQuality(q: number): void;
   setViewport(width: number, height: number): void;
+  setView(view: ViewState): void;
+  setCompare(on: boolean): void;
+  setSplit(split: number): void;
   report(text: string, kind?: AppMessage['kind']): void;
   dismiss(id: number): void;
   clearMessages(): void;
@@ -114,6 +124,9 @@ export function createEditStore() {
       histogram: null,
       jpegQuality: 0.92,
       viewport: { width: 0, height: 0 },
+      view: FIT_VIEW,
+      compare: false,
+      split: 0.5,
       messages: [],
       progress: null,
       pending: {},
@@ -127,7 +140,8 @@ export function createEditStore() {
       resetCurves: () => set({ curves: identityCurves() }),
       setClipWarnings: (clipWarnings) => set({ clipWarnings }),
       setHistogram: (histogram) => set({ histogram }),
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets) }),
+      // A new set opens at fit.
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), view: FIT_VIEW }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
@@ -137,6 +151,9 @@ export function createEditStore() {
       setJpegQuality: (q) => set({ jpegQuality: Math.min(1, Math.max(0.1, q)) }),
       setViewport: (width, height) =>
         set((s) => (s.viewport.width === width && s.viewport.height === height ? {} : { viewport: { width, height } })),
+      setView: (view) => set({ view }),
+      setCompare: (compare) => set({ compare }),
+      setSplit: (split) => set({ split: Number.isFinite(split) ? Math.min(1, Math.max(0, split)) : 0.5 }),
       report: (text, kind = 'error') => set((s) => ({ messages: [...s.messages, { id: ++messageId, text, kind }] })),
       dismiss: (id) => set((s) => ({ messages: s.messages.filter((m) => m.id !== id) })),
       clearMessages: () => set({ messages: [] }),

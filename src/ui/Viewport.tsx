@@ -1,8 +1,13 @@
 // The canvas the engine presents into, sized in device pixels to its box, and
 // the page-wide drop target.
 import { useEffect, useRef, useState } from 'react';
+import { panBy, viewGeometry } from '../engine/view';
 import { loadFiles } from '../load';
 import { useEdit, useHandles } from './context';
+import { CompareDivider, ViewBar, viewSizes, zoomTo } from './ViewBar';
+
+/** Wheel zoom: a factor of 2 per 4 notches (100 px of deltaY each). */
+const WHEEL_ZOOM_PER_PX = Math.log(2) / 400;
 
 export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | null> }) {
   const { store } = useHandles();
@@ -10,6 +15,65 @@ export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasE
   const hasImage = useEdit((s) => s.brackets.length > 0);
   const box = useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = useState(false);
+  const zoomed = useEdit((s) => {
+    const sizes = viewSizes(s);
+    return !!sizes && !viewGeometry(sizes.image, sizes.canvas, s.view).fit;
+  });
+  const [panning, setPanning] = useState(false);
+  const last = useRef<[number, number] | null>(null);
+
+  // Wheel zooms about the pointer; not passive, so the page does not scroll.
+  useEffect(() => {
+    const canvas = canvasRef.current;
+    if (!canvas) return;
+    const onWheel = (e: WheelEvent) => {
+      const s = store.getState();
+      const sizes = viewSizes(s);
+      if (!sizes) return;
+      e.preventDefault();
+      const dpr = window.devicePixelRatio || 1;
+      const box = canvas.getBoundingClientRect();
+      const g = viewGeometry(sizes.image, sizes.canvas, s.view);
+      const px = e.deltaMode === 1 ? e.deltaY * 40 : e.deltaMode === 2 ? e.deltaY * 400 : e.deltaY;
+      zoomTo(store, g.scale * Math.exp(-px * WHEEL_ZOOM_PER_PX), [(e.clientX - box.left) * dpr, (e.clientY - box.top) * dpr]);
+    };
+    canvas.addEventListener('wheel', onWheel, { passive: false });
+    return () => canvas.removeEventListener('wheel', onWheel);
+  }, [store, canvasRef]);
+
+  // Keyboard: 0 fit, 1 100 %, 2 200 % (not while typing in a field).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const t = e.target as HTMLElement | null;
+      if (e.ctrlKey || e.metaKey || e.altKey || (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName)))) return;
+      if (e.key === '0') zoomTo(store, 'fit');
+      else if (e.key === '1') zoomTo(store, 1);
+      else if (e.key === '2') zoomTo(store, 2);
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [store]);
+
+  const onPointerDown = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    if (!zoomed || e.button !== 0) return;
+    e.currentTarget.setPointerCapture(e.pointerId);
+    last.current = [e.clientX, e.clientY];
+    setPanning(true);
+  };
+  const onPointerMove = (e: React.PointerEvent<HTMLCanvasElement>) => {
+    const prev = last.current;
+    if (!prev) return;
+    const s = store.getState();
+    const sizes = viewSizes(s);
+    if (!sizes) return;
+    const dpr = window.devicePixelRatio || 1;
+    last.current = [e.clientX, e.clientY];
+    s.setView(panBy(sizes.image, sizes.canvas, s.view, (e.clientX - prev[0]) * dpr, (e.clientY - prev[1]) * dpr));
+  };
+  const endPan = () => {
+    last.current = null;
+    setPanning(false);
+  };
 
   useEffect(() => {
     const el = box.current;
@@ -70,7 +134,18 @@ export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasE
 
   return (
     <div className={`viewport${dragging ? ' dragging' : ''}`} ref={box} data-testid="drop-zone">
-      <canvas ref={canvasRef} data-testid="preview" aria-label="Merged, tone-mapped result" />
+      <canvas
+        ref={canvasRef}
+        data-testid="preview"
+        aria-label="Merged, tone-mapped result"
+        className={zoomed ? (panning ? 'panning' : 'pannable') : undefined}
+        onPointerDown={onPointerDown}
+        onPointerMove={onPointerMove}
+        onPointerUp={endPan}
+        onPointerCancel={endPan}
+      />
+      <CompareDivider />
+      <ViewBar />
       {gpu.state === 'unavailable' && (
         <div className="overlay gpu-missing" data-testid="gpu-status">
           <h2>WebGPU is not available</h2>

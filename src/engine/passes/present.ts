@@ -1,5 +1,5 @@
-// Present pass (shaders/present.wgsl): the tone-mapped preview into the canvas,
-// fitted and centred.
+// Present pass (shaders/present.wgsl): the visible region of the finished
+// image into the canvas, with the compare split and clip warnings.
 import wgsl from '../../../shaders/present.wgsl?raw';
 import { createShader } from '../gpu/shader';
 import type { Resources } from '../gpu/resources';
@@ -9,9 +9,13 @@ const BACKGROUND = [0.11, 0.11, 0.12, 1];
 
 export class PresentPass {
   private readonly pipeline: GPURenderPipeline;
-  private readonly sampler: GPUSampler;
   private readonly view: GPUBuffer;
   private bindGroup: GPUBindGroup | null = null;
+  private rect: readonly number[] = [0, 0, 1, 1];
+  /** Clipped pixels are painted (red highlights, blue shadows). */
+  clipWarnings = false;
+  /** Canvas x of the compare split, or null for no split. */
+  split: number | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -27,16 +31,12 @@ export class PresentPass {
       fragment: { module, entryPoint: 'fs', targets: [{ format }] },
       primitive: { topology: 'triangle-list' },
     });
-    this.sampler = device.createSampler({ label: 'present.sampler', magFilter: 'linear', minFilter: 'linear' });
     this.view = res.buffer({ label: 'present.view', size: 48, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
   }
 
-  private rect: readonly number[] = [0, 0, 1, 1];
-  /** Clipped pixels are painted (red highlights, blue shadows). */
-  clipWarnings = false;
-
   private writeView(): void {
-    this.device.queue.writeBuffer(this.view, 0, new Float32Array([...this.rect, ...BACKGROUND, this.clipWarnings ? 1 : 0, 0, 0, 0]));
+    const flags = [this.clipWarnings ? 1 : 0, this.split === null ? 0 : 1, this.split ?? 0, 0];
+    this.device.queue.writeBuffer(this.view, 0, new Float32Array([...this.rect, ...BACKGROUND, ...flags]));
   }
 
   setClipWarnings(on: boolean): void {
@@ -44,19 +44,25 @@ export class PresentPass {
     this.writeView();
   }
 
-  bind(image: GPUTexture): void {
+  setSplit(x: number | null): void {
+    this.split = x;
+    this.writeView();
+  }
+
+  /** image: the finished region; before: the same region of the middle bracket, same size (or image again). */
+  bind(image: GPUTexture, before: GPUTexture): void {
     this.bindGroup = this.device.createBindGroup({
       label: 'present.bindGroup',
       layout: this.pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: image.createView() },
-        { binding: 1, resource: this.sampler },
+        { binding: 1, resource: before.createView() },
         { binding: 2, resource: { buffer: this.view } },
       ],
     });
   }
 
-  /** rect: where the image lands in canvas pixels (x0, y0, x1, y1). */
+  /** rect: where the region lands in canvas pixels (x0, y0, x1, y1). */
   setRect(rect: readonly [number, number, number, number]): void {
     this.rect = rect;
     this.writeView();

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { UNIFORM_FIELDS } from '../passes/local-laplacian';
+import { PARAMS } from '../params';
 import type { FloatImage } from '../types';
 import {
   BETA_MIN,
   LOCAL_DETAIL_LEVELS,
-  LOCAL_DETAIL_PARAMS,
   MIN_STEP,
   SIGMA_MIN,
   intensityGrid,
@@ -58,8 +58,8 @@ function filtered(img: FloatImage, p: LocalDetailParams): Float32Array {
 
 describe('remap and grid', () => {
   it('slider box: ranges, defaults and the coefficient mapping', () => {
-    expect(LOCAL_DETAIL_PARAMS.detail).toMatchObject({ min: -1, max: 1, default: 0 });
-    expect(LOCAL_DETAIL_PARAMS.range).toMatchObject({ min: 0, max: 1, default: 0 });
+    expect(PARAMS.detail).toMatchObject({ min: -1, max: 1, default: 0, pass: 'detail' });
+    expect(PARAMS.rangeCompression).toMatchObject({ min: 0, max: 1, default: 0, pass: 'detail' });
     expect(remapCoefficients({ detail: 0, range: 0 })).toEqual({ alpha: 0, beta: 1 });
     expect(remapCoefficients({ detail: 1, range: 1 }).alpha).toBe(1);
     expect(remapCoefficients({ detail: 1, range: 1 }).beta).toBeCloseTo(BETA_MIN, 12);

@@ -77,12 +77,6 @@ export interface LocalDetailParams {
   range: number;
 }
 
-/** Slider declarations for the integrator (params.ts owns the real schema). */
-export const LOCAL_DETAIL_PARAMS = {
-  detail: { label: 'Local detail', min: -1, max: 1, step: 0.01, default: 0 },
-  range: { label: 'Range compression', min: 0, max: 1, step: 0.01, default: 0 },
-} as const;
-
 /** True when the filter is the identity (the GPU then encodes a plain copy). */
 export function isIdentity(p: LocalDetailParams): boolean {
   const { alpha, beta } = remapCoefficients(p);

@@ -21,12 +21,18 @@ export function referencePipeline(brackets: readonly Bracket[], params: Params):
 }
 
 /**
- * Box downsample (all four channels). Output (x,y) is the mean of source
+ * Box downsample (all four channels) of a region (x0, y0, x1, y1; default the
+ * whole image) of width W and height H. Output (x,y) is the mean of region
  * columns x0 = floor(x*W/outW) .. x1 = max(x0+1, floor((x+1)*W/outW)) (x1
  * exclusive), and the same for rows.
  */
-export function downsampleBox(img: FloatImage, outW: number, outH: number): FloatImage {
-  const { width: W, height: H, data: src } = img;
+export function downsampleBox(img: FloatImage, outW: number, outH: number, region?: readonly [number, number, number, number]): FloatImage {
+  const { data: src } = img;
+  const [rx, ry, rx1, ry1] = region ?? [0, 0, img.width, img.height];
+  if (rx < 0 || ry < 0 || rx1 > img.width || ry1 > img.height) throw new Error(`downsampleBox: region ${region?.join(',')} outside the image`);
+  const W = rx1 - rx;
+  const H = ry1 - ry;
+  const stride = img.width;
   if (!Number.isInteger(outW) || !Number.isInteger(outH) || outW < 1 || outH < 1) {
     throw new Error(`downsampleBox: bad output size ${outW}x${outH}`);
   }
@@ -42,7 +48,7 @@ export function downsampleBox(img: FloatImage, outW: number, outH: number): Floa
       for (let c = 0; c < 4; c++) {
         let sum = 0;
         for (let sy = y0; sy < y1; sy++) {
-          for (let sx = x0; sx < x1; sx++) sum += src[(sy * W + sx) * 4 + c] ?? 0;
+          for (let sx = x0; sx < x1; sx++) sum += src[((ry + sy) * stride + rx + sx) * 4 + c] ?? 0;
         }
         data[(y * outW + x) * 4 + c] = sum / count;
       }

@@ -289,6 +289,18 @@ describe('pipeline', () => {
     expect(Array.from(out.data)).toEqual([1, 0, 0, 1, 4, 0, 0, 1]);
   });
 
+  it('box downsample of a region: a 1:1 region is an exact crop, a 2:1 one averages inside it', () => {
+    const data: number[] = [];
+    for (let i = 0; i < 16; i++) data.push(i, 2 * i, 0, 1);
+    const crop = downsampleBox(image(4, 4, data), 2, 1, [1, 2, 3, 3]);
+    // pixels 9 and 10
+    expect(Array.from(crop.data)).toEqual([9, 18, 0, 1, 10, 20, 0, 1]);
+    const half = downsampleBox(image(4, 4, data), 1, 1, [2, 2, 4, 4]);
+    // pixels 10, 11, 14, 15 → 12.5
+    expect(Array.from(half.data)).toEqual([12.5, 25, 0, 1]);
+    expect(() => downsampleBox(image(4, 4, data), 1, 1, [2, 2, 5, 4])).toThrow(/outside/);
+  });
+
   it('runs merge → stats → tonemap', () => {
     const rad = [[0.01, 0.02, 0.03], [0.2, 0.2, 0.2], [1, 0.5, 0.1], [3, 3, 3]] as const;
     const brackets = [0.25, 1, 4].map((e) => shoot(rad, 2, e));
