@@ -1,6 +1,8 @@
 // Interactive timings of the editor: drop to first picture, one exposure-slider
-// frame, full-size export finish; in fusion and in merge mode, for 3 brackets at
-// 2 MP and 12 MP made in the page
+// frame, one tone-curve drag frame (at fit and at 100 %), one operator change
+// (merge mode), and the full-size finish after a curve or operator change (the
+// export path: tone map + curve at full resolution, read back); in fusion and
+// in merge mode, for 3 brackets at 2 MP and 12 MP made in the page
 // from the bundled sample (so it runs anywhere, no ../shared needed).
 // Wall times, median of the runs; prints a table and writes bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,13 +27,33 @@ test('interactive timings', async ({ page, browser }) => {
   });
   const rows: Record<string, unknown>[] = [];
   for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) {
-    const samples: { first: number[]; decode: number[]; slider: number[]; exportMs: number[] } = { first: [], decode: [], slider: [], exportMs: [] };
+    const samples: Record<'first' | 'decode' | 'slider' | 'exportMs' | 'curve' | 'curve100' | 'operator' | 'curveFull' | 'operatorFull', number[]> = {
+      first: [],
+      decode: [],
+      slider: [],
+      exportMs: [],
+      curve: [],
+      curve100: [],
+      operator: [],
+      curveFull: [],
+      operatorFull: [],
+    };
     for (let run = 0; run < RUNS; run++) {
       const r = await page.evaluate(
         async ({ width, height, steps, mode }) => {
           type H = {
             __hdr: {
-              store: { getState(): { setMode(m: string): void; setParam(n: string, v: number): void; progress: { step: string } | null }; subscribe(f: (s: { progress: { step: string } | null }) => void): () => void };
+              store: {
+                getState(): {
+                  setMode(m: string): void;
+                  setParam(n: string, v: number): void;
+                  setCurve(c: string, p: { x: number; y: number }[]): void;
+                  resetCurves(): void;
+                  setView(v: { zoom: number | 'fit'; center: [number, number] }): void;
+                  progress: { step: string } | null;
+                };
+                subscribe(f: (s: { progress: { step: string } | null }) => void): () => void;
+              };
               bridge: { settled(): Promise<void>; engine: { pipeline: { exportRgba8(): Promise<{ data: Uint8Array }> } } };
             };
           };
@@ -75,7 +97,44 @@ test('interactive timings', async ({ page, browser }) => {
           const te = performance.now();
           await bridge.engine.pipeline.exportRgba8();
           const exportMs = performance.now() - te;
-          return { first, decode: decodeEnd - t0, slider, exportMs };
+          // A curve point dragged up and down: one frame per store write.
+          const drag = async (n: number) => {
+            const out: number[] = [];
+            for (let i = 0; i < n; i++) {
+              const t = performance.now();
+              store.getState().setCurve('luma', [{ x: 0, y: 0 }, { x: 0.4, y: 0.4 + 0.2 * Math.sin(i / 3) }, { x: 1, y: 1 }]);
+              await bridge.settled();
+              out.push(performance.now() - t);
+            }
+            return out;
+          };
+          const curve = await drag(steps);
+          const timed = async (f: () => Promise<unknown>) => {
+            const t = performance.now();
+            await f();
+            return performance.now() - t;
+          };
+          // Full size after a curve change: the export's finish (tone map + curve + read back).
+          store.getState().setCurve('luma', [{ x: 0, y: 0 }, { x: 0.5, y: 0.6 }, { x: 1, y: 1 }]);
+          const curveFull = await timed(() => bridge.engine.pipeline.exportRgba8());
+          // At 100 %, the visible region of the full-resolution result.
+          store.getState().setView({ zoom: 1, center: [0.5, 0.5] });
+          await bridge.settled();
+          const curve100 = await drag(steps);
+          store.getState().setView({ zoom: 'fit', center: [0.5, 0.5] });
+          store.getState().resetCurves();
+          await bridge.settled();
+          const operator: number[] = [];
+          let operatorFull = 0;
+          if (mode === 'merge') {
+            // Each of the six operators in turn, twice.
+            for (let i = 1; i <= 12; i++) operator.push(await timed(() => (store.getState().setParam('toneOperator', i % 6), bridge.settled())));
+            store.getState().setParam('toneOperator', 3);
+            operatorFull = await timed(() => bridge.engine.pipeline.exportRgba8());
+            store.getState().setParam('toneOperator', 0);
+            await bridge.settled();
+          }
+          return { first, decode: decodeEnd - t0, slider, exportMs, curve, curve100, operator, curveFull, operatorFull };
         },
         { width: size.width, height: size.height, steps: SLIDER_STEPS, mode },
       );
@@ -83,6 +142,11 @@ test('interactive timings', async ({ page, browser }) => {
       samples.decode.push(r.decode);
       samples.slider.push(...r.slider);
       samples.exportMs.push(r.exportMs);
+      samples.curve.push(...r.curve);
+      samples.curve100.push(...r.curve100);
+      samples.operator.push(...r.operator);
+      samples.curveFull.push(r.curveFull);
+      if (mode === 'merge') samples.operatorFull.push(r.operatorFull);
     }
     rows.push({
       size: size.label,
@@ -93,6 +157,13 @@ test('interactive timings', async ({ page, browser }) => {
       sliderFrameP50Ms: Math.round(pct(samples.slider, 0.5)),
       sliderFrameP95Ms: Math.round(pct(samples.slider, 0.95)),
       exportTonemapMs: Math.round(median(samples.exportMs)),
+      curveFrameP50Ms: Math.round(pct(samples.curve, 0.5)),
+      curveFrameP95Ms: Math.round(pct(samples.curve, 0.95)),
+      curveFrame100pcP50Ms: Math.round(pct(samples.curve100, 0.5)),
+      curveFullSizeMs: Math.round(median(samples.curveFull)),
+      operatorFrameP50Ms: samples.operator.length ? Math.round(pct(samples.operator, 0.5)) : null,
+      operatorFrameP95Ms: samples.operator.length ? Math.round(pct(samples.operator, 0.95)) : null,
+      operatorFullSizeMs: samples.operatorFull.length ? Math.round(median(samples.operatorFull)) : null,
     });
   }
   const viewport = page.viewportSize();
