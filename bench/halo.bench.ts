@@ -54,7 +54,11 @@ function log2Luma(rgba: Uint8Array, n: number): Float32Array {
 function distance(mask: Uint8Array, w: number, h: number, cap: number): Uint16Array {
   const d = new Uint16Array(w * h).fill(cap);
   let front: number[] = [];
-  for (let i = 0; i < w * h; i++) if (mask[i]) (d[i] = 0), front.push(i);
+  for (let i = 0; i < w * h; i++) {
+    if (!mask[i]) continue;
+    d[i] = 0;
+    front.push(i);
+  }
   for (let step = 1; step < cap && front.length; step++) {
     const next: number[] = [];
     for (const i of front) {
@@ -66,7 +70,9 @@ function distance(mask: Uint8Array, w: number, h: number, cap: number): Uint16Ar
           const ny = y + dy;
           if (nx < 0 || ny < 0 || nx >= w || ny >= h) continue;
           const j = ny * w + nx;
-          if (d[j]! > step) (d[j] = step), next.push(j);
+          if (d[j]! <= step) continue;
+          d[j] = step;
+          next.push(j);
         }
     }
     front = next;
@@ -104,8 +110,13 @@ function haloIndex(delta: Float32Array, dist: Uint16Array): { near: number; far:
   let nf = 0;
   for (let i = 0; i < delta.length; i++) {
     const d = dist[i]!;
-    if (d >= 3 && d <= 12) (sn += delta[i]!), nn++;
-    else if (d >= 32 && d <= 64) (sf += delta[i]!), nf++;
+    if (d >= 3 && d <= 12) {
+      sn += delta[i]!;
+      nn++;
+    } else if (d >= 32 && d <= 64) {
+      sf += delta[i]!;
+      nf++;
+    }
   }
   const near = sn / Math.max(1, nn);
   const far = sf / Math.max(1, nf);
