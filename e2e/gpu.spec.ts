@@ -7,11 +7,15 @@
 // at bin edges (at most 0.2 % of pixels), and 8-bit output within 1 level for
 // 99.9 % of pixels.
 import { expect, test } from '@playwright/test';
+import { filmCurve, loadRadianceMap, meter, shootBrackets } from '../src/engine/reference/camera';
+import { mergeRadiance } from '../src/engine/reference/merge';
 import { downsampleBox, referencePipeline } from '../src/engine/reference/pipeline';
 import { luminanceStats } from '../src/engine/reference/stats';
 import { tonemap } from '../src/engine/reference/tonemap';
 import { defaultParams, type Params } from '../src/engine/params';
-import type { Bracket } from '../src/engine/types';
+import { recoverResponse, type ResponseLuts } from '../src/engine/response';
+import type { Bracket, FloatImage } from '../src/engine/types';
+import { bundleForPage } from './bundle';
 import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
 
 interface GpuRun {
@@ -56,6 +60,18 @@ async function runOnGpu(page: import('@playwright/test').Page, brackets: Bracket
   );
 }
 
+/** Worst relative error of GPU radiance outside the tolerance (1e-4 relative + 1e-7 absolute); 0 when all are within. */
+function radianceMisfit(rad: Float32Array, ref: FloatImage): number {
+  expect(rad.length).toBe(ref.data.length);
+  let worstRel = 0;
+  for (let i = 0; i < rad.length; i++) {
+    const r = ref.data[i]!;
+    const rel = Math.abs(rad[i]! - r) / (Math.abs(r) + 1e-7 / 1e-4);
+    worstRel = Math.max(worstRel, Math.abs(rad[i]! - r) <= 1e-4 * Math.abs(r) + 1e-7 ? 0 : rel);
+  }
+  return worstRel;
+}
+
 const CASES: { set: FixtureSet; params: Partial<Params> }[] = [
   { set: 'goldengate-3', params: {} },
   { set: 'stilllife-5', params: {} },
@@ -83,15 +99,7 @@ for (const { set, params: overrides } of CASES) {
     const gpu = await runOnGpu(page, brackets, params, [131, 97]);
 
     // Radiance.
-    const rad = floatsFromBase64(gpu.radiance);
-    expect(rad.length).toBe(ref.radiance.data.length);
-    let worstRel = 0;
-    for (let i = 0; i < rad.length; i++) {
-      const r = ref.radiance.data[i]!;
-      const rel = Math.abs(rad[i]! - r) / (Math.abs(r) + 1e-7 / 1e-4);
-      worstRel = Math.max(worstRel, Math.abs(rad[i]! - r) <= 1e-4 * Math.abs(r) + 1e-7 ? 0 : rel);
-    }
-    expect(worstRel, 'radiance relative error').toBe(0);
+    expect(radianceMisfit(floatsFromBase64(gpu.radiance), ref.radiance), 'radiance relative error').toBe(0);
 
     // Luminance statistics.
     expect(Math.abs(gpu.stats.logAvg / ref.stats.logAvg - 1), 'log-average').toBeLessThan(1e-3);
@@ -119,3 +127,75 @@ for (const { set, params: overrides } of CASES) {
     expect(luminanceStats(small).logAvg).not.toBe(ref.stats.logAvg);
   });
 }
+
+/** ESM source of MergePass, Resources and readTexture, bundled by Vite from src/ (see bundle.ts). */
+const bundleMerge = () =>
+  bundleForPage(
+    'merge',
+    "export { MergePass } from '/src/engine/passes/merge.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\nexport { readTexture } from '/src/engine/gpu/readback.ts';\n",
+  );
+
+/** Run the shipped MergePass on the brackets: once with the default (sRGB) table, once after setResponse(luts). */
+async function mergeOnGpu(page: import('@playwright/test').Page, code: string, brackets: Bracket[], luts: ResponseLuts): Promise<{ srgb: string; custom: string }> {
+  const input = brackets.map((b) => ({ width: b.width, height: b.height, exposure: b.exposure, pixels: toBase64(b.pixels) }));
+  const tables = luts.map((l) => Array.from(l));
+  return page.evaluate(
+    async ({ code, input, tables }) => {
+      const { b64, unb64 } = (window as unknown as PageCodec).__codec;
+      type Mod = typeof import('../src/engine/passes/merge') & typeof import('../src/engine/gpu/resources') & typeof import('../src/engine/gpu/readback');
+      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+      const mod = (await import(/* @vite-ignore */ url)) as Mod;
+      URL.revokeObjectURL(url);
+      const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
+      const e = await engine.createEngine();
+      const { device } = e.gpu;
+      const res = new mod.Resources(device);
+      try {
+        device.pushErrorScope('validation');
+        const { width, height } = input[0]!;
+        const layers = res.texture({ label: 'e2e.brackets', size: [width, height, input.length], format: 'rgba8unorm', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+        input.forEach((b, layer) => device.queue.writeTexture({ texture: layers, origin: [0, 0, layer] }, unb64(b.pixels), { bytesPerRow: width * 4, rowsPerImage: height }, [width, height, 1]));
+        const exposures = res.buffer({ label: 'e2e.exposures', size: input.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+        device.queue.writeBuffer(exposures, 0, new Float32Array(input.map((b) => b.exposure)));
+        const radiance = res.texture({ label: 'e2e.radiance', size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
+        const pass = new mod.MergePass(device, res);
+        pass.bind(layers, exposures, radiance);
+        const run = async () => {
+          const encoder = device.createCommandEncoder({ label: 'e2e.merge' });
+          pass.encode(encoder);
+          device.queue.submit([encoder.finish()]);
+          return b64(new Uint8Array(await mod.readTexture(device, radiance, 16, 'e2e.radiance')));
+        };
+        const srgb = await run();
+        const [r, g, b] = tables.map((t) => new Float32Array(t));
+        pass.setResponse([r!, g!, b!]);
+        const custom = await run();
+        const err = await device.popErrorScope();
+        if (err) throw new Error(`WebGPU validation: ${err.message}`);
+        return { srgb, custom };
+      } finally {
+        res.destroyAll();
+        e.dispose();
+      }
+    },
+    { code, input, tables },
+  );
+}
+
+test('GPU merge with per-channel response tables matches the CPU reference', async ({ page }) => {
+  // Film-like brackets (a different gamma and an S per channel, src/engine/response.test.ts),
+  // 5 exposures 2 stops apart, and the curves recovered from them: three distinct tables.
+  const map = loadRadianceMap('stilllife');
+  const curves = [filmCurve(2.2, 0.4), filmCurve(2.6, 0.4), filmCurve(3, 0.4)] as const;
+  const brackets = shootBrackets(map, curves, meter(map, 0.18), [1 / 16, 1 / 4, 1, 4, 16]);
+  const luts = recoverResponse(brackets).luts;
+  expect(luts[0][64], 'the channels have different tables').not.toBe(luts[2][64]);
+
+  const gpu = await mergeOnGpu(page, await bundleMerge(), brackets, luts);
+  expect(radianceMisfit(floatsFromBase64(gpu.srgb), mergeRadiance(brackets)), 'default (sRGB) table').toBe(0);
+  const ref = mergeRadiance(brackets, luts);
+  expect(radianceMisfit(floatsFromBase64(gpu.custom), ref), 'recovered tables').toBe(0);
+  // setResponse took effect (the tables differ per channel, so a shader reading
+  // one table for all three would already have failed the comparison above).
+  expect(floatsFromBase64(gpu.custom)).not.toEqual(floatsFromBase64(gpu.srgb));
+});

@@ -149,7 +149,8 @@ function readTiledExr(buf) {
   return { width, height, data };
 }
 
-function loadExr(file) {
+/** Reads GoldenGate.exr or StillLife.exr as RGBA float32 (also used by make-radiance-maps.mjs). */
+export function loadExr(file) {
   const buf = fs.readFileSync(file);
   const tiled = (buf.readUInt32LE(4) & 0x200) !== 0;
   const img = tiled ? readTiledExr(buf) : readExr(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
@@ -388,7 +389,7 @@ function renderSet(img, k, evs, midTimeExp, describe) {
 }
 
 // The 3-clause BSD licence in the wording ILM used for OpenEXR at the time.
-const BSD3 = (year) => `Copyright (c) ${year}, Industrial Light & Magic, a division of Lucas
+export const BSD3 = (year) => `Copyright (c) ${year}, Industrial Light & Magic, a division of Lucas
 Digital Ltd. LLC
 
 All rights reserved.
@@ -581,4 +582,5 @@ function main() {
   );
 }
 
-main();
+// Run only when executed, not when another script imports loadExr.
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();

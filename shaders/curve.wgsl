@@ -1,7 +1,8 @@
 // Tone curves on the display-encoded image: per-channel curves on R, G and B,
 // then the luminance curve applied as a ratio (colour kept, C * Y'/Y with Y the
 // Rec. 709 luma of the encoded values, as the display histogram measures it),
-// clamped and quantised to the 8-bit display. Each curve is a lookup table of
+// clamped and quantised to the 8-bit display (or kept in float for a 16-bit
+// export: the pass swaps the storage format below). Each curve is a lookup table of
 // CURVE_LUT_SIZE entries baked on the CPU (monotone Fritsch–Carlson spline,
 // src/engine/curve.ts), read with linear interpolation. Dragging a curve point
 // re-runs only this pass, the histogram and present.
@@ -13,7 +14,7 @@ override LUT_SIZE: u32 = 1024u;
 @group(0) @binding(0) var toned: texture_2d<f32>;
 // Four tables of LUT_SIZE entries, in the order luma, r, g, b.
 @group(0) @binding(1) var<storage, read> luts: array<f32>;
-// 8-bit display image.
+// 8-bit display image (rgba32float for a 16-bit export).
 @group(0) @binding(2) var result: texture_storage_2d<rgba8unorm, write>;
 
 fn lut(table: u32, v: f32) -> f32 {

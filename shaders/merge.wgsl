@@ -1,21 +1,26 @@
 // Radiance merge: a weighted average of linearised brackets divided by their
 // exposure (Debevec & Malik 1997), with a hat weight that is zero at the clipped
 // values 0 and 255, so clipped pixels never leak into the map (cf. opencv#24966).
-// Per channel; where every bracket is clipped, the darkest bracket answers for
-// highlights and the brightest for shadows. The CPU reference is
-// src/engine/reference/merge.ts.
+// Per channel, each with its own inverse response (sRGB by default, or the
+// curve src/engine/response.ts recovers from the brackets); where every
+// bracket is clipped, the darkest bracket answers for highlights and the
+// brightest for shadows. The CPU reference is src/engine/reference/merge.ts.
 
-// The brackets, 8-bit sRGB-encoded, one layer each, darkest first.
+// The brackets, 8-bit camera codes, one layer each, darkest first.
 @group(0) @binding(0) var brackets: texture_2d_array<f32>;
 // Relative linear exposure of each layer.
 @group(0) @binding(1) var<storage, read> exposures: array<f32>;
-// Linear value of each 8-bit code (the inverse camera response; sRGB for now).
-@group(0) @binding(2) var<storage, read> response: array<f32, 256>;
+// Linear value of each 8-bit code per channel (the inverse camera responses):
+// entry code + CODES * channel, R then G then B (response.ts packResponse).
+@group(0) @binding(2) var<storage, read> response: array<f32, 768>;
 // The merged radiance map.
 @group(0) @binding(3) var radiance: texture_storage_2d<rgba32float, write>;
 
+// Codes per channel (RESPONSE_CODES in response.ts; a unit test checks both).
+const CODES = 256u;
+
 fn linear(z: vec3u) -> vec3f {
-  return vec3f(response[z.x], response[z.y], response[z.z]);
+  return vec3f(response[z.x], response[CODES + z.y], response[2u * CODES + z.z]);
 }
 
 @compute @workgroup_size(8, 8)

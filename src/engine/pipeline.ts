@@ -32,6 +32,7 @@ import { TonemapPass } from './passes/tonemap';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
 import { defaultParams, localDetailParams, passChanged, type Params } from './params';
+import type { ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 
@@ -102,6 +103,8 @@ export class Pipeline {
   private readonly exportTone: TonemapPass;
   private readonly previewCurve: CurvePass;
   private readonly exportCurve: CurvePass;
+  /** The 16-bit export: the same curve, kept in float (made on first use). */
+  private export16Curve: CurvePass | null = null;
   private readonly histogram: HistogramPass;
   /** The baked tone curves (4 × CURVE_LUT_SIZE f32), shared by preview and export. */
   private readonly luts: GPUBuffer;
@@ -473,20 +476,38 @@ export class Pipeline {
 
   /** Finish the full-size result of the current mode with the current params: sRGB RGBA8 bytes. */
   async exportRgba8(params: Params = this.params): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
+    const { width, height, data } = await this.exportFinished(params, 'rgba8unorm');
+    return { width, height, data: new Uint8Array(data) };
+  }
+
+  /**
+   * The same finish at 16 bits per channel: sRGB-encoded RGBA, 0..65535, from
+   * the float result of the curve (no 8-bit step anywhere on the way).
+   */
+  async exportRgba16(params: Params = this.params): Promise<{ width: number; height: number; data: Uint16Array<ArrayBuffer> }> {
+    const { width, height, data } = await this.exportFinished(params, 'rgba32float');
+    const f = new Float32Array(data);
+    const out = new Uint16Array(f.length);
+    for (let i = 0; i < f.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, f[i]!)) * 65535);
+    return { width, height, data: out };
+  }
+
+  private async exportFinished(params: Params, format: 'rgba8unorm' | 'rgba32float'): Promise<{ width: number; height: number; data: ArrayBuffer }> {
     if (!this.brackets && !this.pending) throw new EngineInputError('Nothing to export yet.');
     await this.render();
     const [width, height] = this.size;
+    const curve = format === 'rgba8unorm' ? this.exportCurve : (this.export16Curve ??= new CurvePass(this.device, 'curve.export16', this.exportCurve, 'rgba32float'));
     const toned = this.res.texture({ label: 'tonemap.export', size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING });
-    const out = this.res.texture({ label: 'curve.export', size: [width, height], format: 'rgba8unorm', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
+    const out = this.res.texture({ label: 'curve.export', size: [width, height], format, usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
     try {
       this.exportTone.setParams(params);
       this.exportTone.bind(this.mode, await this.finishedSource(params), this.luminance.stats, toned);
-      this.exportCurve.bind(toned, this.luts, out);
+      curve.bind(toned, this.luts, out);
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.export' });
       this.exportTone.encode(encoder);
-      this.exportCurve.encode(encoder);
+      curve.encode(encoder);
       this.device.queue.submit([encoder.finish()]);
-      return { width, height, data: new Uint8Array(await readTexture(this.device, out, 4, 'export')) };
+      return { width, height, data: await readTexture(this.device, out, format === 'rgba8unorm' ? 4 : 16, 'export') };
     } finally {
       this.res.release(toned);
       this.res.release(out);
@@ -520,11 +541,31 @@ export class Pipeline {
     return this.detailedFull!;
   }
 
-  /** The merged radiance map (merge mode). */
+  /**
+   * The merged radiance map at full size, in either mode: fusion mode merges
+   * on demand (and keeps the result, so a switch to merge mode is free).
+   */
   async readRadiance(): Promise<FloatImage> {
     await this.render();
-    if (!this.radiance || this.mode !== 'merge') throw new EngineInputError('No radiance yet: the radiance map is made in merge mode.');
-    return { width: this.size[0], height: this.size[1], data: new Float32Array(await readTexture(this.device, this.radiance, 16, 'radiance')) };
+    if (!this.brackets) throw new EngineInputError('Nothing to merge yet.');
+    if (!this.radiance || this.dirty.has('merge') || this.dirty.has('luminance')) {
+      this.allocRadiance();
+      const encoder = this.device.createCommandEncoder({ label: 'pipeline.merge-on-demand' });
+      for (const stage of ['merge', 'luminance'] as const) {
+        if (stage === 'merge') this.merge.encode(encoder);
+        else this.luminance.encode(encoder);
+        this.dirty.delete(stage);
+        this.runs[stage]++;
+      }
+      this.device.queue.submit([encoder.finish()]);
+    }
+    return { width: this.size[0], height: this.size[1], data: new Float32Array(await readTexture(this.device, this.radiance!, 16, 'radiance')) };
+  }
+
+  /** The inverse camera response the merge uses (sRGB until set): re-merges, no re-upload. */
+  setResponse(luts: ResponseLuts): void {
+    this.merge.setResponse(luts);
+    this.invalidate('exposures');
   }
 
   /** The fused image before finishing (fusion mode): sRGB-encoded values, unclamped. */

@@ -1,6 +1,8 @@
 // Tone curve pass (shaders/curve.wgsl). One instance per target, as with the
 // tone mapper: the canvas-sized display and the full-size export share the
-// pipeline and the curve tables but keep their own bind groups.
+// pipeline and the curve tables but keep their own bind groups. The 16-bit
+// export writes rgba32float instead of rgba8unorm (its own pipeline: a storage
+// texture's format is part of the shader).
 import wgsl from '../../../shaders/curve.wgsl?raw';
 import { CURVE_LUT_SIZE } from '../curve';
 import { computePipeline, createShader, groups8 } from '../gpu/shader';
@@ -15,12 +17,17 @@ export class CurvePass {
     private readonly device: GPUDevice,
     readonly label: string,
     shared?: CurvePass,
+    readonly format: 'rgba8unorm' | 'rgba32float' = shared?.format ?? 'rgba8unorm',
   ) {
-    this.pipeline =
-      shared?.pipeline ?? computePipeline(device, 'curve.pipeline', createShader(device, 'curve.shader', wgsl, ['color']), 'main', { LUT_SIZE: CURVE_LUT_SIZE });
+    if (shared && shared.format === format) {
+      this.pipeline = shared.pipeline;
+    } else {
+      const code = format === 'rgba8unorm' ? wgsl : wgsl.replace('texture_storage_2d<rgba8unorm, write>', `texture_storage_2d<${format}, write>`);
+      this.pipeline = computePipeline(device, `curve.pipeline.${format}`, createShader(device, `curve.shader.${format}`, code, ['color']), 'main', { LUT_SIZE: CURVE_LUT_SIZE });
+    }
   }
 
-  /** toned: rgba32float display-encoded values; luts: 4 × CURVE_LUT_SIZE f32; result: rgba8unorm. */
+  /** toned: rgba32float display-encoded values; luts: 4 × CURVE_LUT_SIZE f32; result: of this pass's format. */
   bind(toned: GPUTexture, luts: GPUBuffer, result: GPUTexture): void {
     this.size = [result.width, result.height];
     this.bindGroup = this.device.createBindGroup({

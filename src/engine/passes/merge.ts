@@ -2,14 +2,7 @@
 import wgsl from '../../../shaders/merge.wgsl?raw';
 import { computePipeline, createShader, groups8 } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
-
-/** Linear value of each 8-bit sRGB code (IEC 61966-2-1), the merge's inverse response. */
-export function srgbResponse(): Float32Array<ArrayBuffer> {
-  return Float32Array.from({ length: 256 }, (_, z) => {
-    const c = z / 255;
-    return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-}
+import { packResponse, responseLuts, type ResponseLuts } from '../response';
 
 export class MergePass {
   private readonly pipeline: GPUComputePipeline;
@@ -22,9 +15,17 @@ export class MergePass {
     res: Resources,
   ) {
     this.pipeline = computePipeline(device, 'merge.pipeline', createShader(device, 'merge.shader', wgsl), 'main');
-    const lut = srgbResponse();
-    this.response = res.buffer({ label: 'merge.response', size: lut.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    device.queue.writeBuffer(this.response, 0, lut);
+    const packed = packResponse(responseLuts('srgb'));
+    this.response = res.buffer({ label: 'merge.response', size: packed.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    device.queue.writeBuffer(this.response, 0, packed);
+  }
+
+  /**
+   * The inverse camera response per channel (sRGB until set). Only the buffer
+   * changes, not the bind group: the caller re-runs the merge to see it.
+   */
+  setResponse(luts: ResponseLuts): void {
+    this.device.queue.writeBuffer(this.response, 0, packResponse(luts));
   }
 
   /** brackets: rgba8unorm 2d-array, darkest layer first; exposures: f32 per layer. */

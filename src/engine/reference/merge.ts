@@ -1,9 +1,10 @@
 // Radiance merge: the weighted average of Debevec & Malik, "Recovering High
 // Dynamic Range Radiance Maps from Photographs", SIGGRAPH 1997, eq. 6, with
-// the sRGB EOTF standing in for the recovered response curve g.
+// the inverse camera response looked up per channel in 256-entry tables: the
+// sRGB EOTF by default, or a curve recovered from the brackets (../response.ts).
 
+import { responseLuts, RESPONSE_CODES, type ResponseLuts } from '../response';
 import type { Bracket, FloatImage } from '../types';
-import { srgbToLinear } from './color';
 
 /** Hat weight of a byte z: min(z, 255 − z) / 127.5; zero at 0 and 255 (clipped). */
 export function hatWeight(z: number): number {
@@ -13,14 +14,16 @@ export function hatWeight(z: number): number {
 /**
  * Merge brackets, sorted darkest → brightest (exposure ascending), into
  * linear radiance. Per pixel and per channel c ∈ {R,G,B}, independently:
- *   z_i = byte, lin_i = srgbToLinear(z_i/255), w_i = hatWeight(z_i)
+ *   z_i = byte, lin_i = response[c][z_i], w_i = hatWeight(z_i)
  *   Σw > 0: E = Σ(w_i lin_i / e_i) / Σw_i
  *   Σw = 0 (clipped everywhere): z_0 >= 128 ? lin_0/e_0 (highlights: darkest)
  *                                           : lin_{N−1}/e_{N−1} (shadows: brightest)
  * Alpha is 1. One bracket is a valid (single-exposure) merge.
+ * response: the linear value of each code per channel (default sRGB, as the
+ * GPU pass; the f32 tables are the GPU's, so both look up the same numbers).
  * Throws on no brackets, size mismatch, non-positive or descending exposures.
  */
-export function mergeRadiance(brackets: readonly Bracket[]): FloatImage {
+export function mergeRadiance(brackets: readonly Bracket[], response: ResponseLuts = responseLuts('srgb')): FloatImage {
   const first = brackets[0];
   const last = brackets[brackets.length - 1];
   if (!first || !last) throw new Error('mergeRadiance: need at least one bracket');
@@ -36,17 +39,21 @@ export function mergeRadiance(brackets: readonly Bracket[]): FloatImage {
     if (b.exposure < prev) throw new Error('mergeRadiance: brackets must be sorted by exposure, darkest first');
     prev = b.exposure;
   }
+  for (const [c, lut] of response.entries()) {
+    if (lut.length !== RESPONSE_CODES) throw new Error(`mergeRadiance: response channel ${c} has ${lut.length} entries, expected ${RESPONSE_CODES}`);
+  }
 
   const data = new Float32Array(n * 4);
   for (let p = 0; p < n; p++) {
     for (let c = 0; c < 3; c++) {
       const k = p * 4 + c;
+      const lin = response[c as 0 | 1 | 2];
       let num = 0;
       let den = 0;
       for (const b of brackets) {
         const z = b.pixels[k] ?? 0;
         const w = hatWeight(z);
-        num += (w * srgbToLinear(z / 255)) / b.exposure;
+        num += (w * lin[z]!) / b.exposure;
         den += w;
       }
       if (den > 0) {
@@ -54,7 +61,7 @@ export function mergeRadiance(brackets: readonly Bracket[]): FloatImage {
       } else {
         const z0 = first.pixels[k] ?? 0;
         const src = z0 >= 128 ? first : last;
-        data[k] = srgbToLinear((src.pixels[k] ?? 0) / 255) / src.exposure;
+        data[k] = lin[src.pixels[k] ?? 0]! / src.exposure;
       }
     }
     data[p * 4 + 3] = 1;

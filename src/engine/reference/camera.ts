@@ -1,0 +1,128 @@
+// A synthetic camera for tests: renders 8-bit brackets from a linear radiance
+// map through a chosen response curve, with clipping and rounding, so the
+// response recovery (../response.ts) can be checked against a known curve.
+// Also reads the committed radiance maps (fixtures/, see fixtures/NOTICE.md).
+
+import { readFileSync } from 'node:fs';
+import type { Bracket, FloatImage } from '../types';
+import { LUMA } from '../types';
+
+/** A camera response: linear exposure x in [0, 1] → encoded value in [0, 1], increasing. */
+export type CameraCurve = (x: number) => number;
+
+/**
+ * A film-like curve, not sRGB: a power law y = x^(1/gamma) bent into an S,
+ * (1 − s) y + s · y²(3 − 2y), which flattens the toe and the shoulder (slope
+ * 1 − s at both ends, 1 + s/2 in the middle) and stays increasing for s < 1.
+ */
+export function filmCurve(gamma: number, s: number): CameraCurve {
+  return (x) => {
+    const y = Math.pow(Math.min(1, Math.max(0, x)), 1 / gamma);
+    return (1 - s) * y + s * y * y * (3 - 2 * y);
+  };
+}
+
+/** x with curve(x) = v, by bisection on [0, 1] (curve increasing). */
+export function invertCurve(curve: CameraCurve, v: number): number {
+  let lo = 0;
+  let hi = 1;
+  for (let i = 0; i < 60; i++) {
+    const mid = (lo + hi) / 2;
+    if (curve(mid) < v) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** The exact inverse response of per-channel curves at each code: curve⁻¹(z / 255). */
+export function trueLuts(curves: readonly [CameraCurve, CameraCurve, CameraCurve]): [Float64Array, Float64Array, Float64Array] {
+  const lut = (f: CameraCurve) => Float64Array.from({ length: 256 }, (_, z) => invertCurve(f, z / 255));
+  return [lut(curves[0]), lut(curves[1]), lut(curves[2])];
+}
+
+/**
+ * One bracket per exposure: per pixel and channel c,
+ *   byte = round(255 · curves[c](clamp(radiance · gain · exposure, 0, 1))).
+ */
+export function shootBrackets(radiance: FloatImage, curves: readonly [CameraCurve, CameraCurve, CameraCurve], gain: number, exposures: readonly number[]): Bracket[] {
+  const { width, height, data } = radiance;
+  return exposures.map((exposure) => {
+    const pixels = new Uint8Array(width * height * 4);
+    for (let p = 0; p < width * height; p++) {
+      for (let c = 0; c < 3; c++) {
+        const x = Math.min(1, Math.max(0, data[p * 4 + c]! * gain * exposure));
+        pixels[p * 4 + c] = Math.round(255 * curves[c as 0 | 1 | 2](x));
+      }
+      pixels[p * 4 + 3] = 255;
+    }
+    return { width, height, pixels, exposure };
+  });
+}
+
+/** The gain that puts the map's log-average luminance at `key` (as scripts/make-brackets.mjs meters). */
+export function meter(radiance: FloatImage, key: number): number {
+  let sum = 0;
+  const n = radiance.width * radiance.height;
+  for (let p = 0; p < n; p++) {
+    const d = radiance.data;
+    sum += Math.log(1e-6 + LUMA[0] * d[p * 4]! + LUMA[1] * d[p * 4 + 1]! + LUMA[2] * d[p * 4 + 2]!);
+  }
+  return key / Math.exp(sum / n);
+}
+
+/**
+ * Box-average the codes of each bracket down to fit `max` × `max`, as a GPU
+ * downsample before a readback would (what recoverResponse must not be given):
+ * output (x, y) is the rounded mean of source columns floor(x W / w) ..
+ * floor((x + 1) W / w) − 1 and the same for rows.
+ */
+export function shrinkBrackets(brackets: readonly Bracket[], max: number): Bracket[] {
+  return brackets.map((b) => {
+    const scale = Math.min(1, max / Math.max(b.width, b.height));
+    const w = Math.max(1, Math.floor(b.width * scale));
+    const h = Math.max(1, Math.floor(b.height * scale));
+    const pixels = new Uint8Array(w * h * 4);
+    for (let y = 0; y < h; y++) {
+      const y0 = Math.floor((y * b.height) / h);
+      const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * b.height) / h));
+      for (let x = 0; x < w; x++) {
+        const x0 = Math.floor((x * b.width) / w);
+        const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * b.width) / w));
+        for (let c = 0; c < 4; c++) {
+          let sum = 0;
+          for (let sy = y0; sy < y1; sy++) for (let sx = x0; sx < x1; sx++) sum += b.pixels[(sy * b.width + sx) * 4 + c]!;
+          pixels[(y * w + x) * 4 + c] = Math.round(sum / ((x1 - x0) * (y1 - y0)));
+        }
+      }
+    }
+    return { width: w, height: h, pixels, exposure: b.exposure };
+  });
+}
+
+/** IEEE 754 binary16 bits → number. */
+export function halfToFloat(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exp = (h >>> 10) & 0x1f;
+  const mant = h & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+export type RadianceMap = 'goldengate' | 'stilllife';
+
+const FIXTURES = new URL('./fixtures/', import.meta.url);
+
+/** A committed radiance map (fixtures/<name>.f16, RGB half floats) as RGBA float, alpha 1. */
+export function loadRadianceMap(name: RadianceMap): FloatImage {
+  const manifest = JSON.parse(readFileSync(new URL('radiance.json', FIXTURES), 'utf8')) as Record<RadianceMap, { file: string; width: number; height: number }>;
+  const { file, width, height } = manifest[name];
+  const bytes = readFileSync(new URL(file, FIXTURES));
+  if (bytes.length !== width * height * 6) throw new Error(`${file}: ${bytes.length} bytes, expected ${width * height * 6}`);
+  const data = new Float32Array(width * height * 4);
+  for (let p = 0; p < width * height; p++) {
+    for (let c = 0; c < 3; c++) data[p * 4 + c] = halfToFloat(bytes.readUInt16LE((p * 3 + c) * 2));
+    data[p * 4 + 3] = 1;
+  }
+  return { width, height, data };
+}
