@@ -13,7 +13,7 @@ import { downsampleBox, referencePipeline } from '../src/engine/reference/pipeli
 import { luminanceStats } from '../src/engine/reference/stats';
 import { tonemap } from '../src/engine/reference/tonemap';
 import { defaultParams, type Params } from '../src/engine/params';
-import { recoverResponse, type ResponseLuts } from '../src/engine/response';
+import { mergeWeights, recoverResponse, type ResponseLuts } from '../src/engine/response';
 import type { Bracket, FloatImage } from '../src/engine/types';
 import { bundleForPage } from './bundle';
 import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
@@ -136,7 +136,7 @@ const bundleMerge = () =>
   );
 
 /** Run the shipped MergePass on the brackets: once with the default (sRGB) table, once after setResponse(luts). */
-async function mergeOnGpu(page: import('@playwright/test').Page, code: string, brackets: Bracket[], luts: ResponseLuts): Promise<{ srgb: string; custom: string }> {
+async function mergeOnGpu(page: import('@playwright/test').Page, code: string, brackets: Bracket[], luts: ResponseLuts): Promise<{ srgb: string; custom: string; fogged: string }> {
   const input = brackets.map((b) => ({ width: b.width, height: b.height, exposure: b.exposure, pixels: toBase64(b.pixels) }));
   const tables = luts.map((l) => Array.from(l));
   return page.evaluate(
@@ -170,9 +170,12 @@ async function mergeOnGpu(page: import('@playwright/test').Page, code: string, b
         const [r, g, b] = tables.map((t) => new Float32Array(t));
         pass.setResponse([r!, g!, b!]);
         const custom = await run();
+        // A scan's fog level: weights start above code 13.
+        pass.setBlackLevel(13);
+        const fogged = await run();
         const err = await device.popErrorScope();
         if (err) throw new Error(`WebGPU validation: ${err.message}`);
-        return { srgb, custom };
+        return { srgb, custom, fogged };
       } finally {
         res.destroyAll();
         e.dispose();
@@ -192,10 +195,15 @@ test('GPU merge with per-channel response tables matches the CPU reference', asy
   expect(luts[0][64], 'the channels have different tables').not.toBe(luts[2][64]);
 
   const gpu = await mergeOnGpu(page, await bundleMerge(), brackets, luts);
-  expect(radianceMisfit(floatsFromBase64(gpu.srgb), mergeRadiance(brackets)), 'default (sRGB) table').toBe(0);
-  const ref = mergeRadiance(brackets, luts);
+  // The pass alone, black level 0 (the pipeline sets an estimated one; the app-level cases above cover that).
+  const hat = mergeWeights(0);
+  expect(radianceMisfit(floatsFromBase64(gpu.srgb), mergeRadiance(brackets, undefined, hat)), 'default (sRGB) table').toBe(0);
+  const ref = mergeRadiance(brackets, luts, hat);
   expect(radianceMisfit(floatsFromBase64(gpu.custom), ref), 'recovered tables').toBe(0);
   // setResponse took effect (the tables differ per channel, so a shader reading
   // one table for all three would already have failed the comparison above).
   expect(floatsFromBase64(gpu.custom)).not.toEqual(floatsFromBase64(gpu.srgb));
+  // The black level's weights, on the GPU as in the reference (and they change the result).
+  expect(radianceMisfit(floatsFromBase64(gpu.fogged), mergeRadiance(brackets, luts, mergeWeights(13))), 'black level 13').toBe(0);
+  expect(floatsFromBase64(gpu.fogged)).not.toEqual(floatsFromBase64(gpu.custom));
 });

@@ -1,6 +1,9 @@
-// Radiance merge: a weighted average of linearised brackets divided by their
-// exposure (Debevec & Malik 1997), with a hat weight that is zero at the clipped
-// values 0 and 255, so clipped pixels never leak into the map (cf. opencv#24966).
+// Radiance merge: a weighted average of ln(linearised bracket / exposure)
+// (Debevec & Malik 1997, eq. 6), with a hat weight per code that is zero at the
+// clipped values 0 and 255, so clipped pixels never leak into the map (cf.
+// opencv#24966), and zero at or below a scan's black level (response.ts
+// mergeWeights). The mean is over ln E, so a frame that is barely exposed
+// pulls the result by its log error, not its linear one.
 // Per channel, each with its own inverse response (sRGB by default, or the
 // curve src/engine/response.ts recovers from the brackets); where every
 // bracket is clipped, the darkest bracket answers for highlights and the
@@ -15,6 +18,8 @@
 @group(0) @binding(2) var<storage, read> response: array<f32, 768>;
 // The merged radiance map.
 @group(0) @binding(3) var radiance: texture_storage_2d<rgba32float, write>;
+// Weight of each code (the same for every channel).
+@group(0) @binding(4) var<storage, read> weights: array<f32, 256>;
 
 // Codes per channel (RESPONSE_CODES in response.ts; a unit test checks both).
 const CODES = 256u;
@@ -38,8 +43,9 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   for (var i = 0u; i < n; i++) {
     z = vec3u(round(textureLoad(brackets, id.xy, i, 0).rgb * 255.0));
     let e = linear(z) / exposures[i];
-    let w = vec3f(min(z, 255u - z)) / 127.5;
-    num += w * e;
+    let w = vec3f(weights[z.x], weights[z.y], weights[z.z]);
+    // A zero weight never meets ln 0.
+    num += select(vec3f(0.0), w * log(e), w > vec3f(0.0));
     den += w;
     if (i == 0u) {
       dark = e;
@@ -49,6 +55,6 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   // After the loop z holds the brightest bracket's codes.
   let bright = linear(z) / exposures[n - 1u];
   let fallback = select(bright, dark, dark_high);
-  let merged = select(fallback, num / max(den, vec3f(1e-30)), den > vec3f(0.0));
+  let merged = select(fallback, exp(num / max(den, vec3f(1e-30))), den > vec3f(0.0));
   textureStore(radiance, id.xy, vec4f(merged, 1.0));
 }

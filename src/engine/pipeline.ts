@@ -32,7 +32,7 @@ import { TonemapPass } from './passes/tonemap';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
 import { defaultParams, localDetailParams, passChanged, type Params } from './params';
-import type { ResponseLuts } from './response';
+import { estimateBlackLevel, type ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 
@@ -110,6 +110,8 @@ export class Pipeline {
   private readonly luts: GPUBuffer;
   private readonly present: PresentPass | null;
 
+  /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
+  blackLevel = 0;
   private dirty = new Set<Stage>();
   private pending: Bracket[] | null = null;
   private size: [number, number] = [0, 0];
@@ -178,6 +180,9 @@ export class Pipeline {
       if (brackets[i]!.exposure < brackets[i - 1]!.exposure) throw new EngineInputError('Brackets must be sorted darkest first.');
     }
     this.pending = [...brackets];
+    // A scan's fog level (0 for a camera's true black) keeps the merge off codes that carry no signal.
+    this.blackLevel = estimateBlackLevel(brackets);
+    this.merge.setBlackLevel(this.blackLevel);
     this.invalidate('brackets');
   }
 

@@ -2,13 +2,14 @@
 import wgsl from '../../../shaders/merge.wgsl?raw';
 import { computePipeline, createShader, groups8 } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
-import { packResponse, responseLuts, type ResponseLuts } from '../response';
+import { mergeWeights, packResponse, responseLuts, type ResponseLuts } from '../response';
 
 export class MergePass {
   private readonly pipeline: GPUComputePipeline;
   private bindGroup: GPUBindGroup | null = null;
   private size: [number, number] = [0, 0];
   private readonly response: GPUBuffer;
+  private readonly weights: GPUBuffer;
 
   constructor(
     private readonly device: GPUDevice,
@@ -18,6 +19,13 @@ export class MergePass {
     const packed = packResponse(responseLuts('srgb'));
     this.response = res.buffer({ label: 'merge.response', size: packed.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.response, 0, packed);
+    this.weights = res.buffer({ label: 'merge.weights', size: 256 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
+    this.setBlackLevel(0);
+  }
+
+  /** Weights start above this code (response.ts mergeWeights); 0 for a true black. */
+  setBlackLevel(black: number): void {
+    this.device.queue.writeBuffer(this.weights, 0, mergeWeights(black));
   }
 
   /**
@@ -38,6 +46,7 @@ export class MergePass {
         { binding: 0, resource: brackets.createView({ dimension: '2d-array' }) },
         { binding: 1, resource: { buffer: exposures } },
         { binding: 2, resource: { buffer: this.response } },
+        { binding: 4, resource: { buffer: this.weights } },
         { binding: 3, resource: radiance.createView() },
       ],
     });

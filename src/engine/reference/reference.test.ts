@@ -3,6 +3,7 @@ import { defaultParams, type Params } from '../params';
 import { HIST_BINS, LOG_DELTA, type Bracket, type FloatImage } from '../types';
 import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from './color';
 import { hatWeight, mergeRadiance } from './merge';
+import { BLACK_MARGIN, estimateBlackLevel, mergeWeights } from '../response';
 import { downsampleBox, referencePipeline } from './pipeline';
 import { luminanceStats } from './stats';
 import { tonemap, tonemapPixel } from './tonemap';
@@ -131,20 +132,36 @@ describe('mergeRadiance', () => {
   it('ignores clipped bytes (weight 0) and merges channels independently', () => {
     // R: 255 in the bright bracket is ignored → lin(100)/0.5 = 0.1274376804 * 2 = 0.2548753609
     // G: 0 in the dark bracket is ignored → lin(100)/2 = 0.0637188402
-    // B: z = 128 twice, w = 127/127.5 each → lin(128) * (1/0.5 + 1/2)/2 = 0.2158605001 * 1.25 = 0.2698256251
+    // B: z = 128 twice, w = 127/127.5 each → the geometric mean lin(128) · sqrt(1/0.5 · 1/2) = lin(128) = 0.2158605001
     const out = mergeRadiance([bytes([[100, 0, 128]], 0.5), bytes([[255, 100, 128]], 2)]);
     expect(at(out.data, 0)).toBeCloseTo(0.2548753609, 6);
     expect(at(out.data, 1)).toBeCloseTo(0.0637188402, 6);
-    expect(at(out.data, 2)).toBeCloseTo(0.2698256251, 6);
+    expect(at(out.data, 2)).toBeCloseTo(0.2158605001, 6);
   });
 
-  it('weights by the hat: Σ w lin/e / Σ w', () => {
+  it('weights by the hat, over ln E: exp(Σ w ln(lin/e) / Σ w)', () => {
     // z = 64 (w = 64/127.5) at e = 1, z = 200 (w = 55/127.5) at e = 4
     const lin64 = srgbToLinear(64 / 255);
     const lin200 = srgbToLinear(200 / 255);
-    const expected = (64 * lin64 + (55 * lin200) / 4) / (64 + 55);
+    const expected = Math.exp((64 * Math.log(lin64) + 55 * Math.log(lin200 / 4)) / (64 + 55));
     const out = mergeRadiance([bytes([[64, 64, 64]], 1), bytes([[200, 200, 200]], 4)]);
     expect(at(out.data, 0)).toBeCloseTo(expected, 6);
+  });
+
+  it('a black level stops the weights at and just above it; 0 is the plain hat', () => {
+    const plain = mergeWeights(0);
+    for (let z = 0; z < 256; z++) expect(plain[z]).toBeCloseTo(hatWeight(z), 7);
+    const fog = mergeWeights(13);
+    for (let z = 0; z <= 13 + BLACK_MARGIN; z++) expect(fog[z]).toBe(0);
+    expect(fog[14 + BLACK_MARGIN]).toBeCloseTo(1 / 127.5, 7);
+    expect(fog[200]).toBeCloseTo(55 / 127.5, 7);
+    // A fogged short frame (code 16 = fog + noise) is ignored with the fog's weights, not without.
+    // A dark pixel: code 30 at e = 1, and the fog's 16 at e = 1/4 (which alone would read 1.6× brighter).
+    const brackets = [bytes([[16, 16, 16]], 0.25), bytes([[30, 30, 30]], 1)];
+    expect(at(mergeRadiance(brackets, undefined, fog).data, 0)).toBeCloseTo(srgbToLinear(30 / 255), 6);
+    expect(at(mergeRadiance(brackets, undefined, plain).data, 0)).toBeGreaterThan(srgbToLinear(30 / 255) * 1.05);
+    // By default the reference estimates the black level as the app does: here the fog's 16.
+    expect(estimateBlackLevel(brackets)).toBe(16);
   });
 
   it('merges a single bracket as lin/e', () => {
