@@ -7,8 +7,10 @@ import { defineConfig } from '@playwright/test';
 // adapter on a localhost page; the Vulkan/SwiftShader flags keep a WebGPU
 // canvas alive headless.
 const debianChromium = '/usr/bin/chromium';
-// E2E_PORT lets a second run (or a benchmark) build and serve its own copy.
+// E2E_PORT lets a second run (or a benchmark) build and serve its own copy,
+// in its own folder, so one run's build never replaces files another serves.
 const PORT = Number(process.env.E2E_PORT ?? 4173);
+const OUT_DIR = `node_modules/.cache/e2e-dist-${PORT}`;
 
 export default defineConfig({
   testDir: '.',
@@ -40,7 +42,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `npx vite build && npx vite preview --port ${PORT} --strictPort`,
+    command: `npx vite build --outDir ${OUT_DIR} --emptyOutDir && npx vite preview --outDir ${OUT_DIR} --port ${PORT} --strictPort`,
     cwd: fileURLToPath(new URL('..', import.meta.url)),
     url: `http://localhost:${PORT}`,
     reuseExistingServer: !process.env.CI,

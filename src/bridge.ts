@@ -4,7 +4,7 @@
 import { createEngine, EngineInputError, GpuUnavailableError, type Engine } from './engine';
 import { dynamicRangeEv } from './engine/histogram';
 import { exposureFromEv } from './io/exposure';
-import type { BracketEntry, EditStore } from './state/store';
+import { activeResponse, type BracketEntry, type EditStore } from './state/store';
 
 /** Engine exposures for sorted brackets: 2^EV, normalised to the middle bracket. */
 export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[]): number[] {
@@ -97,6 +97,18 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     schedule();
   };
 
+  /** A new camera response re-merges (no re-upload); fusion ignores it until merge mode needs the radiance. */
+  const applyResponse = (luts: ReturnType<typeof activeResponse>) => {
+    // null: 'recovered' waits for its curves; the merge keeps the current ones meanwhile.
+    if (!luts) return;
+    pipeline.setResponse(luts);
+    if (store.getState().mode === 'merge' && store.getState().brackets.length > 0) {
+      merging = true;
+      setProgress({ step: MERGE_STEPS[1]!, done: 0, total: 1 });
+    }
+    schedule();
+  };
+
   const unsubs = [
     store.subscribe((s) => s.mode, (m) => (pipeline.setMode(m), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.params, (p) => (pipeline.setParams(p), schedule()), { fireImmediately: true }),
@@ -109,6 +121,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
       (split) => (pipeline.setCompare(split), schedule()),
       { fireImmediately: true },
     ),
+    store.subscribe(activeResponse, applyResponse, { fireImmediately: true }),
     store.subscribe((s) => s.brackets, applyBrackets),
   ];
   applyBrackets(store.getState().brackets, []);

@@ -82,6 +82,7 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       pixels: r.pixels!,
       thumb: r.thumb,
       exif: r.exif,
+      exifSegment: r.exifSegment,
       ev: evs[i]!.ev,
       evSource: evs[i]!.source,
     }));

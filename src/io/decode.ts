@@ -16,6 +16,8 @@ export interface DecodeReply {
   pixels: Uint8ClampedArray | null;
   thumb: ImageBitmap | null;
   exif: ExifExposure | null;
+  /** The file's EXIF APP1 payload (JPEG only), copied into JPEG outputs. */
+  exifSegment: Uint8Array | null;
 }
 
 let nextId = 0;

@@ -1,5 +1,6 @@
 // Decodes one image file off the main thread: sniff, EXIF, pixels, thumbnail.
 import exifr from 'exifr';
+import { extractExif } from './exif-copy';
 import { looksComplete, sniffImage } from './sniff';
 import type { DecodeReply, DecodeRequest } from './decode';
 
@@ -18,8 +19,17 @@ async function readExif(bytes: ArrayBuffer): Promise<DecodeReply['exif']> {
   }
 }
 
+/** The EXIF to copy into JPEG outputs; a header the copier cannot walk costs the copy, not the file. */
+function exifPayload(bytes: Uint8Array): Uint8Array | null {
+  try {
+    return extractExif(bytes);
+  } catch {
+    return null;
+  }
+}
+
 async function decode(req: DecodeRequest): Promise<DecodeReply> {
-  const fail = (message: string): DecodeReply => ({ id: req.id, ok: false, message, width: 0, height: 0, pixels: null, thumb: null, exif: null });
+  const fail = (message: string): DecodeReply => ({ id: req.id, ok: false, message, width: 0, height: 0, pixels: null, thumb: null, exif: null, exifSegment: null });
   const buffer = await req.file.arrayBuffer();
   const bytes = new Uint8Array(buffer);
   if (bytes.length === 0) return fail('is empty (0 bytes).');
@@ -27,6 +37,7 @@ async function decode(req: DecodeRequest): Promise<DecodeReply> {
   if (!kind) return fail('is not a JPEG or PNG image.');
   if (!looksComplete(bytes, kind)) return fail(`is truncated: the ${kind.toUpperCase()} data ends early (an incomplete copy or download?).`);
   const exif = await readExif(buffer);
+  const exifSegment = kind === 'jpeg' ? exifPayload(bytes) : null;
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(new Blob([buffer]), {
@@ -49,7 +60,7 @@ async function decode(req: DecodeRequest): Promise<DecodeReply> {
     resizeQuality: 'medium',
   });
   bitmap.close();
-  return { id: req.id, ok: true, message: '', width, height, pixels, thumb, exif };
+  return { id: req.id, ok: true, message: '', width, height, pixels, thumb, exif, exifSegment };
 }
 
 self.onmessage = async (ev: MessageEvent<DecodeRequest>) => {
@@ -57,7 +68,7 @@ self.onmessage = async (ev: MessageEvent<DecodeRequest>) => {
   try {
     reply = await decode(ev.data);
   } catch (err) {
-    reply = { id: ev.data.id, ok: false, message: `could not be read (${String(err)}).`, width: 0, height: 0, pixels: null, thumb: null, exif: null };
+    reply = { id: ev.data.id, ok: false, message: `could not be read (${String(err)}).`, width: 0, height: 0, pixels: null, thumb: null, exif: null, exifSegment: null };
   }
   const transfer: Transferable[] = [];
   if (reply.pixels) transfer.push(reply.pixels.buffer);

@@ -2,119 +2,14 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { rng } from '../engine/reference/random';
 import type { FloatImage } from '../engine/types';
 import { encodeExr, EXR_EXTENSION, EXR_MIME, HALF_MAX } from './exr';
+import { readExr } from './testing/readers';
 
-// A reader written from the OpenEXR file layout document, independent of the
-// writer (hdrify): single-part scan-line files, HALF or FLOAT channels, NONE
-// or ZIP compression.
-
-interface ExrChannelInfo { name: string; pixelType: number }
-interface ExrFile {
-  attributes: Map<string, { type: string; value: Uint8Array }>;
-  channels: ExrChannelInfo[];
-  compression: number;
-  width: number;
-  height: number;
-  /** name → width·height samples */
-  planes: Map<string, Float32Array>;
-}
-
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const m = h & 0x3ff;
-  if (e === 0) return s * m * 2 ** -24;
-  if (e === 31) return m ? NaN : s * Infinity;
-  return s * (1 + m / 1024) * 2 ** (e - 15);
-}
-
-function readExr(bytes: Uint8Array): ExrFile {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  expect(dv.getUint32(0, true)).toBe(20000630);
-  const version = dv.getUint32(4, true);
-  expect(version & 0xff).toBe(2);
-  expect(version & ~0xff).toBe(0); // not tiled, not deep, not multi-part, short names
-  let o = 8;
-  const cstr = (): string => {
-    let s = '';
-    while (bytes[o] !== 0) s += String.fromCharCode(bytes[o++]!);
-    o++;
-    return s;
-  };
-  const attributes = new Map<string, { type: string; value: Uint8Array }>();
-  for (;;) {
-    const name = cstr();
-    if (name === '') break;
-    const type = cstr();
-    const size = dv.getUint32(o, true);
-    o += 4;
-    attributes.set(name, { type, value: bytes.subarray(o, o + size) });
-    o += size;
-  }
-  const attr = (name: string): { type: string; value: Uint8Array } => {
-    const a = attributes.get(name);
-    if (!a) throw new Error(`missing ${name}`);
-    return a;
-  };
-  const channels: ExrChannelInfo[] = [];
-  const cl = attr('channels').value;
-  for (let p = 0; cl[p] !== 0;) {
-    let name = '';
-    while (cl[p] !== 0) name += String.fromCharCode(cl[p++]!);
-    p++;
-    const cdv = new DataView(cl.buffer, cl.byteOffset + p, 16);
-    channels.push({ name, pixelType: cdv.getInt32(0, true) });
-    expect(cdv.getInt32(8, true)).toBe(1);
-    expect(cdv.getInt32(12, true)).toBe(1);
-    p += 16;
-  }
-  const compression = attr('compression').value[0]!;
-  const dw = attr('dataWindow').value;
-  const dwv = new DataView(dw.buffer, dw.byteOffset, 16);
-  const [x0, y0, x1, y1] = [0, 4, 8, 12].map((k) => dwv.getInt32(k, true)) as [number, number, number, number];
-  const width = x1 - x0 + 1;
-  const height = y1 - y0 + 1;
-  const linesPerBlock = compression === 3 ? 16 : 1;
-  expect([0, 3]).toContain(compression);
-  const blocks = Math.ceil(height / linesPerBlock);
-  const planes = new Map(channels.map((c) => [c.name, new Float32Array(width * height)] as const));
-  const sampleBytes = (c: ExrChannelInfo): number => (c.pixelType === 1 ? 2 : 4);
-  const lineBytes = channels.reduce((a, c) => a + sampleBytes(c) * width, 0);
-  for (let b = 0; b < blocks; b++) {
-    const at = Number(dv.getBigUint64(o + b * 8, true));
-    const y = dv.getInt32(at, true) - y0;
-    const size = dv.getUint32(at + 4, true);
-    const lines = Math.min(linesPerBlock, height - y);
-    const rawSize = lines * lineBytes;
-    let raw = bytes.subarray(at + 8, at + 8 + size);
-    if (compression === 3 && size < rawSize) {
-      const t = new Uint8Array(inflateSync(raw));
-      expect(t.length).toBe(rawSize);
-      for (let i = 1; i < t.length; i++) t[i] = (t[i - 1]! + t[i]! - 128) & 0xff;
-      const u = new Uint8Array(t.length);
-      const half = (t.length + 1) >> 1;
-      for (let i = 0; i < t.length; i++) u[i] = i % 2 === 0 ? t[i / 2]! : t[half + (i - 1) / 2]!;
-      raw = u;
-    }
-    expect(raw.length).toBe(rawSize);
-    const rdv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-    let p = 0;
-    for (let ly = 0; ly < lines; ly++) {
-      for (const c of channels) {
-        const plane = planes.get(c.name)!;
-        for (let x = 0; x < width; x++) {
-          plane[(y + ly) * width + x] = c.pixelType === 1 ? halfToFloat(rdv.getUint16(p, true)) : rdv.getFloat32(p, true);
-          p += sampleBytes(c);
-        }
-      }
-    }
-  }
-  return { attributes, channels, compression, width, height, planes };
-}
+// The reader (src/io/testing/readers.ts) is written from the OpenEXR file
+// layout document, independent of the writer (hdrify).
 
 /** Log-uniform values over 2^-20..2^15, and the awkward ones in the first pixels. */
 function testImage(width: number, height: number, seed: number): FloatImage {

@@ -6,56 +6,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rng } from '../engine/reference/random';
 import type { FloatImage } from '../engine/types';
 import { encodeRadiance, RADIANCE_EXTENSION, RADIANCE_MIME, toRgbe } from './radiance';
+import { readRadiance } from './testing/readers';
 
-// A reader after Radiance's color.c / Walter's rgbe.c: header lines up to a
-// blank line, the resolution string, then scan lines either "new" RLE
-// (2, 2, width) or flat RGBE; value = mantissa · 2^(exponent − 136).
-function readRadiance(bytes: Uint8Array): { width: number; height: number; rgb: Float32Array; header: string[] } {
-  let o = 0;
-  const line = (): string => {
-    let s = '';
-    while (bytes[o] !== 0x0a) s += String.fromCharCode(bytes[o++]!);
-    o++;
-    return s;
-  };
-  const header: string[] = [];
-  for (let l = line(); l !== ''; l = line()) header.push(l);
-  const m = /^-Y (\d+) \+X (\d+)$/.exec(line());
-  if (!m) throw new Error('bad resolution line');
-  const height = Number(m[1]);
-  const width = Number(m[2]);
-  const rgb = new Float32Array(width * height * 3);
-  const scan = new Uint8Array(width * 4);
-  for (let y = 0; y < height; y++) {
-    if (width >= 8 && width < 32768 && bytes[o] === 2 && bytes[o + 1] === 2 && ((bytes[o + 2]! << 8) | bytes[o + 3]!) === width) {
-      o += 4;
-      for (let c = 0; c < 4; c++) {
-        for (let x = 0; x < width;) {
-          let n = bytes[o++]!;
-          if (n > 128) {
-            n -= 128;
-            const v = bytes[o++]!;
-            for (let k = 0; k < n; k++) scan[(x++) * 4 + c] = v;
-          } else {
-            expect(n).toBeGreaterThan(0);
-            for (let k = 0; k < n; k++) scan[(x++) * 4 + c] = bytes[o++]!;
-          }
-          expect(x).toBeLessThanOrEqual(width);
-        }
-      }
-    } else {
-      scan.set(bytes.subarray(o, o + width * 4));
-      o += width * 4;
-    }
-    for (let x = 0; x < width; x++) {
-      const e = scan[x * 4 + 3]!;
-      const f = e === 0 ? 0 : 2 ** (e - 136);
-      for (let c = 0; c < 3; c++) rgb[(y * width + x) * 3 + c] = scan[x * 4 + c]! * f;
-    }
-  }
-  expect(o).toBe(bytes.length);
-  return { width, height, rgb, header };
-}
+// The reader (src/io/testing/readers.ts) follows Radiance's color.c and
+// Walter's rgbe.c, not this writer.
 
 /** Error in units of the RGBE step bound: max(r, g, b) / 256. */
 function rgbeError(decoded: number, v: number, max: number): number {

@@ -3,145 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readJpegGainMap } from 'hdrify';
-import { decode as jpegDecode } from 'jpeg-js';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FloatImage } from '../engine/types';
 import { extractExif } from './exif-copy';
+import { parseUltraHdr, rebuildUltraHdr, stopsError, type ParsedUltraHdr } from './testing/readers';
 import { computeGainMap, encodeJpegRgba, encodeUltraHdr, midtoneScale, ULTRAHDR_EXTENSION, ULTRAHDR_MIME } from './ultrahdr';
 
-// The reader below is written from the Ultra HDR 1.1 format description, the
-// CIPA DC-007 MPF layout and ISO 21496-1's metadata syntax; it shares no code
-// with the writer. Both JPEGs are decoded with jpeg-js.
+// The reader (src/io/testing/readers.ts) is written from the Ultra HDR 1.1
+// format description, the CIPA DC-007 MPF layout and ISO 21496-1's metadata
+// syntax; it shares no code with the writer. Both JPEGs are decoded with jpeg-js.
 
-interface Seg { marker: number; offset: number; payload: Uint8Array }
-function segments(jpeg: Uint8Array): Seg[] {
-  expect([jpeg[0], jpeg[1]]).toEqual([0xff, 0xd8]);
-  const out: Seg[] = [];
-  for (let o = 2; ;) {
-    expect(jpeg[o]).toBe(0xff);
-    const marker = jpeg[o + 1]!;
-    if (marker === 0xda) return out;
-    const len = (jpeg[o + 2]! << 8) | jpeg[o + 3]!;
-    out.push({ marker, offset: o, payload: jpeg.subarray(o + 4, o + 2 + len) });
-    o += 2 + len;
-  }
-}
-const text = (b: Uint8Array): string => String.fromCharCode(...b);
-const startsWith = (b: Uint8Array, s: string): boolean => text(b.subarray(0, s.length)) === s;
-const XMP_NS = 'http://ns.adobe.com/xap/1.0/\0';
-const ISO_NS = 'urn:iso:std:iso:ts:21496:-1\0';
-
-interface Hdrgm { GainMapMin: number; GainMapMax: number; Gamma: number; OffsetSDR: number; OffsetHDR: number; HDRCapacityMin: number; HDRCapacityMax: number }
-
-interface Parsed {
-  primary: Uint8Array;
-  gainMap: Uint8Array;
-  primaryXmp: string;
-  gainMapXmp: string;
-  hdrgm: Hdrgm;
-  iso: Hdrgm & { flags: number };
-  primaryIso: Uint8Array;
-  primarySegments: Seg[];
-}
-
-function parseIso(p: Uint8Array): Hdrgm & { flags: number } {
-  const dv = new DataView(p.buffer, p.byteOffset, p.byteLength);
-  expect(dv.getUint16(0)).toBe(0); // minimum_version
-  const flags = p[4]!;
-  expect(flags & 0x80).toBe(0); // one channel of parameters
-  let o = 5;
-  const frac = (signed: boolean): number => {
-    const n = signed ? dv.getInt32(o) : dv.getUint32(o);
-    const d = dv.getUint32(o + 4);
-    o += 8;
-    expect(d).toBeGreaterThan(0);
-    return n / d;
-  };
-  const HDRCapacityMin = frac(false);
-  const HDRCapacityMax = frac(false);
-  const GainMapMin = frac(true);
-  const GainMapMax = frac(true);
-  const Gamma = frac(false);
-  const OffsetSDR = frac(true);
-  const OffsetHDR = frac(true);
-  expect(o).toBe(p.length);
-  return { flags, HDRCapacityMin, HDRCapacityMax, GainMapMin, GainMapMax, Gamma, OffsetSDR, OffsetHDR };
-}
-
-function parseUltraHdr(file: Uint8Array): Parsed {
-  const primarySegments = segments(file);
-  const mpfSeg = primarySegments.find((s) => s.marker === 0xe2 && startsWith(s.payload, 'MPF\0'));
-  if (!mpfSeg) throw new Error('no MPF');
-  const tiff = mpfSeg.payload.subarray(4);
-  const dv = new DataView(tiff.buffer, tiff.byteOffset, tiff.byteLength);
-  const le = dv.getUint16(0) === 0x4949;
-  expect(dv.getUint16(2, le)).toBe(42);
-  const ifd = dv.getUint32(4, le);
-  const n = dv.getUint16(ifd, le);
-  const tags = new Map<number, { type: number; count: number; at: number }>();
-  for (let i = 0; i < n; i++) {
-    const e = ifd + 2 + i * 12;
-    tags.set(dv.getUint16(e, le), { type: dv.getUint16(e + 2, le), count: dv.getUint32(e + 4, le), at: e + 8 });
-  }
-  expect(text(tiff.subarray(tags.get(0xb000)!.at, tags.get(0xb000)!.at + 4))).toBe('0100');
-  expect(dv.getUint32(tags.get(0xb001)!.at, le)).toBe(2);
-  const entry = tags.get(0xb002)!;
-  expect(entry.count).toBe(32);
-  const entries = dv.getUint32(entry.at, le);
-  const mp = [0, 1].map((k) => ({
-    attr: dv.getUint32(entries + k * 16, le),
-    size: dv.getUint32(entries + k * 16 + 4, le),
-    offset: dv.getUint32(entries + k * 16 + 8, le),
-  }));
-  expect(mp[0]!.attr & 0x00ffffff).toBe(0x030000); // baseline primary image
-  expect(mp[0]!.offset).toBe(0);
-  // Offsets count from the MPF TIFF header (after "MPF\0").
-  const gainMapStart = mpfSeg.offset + 8 + mp[1]!.offset;
-  expect(gainMapStart).toBe(mp[0]!.size);
-  expect(gainMapStart + mp[1]!.size).toBe(file.length);
-  const primary = file.subarray(0, mp[0]!.size);
-  const gainMap = file.subarray(gainMapStart, gainMapStart + mp[1]!.size);
-  expect([primary[primary.length - 2], primary[primary.length - 1]]).toEqual([0xff, 0xd9]);
-
-  const xmpOf = (segs: Seg[]): string => {
-    const s = segs.find((x) => x.marker === 0xe1 && startsWith(x.payload, XMP_NS));
-    if (!s) throw new Error('no XMP');
-    return new TextDecoder().decode(s.payload.subarray(XMP_NS.length));
-  };
-  const isoOf = (segs: Seg[]): Uint8Array => {
-    const s = segs.find((x) => x.marker === 0xe2 && startsWith(x.payload, ISO_NS));
-    if (!s) throw new Error('no ISO 21496-1 segment');
-    return s.payload.subarray(ISO_NS.length);
-  };
-  const gainMapSegments = segments(gainMap);
-  const gainMapXmp = xmpOf(gainMapSegments);
-  const attr = (name: string): number => {
-    const m = new RegExp(`hdrgm:${name}="([^"]+)"`).exec(gainMapXmp);
-    if (!m) throw new Error(`no hdrgm:${name}`);
-    return Number(m[1]);
-  };
-  const hdrgm: Hdrgm = {
-    GainMapMin: attr('GainMapMin'),
-    GainMapMax: attr('GainMapMax'),
-    Gamma: attr('Gamma'),
-    OffsetSDR: attr('OffsetSDR'),
-    OffsetHDR: attr('OffsetHDR'),
-    HDRCapacityMin: attr('HDRCapacityMin'),
-    HDRCapacityMax: attr('HDRCapacityMax'),
-  };
-  return {
-    primary,
-    gainMap,
-    primaryXmp: xmpOf(primarySegments),
-    gainMapXmp,
-    hdrgm,
-    iso: parseIso(isoOf(gainMapSegments)),
-    primaryIso: isoOf(primarySegments),
-    primarySegments,
-  };
-}
-
-const srgbToLinear = (v: number): number => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
 const linearToSrgb = (v: number): number => (v <= 0.0031308 ? v * 12.92 : 1.055 * v ** (1 / 2.4) - 0.055);
 
 /**
@@ -172,38 +43,11 @@ function scene(width: number, height: number): { hdr: FloatImage; sdr: Uint8Arra
   return { hdr: { width, height, data }, sdr };
 }
 
-interface Reconstruction { meanStops: number; p95Stops: number }
-
-/**
- * HDR = (sdrLinear + OffsetSDR) · 2^(GainMapMin + v^(1/Gamma)·(GainMapMax − GainMapMin)) − OffsetHDR,
- * v from the gain map (nearest sample when smaller), compared with
- * radiance·hdrScale in stops, |log2((a + δ)/(b + δ))| with δ = 1/64 (the offsets).
- */
-function reconstruct(file: Uint8Array, hdr: FloatImage, hdrScale: number): Reconstruction & { parsed: Parsed } {
-  const parsed = parseUltraHdr(file);
-  const base = jpegDecode(parsed.primary, { useTArray: true, formatAsRGBA: true });
-  const map = jpegDecode(parsed.gainMap, { useTArray: true, formatAsRGBA: true });
-  expect([base.width, base.height]).toEqual([hdr.width, hdr.height]);
-  const m = parsed.hdrgm;
-  const errors: number[] = [];
-  const sx = map.width / hdr.width;
-  const sy = map.height / hdr.height;
-  for (let y = 0; y < hdr.height; y++) {
-    for (let x = 0; x < hdr.width; x++) {
-      const p = (y * hdr.width + x) * 4;
-      const q = (Math.min(map.height - 1, Math.floor(y * sy)) * map.width + Math.min(map.width - 1, Math.floor(x * sx))) * 4;
-      for (let c = 0; c < 3; c++) {
-        const v = (map.data[q + c]! / 255) ** (1 / m.Gamma);
-        const gain = 2 ** (m.GainMapMin + v * (m.GainMapMax - m.GainMapMin));
-        const rec = (srgbToLinear(base.data[p + c]! / 255) + m.OffsetSDR) * gain - m.OffsetHDR;
-        const ref = hdr.data[p + c]! * hdrScale;
-        errors.push(Math.abs(Math.log2((Math.max(0, rec) + 1 / 64) / (ref + 1 / 64))));
-      }
-    }
-  }
-  const meanStops = errors.reduce((a, b) => a + b, 0) / errors.length;
-  errors.sort((a, b) => a - b);
-  return { meanStops, p95Stops: errors[Math.floor(errors.length * 0.95)]!, parsed };
+/** The file's HDR rendition against radiance·hdrScale, in stops (readers.ts stopsError). */
+function reconstruct(file: Uint8Array, hdr: FloatImage, hdrScale: number): { meanStops: number; p95Stops: number; parsed: ParsedUltraHdr } {
+  const r = rebuildUltraHdr(file);
+  expect([r.width, r.height]).toEqual([hdr.width, hdr.height]);
+  return { ...stopsError(r.hdr, hdr.data, hdrScale), parsed: r.parsed };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'hdr-uhdr-'));

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CURVE_CHANNELS, isIdentity } from '../engine/curve';
 import { PARAMS } from '../engine/params';
-import { createEditStore, isBusy, type BracketEntry } from './store';
+import { responseLuts, type ResponseLuts } from '../engine/response';
+import { activeResponse, createEditStore, isBusy, referenceBracket, type BracketEntry } from './store';
 
 const entry = (id: string, ev: number): BracketEntry => ({
   id,
@@ -11,6 +12,7 @@ const entry = (id: string, ev: number): BracketEntry => ({
   pixels: new Uint8ClampedArray(4),
   thumb: null,
   exif: null,
+  exifSegment: null,
   ev,
   evSource: 'exif',
 });
@@ -108,5 +110,37 @@ describe('createEditStore', () => {
     expect(isIdentity(store.getState().curves.luma)).toBe(true);
     store.getState().resetCurves();
     expect(isIdentity(store.getState().curves.r)).toBe(true);
+  });
+
+  it('the response starts as sRGB; fixed choices give the same tables object each time', () => {
+    const store = createEditStore();
+    expect(store.getState().response).toBe('srgb');
+    const srgb = activeResponse(store.getState());
+    expect(srgb).toBe(activeResponse(store.getState()));
+    expect(Array.from(srgb![1])).toEqual(Array.from(responseLuts('srgb')[1]));
+    store.getState().setResponse('linear');
+    expect(activeResponse(store.getState())![0][255]).toBe(1);
+    expect(activeResponse(store.getState())![0][51]).toBeCloseTo(0.2, 6);
+  });
+
+  it("'recovered' has no tables until curves are stored; new brackets or EVs drop them", () => {
+    const store = withBrackets();
+    store.getState().setResponse('recovered');
+    expect(activeResponse(store.getState())).toBeNull();
+    const luts: ResponseLuts = responseLuts('linear');
+    store.getState().setRecoveredResponse(luts);
+    expect(activeResponse(store.getState())).toBe(luts);
+    store.getState().setEv('a', -1);
+    expect(store.getState().recoveredResponse).toBeNull();
+    store.getState().setRecoveredResponse(luts);
+    store.getState().setBrackets('other', [entry('x', 0), entry('y', 1)]);
+    expect(store.getState().recoveredResponse).toBeNull();
+    expect(store.getState().response).toBe('recovered');
+  });
+
+  it('the reference bracket is the middle one, darkest first (the upper middle of an even count)', () => {
+    expect(referenceBracket(withBrackets().getState().brackets)?.id).toBe('b');
+    expect(referenceBracket([entry('a', 0), entry('b', 1), entry('c', 2), entry('d', 3)])?.id).toBe('c');
+    expect(referenceBracket([])).toBeUndefined();
   });
 });

@@ -5,6 +5,7 @@ import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve';
+import { responseLuts, type ResponseLuts } from '../engine/response';
 import type { Mode } from '../engine/types';
 import { FIT_VIEW, type ViewState } from '../engine/view';
 
@@ -23,6 +24,8 @@ export interface BracketEntry {
   readonly pixels: Uint8ClampedArray;
   readonly thumb: ImageBitmap | null;
   readonly exif: ExifExposure | null;
+  /** The file's EXIF APP1 payload ("Exif\0\0" + TIFF; JPEG files only), copied into JPEG downloads. */
+  readonly exifSegment: Uint8Array | null;
   /** Exposure relative to the darkest bracket, in stops. */
   readonly ev: number;
   readonly evSource: 'exif' | 'assumed' | 'user';
@@ -40,6 +43,14 @@ export interface Progress {
   readonly total: number;
 }
 
+/**
+ * How the merge linearises 8-bit codes: the sRGB curve (right for camera
+ * JPEGs and PNGs), code / 255, or the curves recovered from the brackets
+ * themselves (Debevec & Malik; engine/response.ts).
+ */
+export type ResponseChoice = 'srgb' | 'linear' | 'recovered';
+export const RESPONSE_CHOICES: readonly ResponseChoice[] = ['srgb', 'linear', 'recovered'];
+
 export type GpuStatus = { state: 'starting' } | { state: 'ready'; adapter: string; maxDimension: number } | { state: 'unavailable'; message: string };
 
 export interface EditState {
@@ -50,6 +61,14 @@ export interface EditState {
   /** Exposure fusion, or radiance merge then tone mapping. */
   mode: Mode;
   params: Params;
+  /** The inverse camera response the merge uses. */
+  response: ResponseChoice;
+  /**
+   * Curves recovered from the current brackets at their current EVs; null
+   * until recovered (src/recover.ts), and again whenever the brackets or their
+   * EVs change.
+   */
+  recoveredResponse: ResponseLuts | null;
   /** Tone curves on the display-encoded image: luminance, then optional R, G, B. */
   curves: Curves;
   /** Paint clipped highlights and shadows on the canvas. */
@@ -82,6 +101,8 @@ export interface SceneInfo {
 export interface EditActions {
   setMode(mode: Mode): void;
   setParam(name: ParamName, value: number): void;
+  setResponse(choice: ResponseChoice): void;
+  setRecoveredResponse(luts: ResponseLuts | null): void;
   setCurve(channel: CurveChannel, points: readonly CurvePoint[]): void;
   resetCurves(): void;
   setClipWarnings(on: boolean): void;
@@ -119,6 +140,8 @@ export function createEditStore() {
       brackets: [],
       mode: 'fusion',
       params: defaultParams(),
+      response: 'srgb',
+      recoveredResponse: null,
       curves: identityCurves(),
       clipWarnings: false,
       histogram: null,
@@ -136,17 +159,20 @@ export function createEditStore() {
       setMode: (mode) => set({ mode }),
       setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
       resetParams: () => set({ params: defaultParams() }),
+      setResponse: (response) => set({ response }),
+      setRecoveredResponse: (recoveredResponse) => set({ recoveredResponse }),
       setCurve: (channel, points) => set((s) => ({ curves: { ...s.curves, [channel]: normaliseCurve(points) } })),
       resetCurves: () => set({ curves: identityCurves() }),
       setClipWarnings: (clipWarnings) => set({ clipWarnings }),
       setHistogram: (histogram) => set({ histogram }),
-      // A new set opens at fit.
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), view: FIT_VIEW }),
+      // A new set opens at fit; curves recovered from the old set do not apply to it.
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), view: FIT_VIEW, recoveredResponse: null }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
           const brackets = s.brackets.map((b) => (b.id === id ? { ...b, ev, evSource: 'user' as const } : b));
-          return { brackets: sortDarkestFirst(brackets) };
+          // The recovery solves for the exposure times too: new EVs, new curves.
+          return { brackets: sortDarkestFirst(brackets), recoveredResponse: null };
         }),
       setJpegQuality: (q) => set({ jpegQuality: Math.min(1, Math.max(0.1, q)) }),
       setViewport: (width, height) =>
@@ -167,6 +193,22 @@ export function createEditStore() {
 }
 
 export type EditStore = ReturnType<typeof createEditStore>;
+
+const FIXED_RESPONSES = { srgb: responseLuts('srgb'), linear: responseLuts('linear') } as const;
+
+/**
+ * The tables of the chosen response, the same object while the choice and
+ * the recovered curves stay the same; null while 'recovered' waits for its
+ * curves.
+ */
+export function activeResponse(s: Pick<EditState, 'response' | 'recoveredResponse'>): ResponseLuts | null {
+  return s.response === 'recovered' ? s.recoveredResponse : FIXED_RESPONSES[s.response];
+}
+
+/** The bracket whose EXIF JPEG downloads carry: the middle one (the merge's exposure reference). */
+export function referenceBracket(brackets: readonly BracketEntry[]): BracketEntry | undefined {
+  return brackets[Math.floor(brackets.length / 2)];
+}
 
 export function isBusy(s: EditState): boolean {
   return Object.values(s.pending).some((n) => n > 0);

@@ -2,11 +2,13 @@
 import { useEffect, useRef, useState } from 'react';
 import { connect, type Bridge } from '../bridge';
 import { loadSample } from '../load';
+import { watchResponse } from '../recover';
 import { isBusy, type EditStore } from '../state/store';
 import { AppContext, useEdit } from './context';
 import { Messages, ProgressBar } from './Messages';
 import { ModeNote, ModeSwitch } from './ModeSwitch';
 import { ParamPane, SceneInfo } from './ParamPane';
+import { ResponsePanel } from './ResponsePanel';
 import { Strip } from './Strip';
 import { TonePanel } from './TonePanel';
 import { Toolbar } from './Toolbar';
@@ -34,6 +36,7 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
         </div>
         <aside className="side">
           <ModeSwitch />
+          <ResponsePanel />
           <ParamPane />
           <ModeNote />
           <TonePanel />
@@ -48,6 +51,9 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
 export function App({ store, sample, onBridge }: AppProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [bridge, setBridge] = useState<Bridge | null>(null);
+
+  // Curves for the 'recovered' response, whenever it is chosen for a new set.
+  useEffect(() => watchResponse(store), [store]);
 
   useEffect(() => {
     let live = true;

@@ -1,7 +1,9 @@
-// Open and download controls.
-import { useRef } from 'react';
+// Open and download controls. The downloads are one compact group: the
+// finished picture (PNG, JPEG, 16-bit PNG, Ultra HDR), then the radiance map
+// (EXR, .hdr); each button's title says what it holds.
+import { Fragment, useRef } from 'react';
 import { loadFiles } from '../load';
-import { exportResult } from './export';
+import { DOWNLOAD_KINDS, DOWNLOADS, exportResult } from './export';
 import { useEdit, useHandles } from './context';
 
 export function Toolbar() {
@@ -35,12 +37,23 @@ export function Toolbar() {
       />
       <span className="set-info">{hasImage ? `${setName} · ${size}` : ''}</span>
       <span className="spacer" />
-      <button type="button" data-testid="download-png" disabled={!canExport} onClick={() => bridge && void exportResult(store, bridge, 'png')}>
-        Download PNG
-      </button>
-      <button type="button" data-testid="download-jpeg" disabled={!canExport} onClick={() => bridge && void exportResult(store, bridge, 'jpeg')}>
-        Download JPEG
-      </button>
+      <div className="downloads" role="group" aria-label="Download">
+        <span className="downloads-label">Download</span>
+        {DOWNLOAD_KINDS.map((kind, i) => (
+          <Fragment key={kind}>
+            {i > 0 && DOWNLOADS[kind].group !== DOWNLOADS[DOWNLOAD_KINDS[i - 1]!].group && <span className="downloads-gap" aria-hidden="true" />}
+            <button
+              type="button"
+              data-testid={`download-${kind}`}
+              title={DOWNLOADS[kind].title}
+              disabled={!canExport}
+              onClick={() => bridge && void exportResult(store, bridge, kind)}
+            >
+              {DOWNLOADS[kind].label}
+            </button>
+          </Fragment>
+        ))}
+      </div>
       <label className="quality">
         JPEG quality
         <input
