@@ -18,15 +18,22 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(xs.length * p))]!;
 
-test('interactive timings', async ({ page, browser }) => {
+/** 12 MP takes minutes per run on a software adapter: one run there unless BENCH_RUNS says otherwise. */
+const runsFor = (label: string) => (process.env.BENCH_RUNS || label === '2 MP' ? RUNS : 1);
+const rows: Record<string, unknown>[] = [];
+let meta: Record<string, unknown> = {};
+
+test.describe.configure({ mode: 'serial' });
+
+for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) test(`interactive timings: ${mode} at ${size.label}`, async ({ page, browser }) => {
+  test.setTimeout(40 * 60_000);
   await page.goto('/?sample=0');
   await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
   const adapter = await page.evaluate(() => {
     const s = (window as unknown as { __hdr: { store: { getState(): { gpu: { state: string; adapter?: string } } } } }).__hdr.store.getState();
     return s.gpu.adapter ?? s.gpu.state;
   });
-  const rows: Record<string, unknown>[] = [];
-  for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) {
+  {
     const samples: Record<'first' | 'decode' | 'slider' | 'exportMs' | 'curve' | 'curve100' | 'operator' | 'curveFull' | 'operatorFull', number[]> = {
       first: [],
       decode: [],
@@ -38,7 +45,7 @@ test('interactive timings', async ({ page, browser }) => {
       curveFull: [],
       operatorFull: [],
     };
-    for (let run = 0; run < RUNS; run++) {
+    for (let run = 0; run < runsFor(size.label); run++) {
       const r = await page.evaluate(
         async ({ width, height, steps, mode }) => {
           type H = {
@@ -166,8 +173,12 @@ test('interactive timings', async ({ page, browser }) => {
       operatorFullSizeMs: samples.operatorFull.length ? Math.round(median(samples.operatorFull)) : null,
     });
   }
-  const viewport = page.viewportSize();
-  const result = { date: new Date().toISOString(), browser: `Chromium ${browser.version()}`, adapter, viewport, runs: RUNS, rows };
+  meta = { browser: `Chromium ${browser.version()}`, adapter, viewport: page.viewportSize(), runs: { '2 MP': runsFor('2 MP'), '12 MP': runsFor('12 MP') } };
+});
+
+test.afterAll(() => {
+  if (!rows.length) return;
+  const result = { date: new Date().toISOString(), ...meta, rows };
   console.table(rows);
   console.log(JSON.stringify(result, null, 2));
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });

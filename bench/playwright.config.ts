@@ -9,7 +9,7 @@ export default defineConfig({
   testMatch: '*.bench.ts',
   timeout: 15 * 60_000,
   retries: 0,
-  outputDir: '../test-results/bench',
+  outputDir: `../test-results/bench-${process.env.E2E_PORT ?? 4173}`,
   use: { ...base.use, viewport: { width: 1280, height: 800 } },
   webServer: { ...base.webServer!, cwd: new URL('..', import.meta.url).pathname } as NonNullable<typeof base.webServer>,
 });

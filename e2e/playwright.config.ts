@@ -20,7 +20,8 @@ export default defineConfig({
   workers: 1,
   retries: process.env.CI ? 1 : 0,
   reporter: process.env.CI ? [['list']] : [['list']],
-  outputDir: '../test-results',
+  // Per port too: a run empties its output folder when it starts.
+  outputDir: `../test-results/e2e-${PORT}`,
   use: {
     baseURL: `http://localhost:${PORT}`,
     viewport: { width: 1100, height: 720 },
