@@ -26,6 +26,10 @@ export default defineConfig({
     baseURL: `http://localhost:${PORT}`,
     viewport: { width: 1100, height: 720 },
     acceptDownloads: true,
+    // Pass-level GPU specs import engine bundles from blob: URLs, which the
+    // app's Content-Security-Policy forbids; privacy.spec.ts turns this off
+    // and checks the policy holds.
+    bypassCSP: true,
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: existsSync(debianChromium) ? debianChromium : undefined,
