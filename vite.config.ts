@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
 
@@ -25,6 +27,35 @@ export const CONTENT_SECURITY_POLICY = [
   "form-action 'none'",
 ].join('; ');
 
+/**
+ * The one exception: LibRaw's worker (src/io/raw.worker.ts). libraw-wasm's
+ * embind glue builds its bindings with `new Function` when the module starts,
+ * so without 'unsafe-eval' no RAW file opens. The worker runs nothing but
+ * LibRaw on a file's bytes and sends pixels back; connect-src stays 'self'.
+ * A worker takes its policy from its own response, so a static host that only
+ * has the meta tag needs no exception; a host that sends this header for all
+ * files needs the same one for raw.worker-*.js.
+ */
+export const RAW_WORKER_POLICY = CONTENT_SECURITY_POLICY.replace("script-src 'self' 'wasm-unsafe-eval'", "script-src 'self' 'wasm-unsafe-eval' 'unsafe-eval'");
+
+/** `vite preview` serves LibRaw's worker script itself, with RAW_WORKER_POLICY (the static server would set the page's). */
+function rawWorkerPolicy(): Plugin {
+  return {
+    name: 'raw-worker-policy',
+    configurePreviewServer(server) {
+      const dist = resolve(server.config.root, server.config.build.outDir);
+      server.middlewares.use((req, res, next) => {
+        const path = (req.url ?? '').split('?')[0]!;
+        const file = /^\/assets\/raw\.worker-[\w-]+\.js$/.test(path) ? join(dist, path) : null;
+        if (!file || !existsSync(file)) return next();
+        res.setHeader('Content-Type', 'text/javascript');
+        res.setHeader('Content-Security-Policy', RAW_WORKER_POLICY);
+        res.end(readFileSync(file));
+      });
+    },
+  };
+}
+
 function contentSecurityPolicy(): Plugin {
   return {
     name: 'content-security-policy',
@@ -34,7 +65,7 @@ function contentSecurityPolicy(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy()],
+  plugins: [react(), contentSecurityPolicy(), rawWorkerPolicy()],
   build: { target: 'es2022', sourcemap: true },
   server: { port: 5173, strictPort: true },
   preview: { port: 5173, strictPort: true, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },

@@ -21,7 +21,7 @@ struct Layer {
   index: u32,
 }
 
-// The brackets, 8-bit sRGB-encoded values, one layer each.
+// The brackets, encoded values in [0, 1] (rgba8unorm or rgba16float), one layer each.
 @group(0) @binding(0) var brackets: texture_2d_array<f32>;
 @group(0) @binding(1) var<uniform> params: FusionParams;
 // Sum over brackets of W + EPSILON, row-major.
@@ -30,6 +30,11 @@ struct Layer {
 @group(0) @binding(3) var<uniform> layer: Layer;
 // Level 0 of the fusion pyramid: rgb = the bracket, a = its normalised weight.
 @group(0) @binding(4) var level0: texture_storage_2d<rgba32float, write>;
+// Deghosting (src/engine/deghost.ts): W times the bracket's consistency weight.
+// Off by default, and then `ghost` (a stand-in) is never read.
+override DEGHOST: bool = false;
+// Consistency weight of each layer (r32float 2d-array, one layer per bracket).
+@group(0) @binding(5) var ghost: texture_2d_array<f32>;
 
 // x^y for x >= 0 with 0^0 = 1 and 0^y = 0 for y > 0 (WGSL leaves pow(0, y) undefined).
 fn pow0(x: f32, y: f32) -> f32 {
@@ -54,7 +59,11 @@ fn raw_weight(p: vec2i, k: u32, n: vec2i) -> f32 {
   let s = sqrt(dot(d, d) / 3.0);
   let e = c - vec3f(0.5);
   let well = exp(-dot(e, e) / 0.08);
-  return pow0(abs(lap), params.contrastWeight) * pow0(s, params.saturationWeight) * pow0(well, params.exposureWeight);
+  let w = pow0(abs(lap), params.contrastWeight) * pow0(s, params.saturationWeight) * pow0(well, params.exposureWeight);
+  if (DEGHOST) {
+    return w * textureLoad(ghost, p, k, 0).r;
+  }
+  return w;
 }
 
 @compute @workgroup_size(8, 8)

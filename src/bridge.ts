@@ -4,7 +4,7 @@
 import { createEngine, EngineInputError, GpuUnavailableError, type Engine } from './engine';
 import { dynamicRangeEv } from './engine/histogram';
 import { exposureFromEv } from './io/exposure';
-import { activeResponse, type BracketEntry, type EditStore } from './state/store';
+import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry } from './state/store';
 
 /** Engine exposures for sorted brackets: 2^EV, normalised to the middle bracket. */
 export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[]): number[] {
@@ -97,6 +97,18 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     schedule();
   };
 
+  /** A radiance map from a file: into the engine as the merge's result (the store has forced merge mode). */
+  const applyRadiance = (radiance: RadianceEntry | null) => {
+    if (!radiance) return;
+    try {
+      pipeline.setRadiance(radiance.image);
+    } catch (err) {
+      report(err instanceof EngineInputError ? err.message : `Could not use this radiance map: ${String(err)}`);
+      return;
+    }
+    schedule();
+  };
+
   /** A new camera response re-merges (no re-upload); fusion ignores it until merge mode needs the radiance. */
   const applyResponse = (luts: ReturnType<typeof activeResponse>) => {
     // null: 'recovered' waits for its curves; the merge keeps the current ones meanwhile.
@@ -123,8 +135,10 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     ),
     store.subscribe(activeResponse, applyResponse, { fireImmediately: true }),
     store.subscribe((s) => s.brackets, applyBrackets),
+    store.subscribe((s) => s.radiance, applyRadiance),
   ];
   applyBrackets(store.getState().brackets, []);
+  applyRadiance(store.getState().radiance);
 
   return {
     engine,

@@ -1,8 +1,11 @@
 // Turning dropped files into brackets: decode (workers), check, assign
 // exposures, and only then replace the current set. Any problem leaves the
-// current brackets, result and settings exactly as they were.
-import { decodeFiles } from './io/decode';
+// current brackets, result and settings exactly as they were. One OpenEXR or
+// Radiance file instead opens as a radiance map, tone-mapped without a merge.
+// TIFF and RAW brackets also set the camera response their data calls for.
+import { decodeFiles, type DecodeReply } from './io/decode';
 import { assignExposures } from './io/exposure';
+import { sniffImage } from './io/sniff';
 import { MAX_BRACKETS } from './engine/pipeline';
 import type { BracketEntry, EditStore } from './state/store';
 
@@ -21,6 +24,43 @@ export function setNameFor(names: readonly string[]): string {
 
 const quote = (name: string) => `“${name}”`;
 
+/** Whether a file is an OpenEXR or Radiance HDR file (by its first bytes). */
+async function isRadianceFile(file: File): Promise<boolean> {
+  const kind = sniffImage(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
+  return kind === 'exr' || kind === 'hdr';
+}
+
+const RESPONSE_LABEL = { srgb: 'sRGB', linear: 'Linear' } as const;
+
+/**
+ * The camera response the new set calls for (TIFF, RAW), set with a message
+ * saying why; a plain 8-bit set after a 16-bit or radiance one goes back to
+ * sRGB if the earlier set had made it linear. Linear brackets open in merge
+ * mode: fusion weighs display-encoded values and would see them far too dark.
+ */
+function applyResponseHint(store: EditStore, replies: readonly DecodeReply[], wasWide: boolean): void {
+  const { response, setResponse, report, mode, setMode } = store.getState();
+  const hints = [...new Set(replies.map((r) => r.response))];
+  const hint = hints.length === 1 ? hints[0] : undefined;
+  if (hints.length > 1) {
+    report(`These brackets disagree on how their values are encoded (${replies.map((r) => r.note || 'no information').join('; ')}); the camera response stays ${response}. Check it under Camera response.`, 'warning');
+    return;
+  }
+  if (!hint) {
+    if (wasWide && response === 'linear') setResponse('srgb');
+    return;
+  }
+  if (response !== hint) setResponse(hint);
+  const toMerge = hint === 'linear' && mode === 'fusion';
+  if (toMerge) setMode('merge');
+  const note = replies[0]!.note;
+  const assumed = note.includes('(assumed)');
+  report(
+    `${replies[0]!.format} brackets, ${note}: merging with the ${RESPONSE_LABEL[hint]} camera response${toMerge ? ' (HDR merge mode: fusion expects display-encoded brackets)' : ''}.${assumed ? ' If they came from an editor (gamma-encoded), choose sRGB under Camera response.' : ''}`,
+    assumed ? 'warning' : 'info',
+  );
+}
+
 /** Bumped by every load: a slower, older load never replaces a newer one. */
 let generation = 0;
 
@@ -36,7 +76,7 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     report(`${files.length} files were given; at most ${MAX_BRACKETS} brackets can be merged. Pick the ones to keep and drop them again.`);
     return false;
   }
-  if (files.length < MIN_BRACKETS) {
+  if (files.length < MIN_BRACKETS && !(await isRadianceFile(files[0]!))) {
     report(`Only one image was given (${quote(files[0]!.name)}). Drop 2 to ${MAX_BRACKETS} bracketed exposures of the same scene.`);
     return false;
   }
@@ -55,7 +95,34 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       replies.forEach((r) => r.thumb?.close());
       return false;
     }
+    const mapAt = replies.findIndex((r) => r.radiance);
+    if (mapAt >= 0 && files.length > 1) {
+      report(`${quote(files[mapAt]!.name)} is a finished radiance map (${replies[mapAt]!.format}): open it on its own, not with brackets.`);
+      replies.forEach((r) => r.thumb?.close());
+      return false;
+    }
     const first = replies[0]!;
+    const gpu = store.getState().gpu;
+    if (first.radiance) {
+      if (gpu.state === 'ready' && Math.max(first.width, first.height) > gpu.maxDimension) {
+        report(`${quote(files[0]!.name)} is ${first.width}×${first.height} pixels; this GPU handles at most ${gpu.maxDimension} pixels on a side.`);
+        first.thumb?.close();
+        return false;
+      }
+      const old = store.getState();
+      store.getState().setRadiance(setName ?? setNameFor([files[0]!.name]), {
+        id: `${Date.now().toString(36)}-0`,
+        name: files[0]!.name,
+        width: first.width,
+        height: first.height,
+        image: first.radiance,
+        thumb: first.thumb,
+      });
+      if (first.note) report(`${quote(files[0]!.name)}: ${first.note}.`, 'info');
+      old.brackets.forEach((b) => b.thumb?.close());
+      old.radiance?.thumb?.close();
+      return true;
+    }
     const odd = replies.findIndex((r) => r.width !== first.width || r.height !== first.height);
     if (odd >= 0) {
       const o = replies[odd]!;
@@ -65,7 +132,15 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       replies.forEach((r) => r.thumb?.close());
       return false;
     }
-    const gpu = store.getState().gpu;
+    const depth = (r: DecodeReply) => (r.pixels instanceof Uint16Array ? 16 : 8);
+    const mixed = replies.findIndex((r) => depth(r) !== depth(first));
+    if (mixed >= 0) {
+      report(
+        `${quote(files[mixed]!.name)} has ${depth(replies[mixed]!)}-bit samples (${replies[mixed]!.format}) but ${quote(files[0]!.name)} has ${depth(first)}-bit ones (${first.format}): all brackets of a set must have the same bit depth.`,
+      );
+      replies.forEach((r) => r.thumb?.close());
+      return false;
+    }
     if (gpu.state === 'ready' && Math.max(first.width, first.height) > gpu.maxDimension) {
       report(
         `${quote(files[0]!.name)} is ${first.width}×${first.height} pixels; this GPU handles at most ${gpu.maxDimension} pixels on a side. Downscale the brackets and try again.`,
@@ -89,9 +164,12 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     if (evs.some((e) => e.source === 'assumed')) {
       report('No exposure times in the files’ EXIF: assuming 2 EV between brackets in file-name order. Correct each bracket’s EV in the strip below if needed.', 'warning');
     }
-    const old = store.getState().brackets;
+    const old = store.getState();
+    const wasWide = old.radiance !== null || old.brackets[0]?.pixels instanceof Uint16Array;
+    applyResponseHint(store, replies, wasWide);
     store.getState().setBrackets(setName ?? setNameFor(files.map((f) => f.name)), entries);
-    old.forEach((b) => b.thumb?.close());
+    old.brackets.forEach((b) => b.thumb?.close());
+    old.radiance?.thumb?.close();
     return true;
   } finally {
     if (store.getState().progress?.step === 'Decoding') setProgress(null);

@@ -41,7 +41,7 @@ export class Fusion {
     return this.levels[0] ?? null;
   }
 
-  /** (Re)allocate for these brackets (rgba8unorm 2d-array) when their size changed, and bind. */
+  /** (Re)allocate for these brackets (rgba8unorm or rgba16float 2d-array) when their size changed, and bind. */
   bind(brackets: GPUTexture): void {
     const { width, height } = brackets;
     if (this.levels[0]?.width !== width || this.levels[0]?.height !== height) {

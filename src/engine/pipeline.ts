@@ -34,7 +34,8 @@ import { Resources } from './gpu/resources';
 import { defaultParams, localDetailParams, passChanged, type Params } from './params';
 import { estimateBlackLevel, type ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
-import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
+import { unorm16HalfTable } from './half';
+import { isWide, MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 
 export { MAX_BRACKETS };
 
@@ -73,6 +74,19 @@ function textureId(t: GPUTexture): number {
   let id = textureIds.get(t);
   if (id === undefined) textureIds.set(t, (id = ++nextTextureId));
   return id;
+}
+
+/** 16-bit samples into one layer of an rgba16float texture, as half floats, a band of rows (≤ 4 MiB) at a time. */
+function writeHalfRows(queue: GPUQueue, texture: GPUTexture, layer: number, pixels: Uint16Array, width: number, height: number): void {
+  const table = unorm16HalfTable();
+  const rows = Math.max(1, Math.min(height, Math.floor((4 << 20) / (width * 8))));
+  const half = new Uint16Array(rows * width * 4);
+  for (let y = 0; y < height; y += rows) {
+    const n = Math.min(rows, height - y);
+    const src = pixels.subarray(y * width * 4, (y + n) * width * 4);
+    for (let i = 0; i < src.length; i++) half[i] = table[src[i]!]!;
+    queue.writeTexture({ texture, origin: [0, y, layer] }, half, { bytesPerRow: width * 8, rowsPerImage: n }, [width, n, 1]);
+  }
 }
 
 export class EngineInputError extends Error {
@@ -114,6 +128,10 @@ export class Pipeline {
   blackLevel = 0;
   private dirty = new Set<Stage>();
   private pending: Bracket[] | null = null;
+  /** A radiance map from a file (setRadiance), uploaded on the next render. */
+  private pendingRadiance: FloatImage | null = null;
+  /** The radiance texture holds a map from a file: there are no brackets and nothing to merge. */
+  private radianceInput = false;
   private size: [number, number] = [0, 0];
   private viewport: [number, number] = [0, 0];
   private params: Params = defaultParams();
@@ -174,15 +192,35 @@ export class Pipeline {
     for (const b of brackets) {
       if (b.width !== first.width || b.height !== first.height) throw new EngineInputError('All brackets must have the same size.');
       if (b.pixels.length !== b.width * b.height * 4) throw new EngineInputError('Bracket pixel data does not match its size.');
+      if (isWide(b.pixels) !== isWide(first.pixels)) throw new EngineInputError('All brackets must have the same bit depth (8 or 16 bits per sample).');
       if (!(b.exposure > 0)) throw new EngineInputError('Every bracket needs a positive exposure.');
     }
     for (let i = 1; i < brackets.length; i++) {
       if (brackets[i]!.exposure < brackets[i - 1]!.exposure) throw new EngineInputError('Brackets must be sorted darkest first.');
     }
     this.pending = [...brackets];
+    this.pendingRadiance = null;
     // A scan's fog level (0 for a camera's true black) keeps the merge off codes that carry no signal.
     this.blackLevel = estimateBlackLevel(brackets);
     this.merge.setBlackLevel(this.blackLevel);
+    this.invalidate('brackets');
+  }
+
+  /**
+   * A finished radiance map (linear RGB, alpha ignored) instead of brackets:
+   * uploaded on the next render straight into the radiance texture, then
+   * tone-mapped as a merge result. Merge mode only (setMode('fusion') is
+   * ignored until brackets come back); no compare view (no bracket to show).
+   */
+  setRadiance(image: FloatImage): void {
+    const { width, height } = image;
+    if (!(width > 0 && height > 0)) throw new EngineInputError('The radiance map is empty.');
+    const limit = this.device.limits.maxTextureDimension2D;
+    if (width > limit || height > limit) throw new EngineInputError(`The image is ${width}×${height} pixels; this GPU handles at most ${limit} pixels on a side.`);
+    if (image.data.length !== width * height * 4) throw new EngineInputError('Radiance data does not match its size.');
+    this.pending = null;
+    this.pendingRadiance = image;
+    this.mode = 'merge';
     this.invalidate('brackets');
   }
 
@@ -220,7 +258,7 @@ export class Pipeline {
   }
 
   setMode(mode: Mode): void {
-    if (mode === this.mode) return;
+    if (mode === this.mode || (this.radianceInput && mode === 'fusion')) return;
     this.mode = mode;
     this.invalidate('mode');
   }
@@ -276,7 +314,7 @@ export class Pipeline {
     const out = new Set<Stage>(MODE_STAGES[this.mode]);
     const fit = this.geometry().fit;
     if (this.detailActive) out.add(fit ? 'detail' : 'detailFull');
-    if (this.split !== null && this.present) out.add('before');
+    if (this.split !== null && this.present && !this.radianceInput) out.add('before');
     if (!this.present || this.viewport[0] === 0) out.delete('present');
     return out;
   }
@@ -313,15 +351,18 @@ export class Pipeline {
 
   private encodeDirty(): void {
     if (this.pending) this.upload(this.pending);
-    this.pending = null;
-    if (!this.brackets) {
+    if (this.pendingRadiance) this.uploadRadiance(this.pendingRadiance);
+    this.pending = this.pendingRadiance = null;
+    // A map from a file is the merge's result already.
+    if (this.radianceInput) this.dirty.delete('merge');
+    if (!this.brackets && !this.radianceInput) {
       this.dirty.clear();
       return;
     }
     const needed = this.needed();
     const due = (stage: Stage) => this.dirty.has(stage) && needed.has(stage);
     if (due('merge')) this.allocRadiance();
-    if (due('fusion')) this.fusion.bind(this.brackets);
+    if (due('fusion') && this.brackets) this.fusion.bind(this.brackets);
     if (due('detailFull')) this.bindFullDetail();
     this.bindView(needed);
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
@@ -353,13 +394,19 @@ export class Pipeline {
     const { width, height } = first;
     this.res.release(this.brackets);
     this.res.release(this.exposures);
+    // 16-bit brackets as half floats (half.ts: 11 significant bits), read as f32 like rgba8unorm.
+    const wide = isWide(first.pixels);
     this.brackets = this.res.texture({
       label: 'upload.brackets',
       size: [width, height, brackets.length],
-      format: 'rgba8unorm',
+      format: wide ? 'rgba16float' : 'rgba8unorm',
       usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
     });
     brackets.forEach((b, layer) => {
+      if (isWide(b.pixels)) {
+        writeHalfRows(this.device.queue, this.brackets!, layer, b.pixels, width, height);
+        return;
+      }
       const bytes = new Uint8Array(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength);
       this.device.queue.writeTexture({ texture: this.brackets!, origin: [0, 0, layer] }, bytes, { bytesPerRow: width * 4, rowsPerImage: height }, [width, height, 1]);
     });
@@ -367,16 +414,34 @@ export class Pipeline {
     this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(brackets.map((b) => b.exposure)));
     this.runs.upload++;
     this.dirty.delete('upload');
-    if (this.size[0] !== width || this.size[1] !== height) {
-      // Results of the old size are of no use any more.
-      this.res.release(this.radiance);
-      this.res.release(this.detailedFull);
-      this.radiance = this.detailedFull = null;
-      this.fusion.release();
-      this.fullDetail.release();
-      this.previewDetail.release();
-      this.size = [width, height];
-    }
+    this.radianceInput = false;
+    this.resize(width, height);
+  }
+
+  /** A map from a file into the radiance texture (rgba32float, as the merge writes it); the brackets go. */
+  private uploadRadiance(image: FloatImage): void {
+    const { width, height } = image;
+    this.res.release(this.brackets);
+    this.res.release(this.exposures);
+    this.brackets = this.exposures = null;
+    this.resize(width, height);
+    this.allocRadiance();
+    this.device.queue.writeTexture({ texture: this.radiance! }, image.data, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height, 1]);
+    this.runs.upload++;
+    this.dirty.delete('upload');
+    this.radianceInput = true;
+  }
+
+  /** A new image size: results of the old size are of no use any more. */
+  private resize(width: number, height: number): void {
+    if (this.size[0] === width && this.size[1] === height) return;
+    this.res.release(this.radiance);
+    this.res.release(this.detailedFull);
+    this.radiance = this.detailedFull = null;
+    this.fusion.release();
+    this.fullDetail.release();
+    this.previewDetail.release();
+    this.size = [width, height];
   }
 
   /** The radiance map is made when a merge first runs, not before: fusion alone never needs it. */
@@ -386,11 +451,12 @@ export class Pipeline {
         label: 'merge.radiance',
         size: this.size,
         format: 'rgba32float',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+        // COPY_DST: a radiance map from a file is written straight in (setRadiance).
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
       });
       this.luminance.bind(this.radiance);
     }
-    this.merge.bind(this.brackets!, this.exposures!, this.radiance);
+    if (this.brackets) this.merge.bind(this.brackets, this.exposures!, this.radiance);
   }
 
   /** The full-size image the current mode tone-maps: radiance or fused. */
@@ -498,7 +564,7 @@ export class Pipeline {
   }
 
   private async exportFinished(params: Params, format: 'rgba8unorm' | 'rgba32float'): Promise<{ width: number; height: number; data: ArrayBuffer }> {
-    if (!this.brackets && !this.pending) throw new EngineInputError('Nothing to export yet.');
+    if (!this.brackets && !this.pending && !this.radianceInput && !this.pendingRadiance) throw new EngineInputError('Nothing to export yet.');
     await this.render();
     const [width, height] = this.size;
     const curve = format === 'rgba8unorm' ? this.exportCurve : (this.export16Curve ??= new CurvePass(this.device, 'curve.export16', this.exportCurve, 'rgba32float'));
@@ -552,8 +618,8 @@ export class Pipeline {
    */
   async readRadiance(): Promise<FloatImage> {
     await this.render();
-    if (!this.brackets) throw new EngineInputError('Nothing to merge yet.');
-    if (!this.radiance || this.dirty.has('merge') || this.dirty.has('luminance')) {
+    if (!this.brackets && !this.radianceInput) throw new EngineInputError('Nothing to merge yet.');
+    if (!this.radianceInput && (!this.radiance || this.dirty.has('merge') || this.dirty.has('luminance'))) {
       this.allocRadiance();
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.merge-on-demand' });
       for (const stage of ['merge', 'luminance'] as const) {

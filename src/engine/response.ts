@@ -18,7 +18,7 @@
 // directly, the N ln E unknowns (a diagonal block) are eliminated, and the
 // remaining 256 × 256 system is solved by Cholesky in float64.
 
-import type { Bracket } from './types';
+import { isWide, type Bracket } from './types';
 
 /** Codes per channel of an 8-bit image: the length of each response table. */
 export const RESPONSE_CODES = 256;
@@ -119,12 +119,17 @@ export function mergeWeights(black = 0): Float32Array<ArrayBuffer> {
  * The black level of a bracket set, in codes: the most common code of the
  * darkest bracket's per-pixel minimum over R, G, B, where that code is below
  * MAX_BLACK and holds at least 5 % of the pixels (a scan's fog fills the
- * shortest frame); else 0. Read on a grid of at most 256 × 256 pixels.
+ * shortest frame); else 0 (always 0 for 16-bit brackets). Read on a grid
+ * of at most 256 × 256 pixels.
  */
 export function estimateBlackLevel(brackets: readonly Bracket[]): number {
   const dark = brackets[0];
   if (!dark || brackets.length < 2) return 0;
   const { width, height, pixels } = dark;
+  // 16-bit brackets come from raw converters and RAW decoders, which subtract
+  // the sensor's black; in linear data the darkest frame's common low codes
+  // are the scene, not fog, and a floor there would drop its shadows.
+  if (isWide(pixels)) return 0;
   const sx = Math.max(1, Math.floor(width / 256));
   const sy = Math.max(1, Math.floor(height / 256));
   const hist = new Uint32Array(256);
@@ -139,6 +144,19 @@ export function estimateBlackLevel(brackets: readonly Bracket[]): number {
   let mode = 0;
   for (let z = 1; z < MAX_BLACK; z++) if (hist[z]! > hist[mode]!) mode = z;
   return mode > 0 && hist[mode]! >= 0.05 * n ? mode : 0;
+}
+
+/**
+ * A bracket as 8-bit codes: itself when it is 8-bit, else round(v / 257).
+ * The recovery solves for one value per 8-bit code; the merge itself
+ * interpolates the 16-bit values between those.
+ */
+export function codes8(b: Bracket): Bracket {
+  if (!isWide(b.pixels)) return b;
+  const src = b.pixels;
+  const pixels = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) pixels[i] = Math.round(src[i]! / 257);
+  return { ...b, pixels };
 }
 
 function checkBrackets(brackets: readonly Bracket[]): void {
@@ -173,8 +191,9 @@ function checkBrackets(brackets: readonly Bracket[]): void {
  * 255) in every channel of every bracket say nothing about the curve and are
  * never picked. Deterministic.
  */
-export function selectSamples(brackets: readonly Bracket[], count: number, grid = 64): Uint32Array {
-  checkBrackets(brackets);
+export function selectSamples(input: readonly Bracket[], count: number, grid = 64): Uint32Array {
+  checkBrackets(input);
+  const brackets = input.map(codes8);
   const { width, height } = brackets[0]!;
   const gx = Math.min(width, grid);
   const gy = Math.min(height, grid);
@@ -361,9 +380,11 @@ export function makeMonotone(g: Float64Array, weight: ArrayLike<number>): number
  * points are read, so the cost does not grow with the image), sorted darkest
  * first with their relative exposure times. See RecoveredResponse for the
  * normalisation. Needs at least two brackets with distinct exposures.
+ * 16-bit brackets are read as 8-bit codes (codes8).
  */
-export function recoverResponse(brackets: readonly Bracket[], options: RecoverOptions = {}): RecoveredResponse {
-  checkBrackets(brackets);
+export function recoverResponse(input: readonly Bracket[], options: RecoverOptions = {}): RecoveredResponse {
+  checkBrackets(input);
+  const brackets = input.map(codes8);
   const P = brackets.length;
   const lambda = options.lambda ?? 4;
   const count = options.samples ?? 200;

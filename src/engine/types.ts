@@ -1,16 +1,27 @@
 // Plain data shared by the engine, its CPU references and the tests.
 
-/** One decoded bracket: 8-bit sRGB-encoded RGBA, row-major, no padding. */
+/**
+ * One decoded bracket: RGBA, row-major, no padding; 8-bit (0..255) or 16-bit
+ * (0..65535, uploaded as rgba16float: see half.ts). The merge reads every
+ * value as a fractional 8-bit code x · 255 on the chosen response (sRGB by
+ * default; 'linear' for RAW and linear TIFF data).
+ */
 export interface Bracket {
   readonly width: number;
   readonly height: number;
-  readonly pixels: Uint8Array | Uint8ClampedArray;
+  readonly pixels: BracketPixels;
   /**
    * Relative exposure, linear (t * ISO / N^2 up to a common factor). Brackets
    * handed to the engine are sorted darkest (smallest) to brightest.
    */
   readonly exposure: number;
 }
+
+/** A bracket's samples: bytes, or 16-bit values. All brackets of a set have the same kind. */
+export type BracketPixels = Uint8Array | Uint8ClampedArray | Uint16Array;
+
+/** Whether a bracket carries 16-bit samples. */
+export const isWide = (pixels: BracketPixels): pixels is Uint16Array => pixels instanceof Uint16Array;
 
 /** Luminance statistics of a radiance map (see reference/stats.ts). */
 export interface LuminanceStats {

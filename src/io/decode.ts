@@ -1,4 +1,5 @@
 // Decoding on a pool of workers so the page never freezes.
+import type { FloatImage } from '../engine/types';
 import type { ExifExposure } from '../state/store';
 
 export interface DecodeRequest {
@@ -13,7 +14,16 @@ export interface DecodeReply {
   message: string;
   width: number;
   height: number;
-  pixels: Uint8ClampedArray | null;
+  /** A bracket: 8-bit (JPEG, PNG, 8-bit TIFF) or 16-bit (16-bit TIFF, camera RAW) RGBA. */
+  pixels: Uint8ClampedArray | Uint16Array | null;
+  /** Or a finished radiance map (OpenEXR, Radiance HDR), tone-mapped without a merge. */
+  radiance: FloatImage | null;
+  /** The camera response the samples call for (TIFF, RAW); null: no opinion (JPEG, PNG, 8-bit TIFF). */
+  response: 'srgb' | 'linear' | null;
+  /** For the user, about the response or colour conversion ('' when there is nothing to say). */
+  note: string;
+  /** The format, for messages: "JPEG", "16-bit TIFF", "DNG", "OpenEXR", … */
+  format: string;
   thumb: ImageBitmap | null;
   exif: ExifExposure | null;
   /** The file's EXIF APP1 payload (JPEG only), copied into JPEG outputs. */

@@ -1,10 +1,16 @@
 // Decodes one image file off the main thread: sniff, EXIF, pixels, thumbnail.
+// JPEG and PNG through the browser; TIFF with utif2 (./tiff.ts); camera RAW
+// (DNG, …) with LibRaw in a worker of its own (./raw.worker.ts, started per
+// file); OpenEXR and Radiance with hdrify (./hdr-in.ts).
 import exifr from 'exifr';
 import { extractExif } from './exif-copy';
+import { decodeRadianceFile } from './hdr-in';
+import type { RawReply, RawRequest } from './raw.worker';
+import { FileProblem } from './problem';
 import { looksComplete, sniffImage } from './sniff';
+import { bracketThumb, radianceThumb, THUMB_HEIGHT, type ThumbPixels } from './thumb';
+import { decodeTiff, isRawTiff } from './tiff';
 import type { DecodeReply, DecodeRequest } from './decode';
-
-const THUMB_HEIGHT = 96;
 
 async function readExif(bytes: ArrayBuffer): Promise<DecodeReply['exif']> {
   try {
@@ -28,39 +34,84 @@ function exifPayload(bytes: Uint8Array): Uint8Array | null {
   }
 }
 
-async function decode(req: DecodeRequest): Promise<DecodeReply> {
-  const fail = (message: string): DecodeReply => ({ id: req.id, ok: false, message, width: 0, height: 0, pixels: null, thumb: null, exif: null, exifSegment: null });
-  const buffer = await req.file.arrayBuffer();
-  const bytes = new Uint8Array(buffer);
-  if (bytes.length === 0) return fail('is empty (0 bytes).');
-  const kind = sniffImage(bytes);
-  if (!kind) return fail('is not a JPEG or PNG image.');
-  if (!looksComplete(bytes, kind)) return fail(`is truncated: the ${kind.toUpperCase()} data ends early (an incomplete copy or download?).`);
+const bitmap = (t: ThumbPixels) => createImageBitmap(new ImageData(t.data, t.width, t.height));
+
+type Decoded = Omit<DecodeReply, 'id' | 'ok' | 'message'>;
+const EMPTY: Decoded = { width: 0, height: 0, pixels: null, radiance: null, response: null, note: '', format: '', thumb: null, exif: null, exifSegment: null };
+
+/** JPEG and PNG through the browser's decoder: 8-bit sRGB RGBA. */
+async function decodeBrowser(buffer: ArrayBuffer, bytes: Uint8Array, kind: 'jpeg' | 'png'): Promise<Decoded> {
   const exif = await readExif(buffer);
   const exifSegment = kind === 'jpeg' ? exifPayload(bytes) : null;
-  let bitmap: ImageBitmap;
+  let image: ImageBitmap;
   try {
-    bitmap = await createImageBitmap(new Blob([buffer]), {
+    image = await createImageBitmap(new Blob([buffer]), {
       colorSpaceConversion: 'none',
       premultiplyAlpha: 'none',
       imageOrientation: 'from-image',
     });
   } catch {
-    return fail(`could not be decoded: the ${kind.toUpperCase()} data is damaged.`);
+    throw new FileProblem(`could not be decoded: the ${kind.toUpperCase()} data is damaged.`);
   }
-  const { width, height } = bitmap;
+  const { width, height } = image;
   const canvas = new OffscreenCanvas(width, height);
   const ctx = canvas.getContext('2d', { willReadFrequently: true });
-  if (!ctx) return fail('could not be read (no 2D canvas in this browser).');
-  ctx.drawImage(bitmap, 0, 0);
+  if (!ctx) throw new FileProblem('could not be read (no 2D canvas in this browser).');
+  ctx.drawImage(image, 0, 0);
   const pixels = ctx.getImageData(0, 0, width, height).data;
-  const thumb = await createImageBitmap(bitmap, {
+  const thumb = await createImageBitmap(image, {
     resizeHeight: THUMB_HEIGHT,
     resizeWidth: Math.max(1, Math.round((width / height) * THUMB_HEIGHT)),
     resizeQuality: 'medium',
   });
-  bitmap.close();
-  return { id: req.id, ok: true, message: '', width, height, pixels, thumb, exif, exifSegment };
+  image.close();
+  return { ...EMPTY, width, height, pixels, thumb, exif, exifSegment, format: kind.toUpperCase() };
+}
+
+async function decodeTiffFile(buffer: ArrayBuffer): Promise<Decoded> {
+  const tiff = await decodeTiff(buffer);
+  const wide = tiff.pixels instanceof Uint16Array;
+  const thumb = await bitmap(bracketThumb(tiff.width, tiff.height, tiff.pixels, tiff.response === 'linear'));
+  const note = tiff.response ? `${tiff.response === 'linear' ? 'linear' : 'gamma-encoded'}: ${tiff.responseReason}${tiff.responseAssumed ? ' (assumed)' : ''}` : '';
+  return { ...EMPTY, width: tiff.width, height: tiff.height, pixels: tiff.pixels, response: tiff.response, note, thumb, exif: await readExif(buffer), format: `${wide ? 16 : 8}-bit TIFF` };
+}
+
+/** Develop a RAW file in LibRaw's worker (see raw.worker.ts for why it runs alone). */
+function developRaw(bytes: Uint8Array<ArrayBuffer>): Promise<RawReply> {
+  const worker = new Worker(new URL('./raw.worker.ts', import.meta.url), { type: 'module' });
+  return new Promise<RawReply>((resolve) => {
+    worker.onmessage = (ev: MessageEvent<RawReply>) => resolve(ev.data);
+    worker.onerror = (ev) => resolve({ ok: false, message: `could not be developed (the RAW decoder failed to start: ${ev.message || 'unknown error'}).` });
+    worker.postMessage({ bytes } satisfies RawRequest, [bytes.buffer]);
+  }).finally(() => worker.terminate());
+}
+
+async function decodeRawFile(bytes: Uint8Array): Promise<Decoded> {
+  const reply = await developRaw(bytes.slice());
+  if (!reply.ok) throw new FileProblem(reply.message);
+  const raw = reply.image;
+  const thumb = await bitmap(bracketThumb(raw.width, raw.height, raw.pixels, true));
+  return { ...EMPTY, width: raw.width, height: raw.height, pixels: raw.pixels, response: 'linear', note: `linear camera RAW${raw.camera ? ` (${raw.camera})` : ''}`, thumb, exif: raw.exif, format: 'camera RAW' };
+}
+
+async function decodeRadiance(bytes: Uint8Array, kind: 'exr' | 'hdr'): Promise<Decoded> {
+  const { image, note } = decodeRadianceFile(bytes, kind);
+  const thumb = await bitmap(radianceThumb(image));
+  return { ...EMPTY, width: image.width, height: image.height, radiance: image, note, thumb, format: kind === 'exr' ? 'OpenEXR' : 'Radiance HDR' };
+}
+
+async function decode(req: DecodeRequest): Promise<DecodeReply> {
+  const buffer = await req.file.arrayBuffer();
+  const bytes = new Uint8Array(buffer);
+  if (bytes.length === 0) throw new FileProblem('is empty (0 bytes).');
+  const kind = sniffImage(bytes);
+  if (!kind) throw new FileProblem('is not a JPEG or PNG image (nor a TIFF, DNG, OpenEXR or Radiance .hdr file).');
+  if (!looksComplete(bytes, kind)) throw new FileProblem(`is truncated: the ${kind.toUpperCase()} data ends early (an incomplete copy or download?).`);
+  let out: Decoded;
+  if (kind === 'jpeg' || kind === 'png') out = await decodeBrowser(buffer, bytes, kind);
+  else if (kind === 'tiff') out = isRawTiff(bytes) ? await decodeRawFile(bytes) : await decodeTiffFile(buffer);
+  else out = await decodeRadiance(bytes, kind);
+  return { id: req.id, ok: true, message: '', ...out };
 }
 
 self.onmessage = async (ev: MessageEvent<DecodeRequest>) => {
@@ -68,10 +119,12 @@ self.onmessage = async (ev: MessageEvent<DecodeRequest>) => {
   try {
     reply = await decode(ev.data);
   } catch (err) {
-    reply = { id: ev.data.id, ok: false, message: `could not be read (${String(err)}).`, width: 0, height: 0, pixels: null, thumb: null, exif: null, exifSegment: null };
+    const message = err instanceof FileProblem ? err.message : `could not be read (${String(err)}).`;
+    reply = { id: ev.data.id, ok: false, message, ...EMPTY };
   }
   const transfer: Transferable[] = [];
   if (reply.pixels) transfer.push(reply.pixels.buffer);
+  if (reply.radiance) transfer.push(reply.radiance.data.buffer);
   if (reply.thumb) transfer.push(reply.thumb);
   (self as unknown as Worker).postMessage(reply, transfer);
 };

@@ -41,3 +41,16 @@ describe('looksComplete', () => {
     expect(looksComplete(png.subarray(0, Math.floor(png.length * 0.35)), 'png')).toBe(false);
   });
 });
+
+describe('sniffImage: HDR inputs', () => {
+  const bytes = (...v: number[]) => Uint8Array.from([...v, 0, 0, 0, 0, 0, 0, 0, 0]);
+  it('TIFF in either byte order, OpenEXR, Radiance', () => {
+    expect(sniffImage(bytes(0x49, 0x49, 42, 0))).toBe('tiff');
+    expect(sniffImage(bytes(0x4d, 0x4d, 0, 42))).toBe('tiff');
+    expect(sniffImage(bytes(0x76, 0x2f, 0x31, 0x01))).toBe('exr');
+    expect(sniffImage(new TextEncoder().encode('#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n'))).toBe('hdr');
+    expect(sniffImage(new TextEncoder().encode('#?RGBE\n'))).toBe('hdr');
+    expect(sniffImage(bytes(0x49, 0x49, 0x52, 0x4f))).toBeNull(); // Olympus ORF: not a TIFF magic
+    expect(looksComplete(bytes(0x49, 0x49, 42, 0), 'tiff')).toBe(true);
+  });
+});

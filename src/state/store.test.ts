@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CURVE_CHANNELS, isIdentity } from '../engine/curve';
 import { PARAMS } from '../engine/params';
 import { responseLuts, type ResponseLuts } from '../engine/response';
-import { activeResponse, createEditStore, isBusy, referenceBracket, type BracketEntry } from './store';
+import { activeResponse, createEditStore, hasImage, imageSize, isBusy, referenceBracket, type BracketEntry, type RadianceEntry } from './store';
 
 const entry = (id: string, ev: number): BracketEntry => ({
   id,
@@ -142,5 +142,33 @@ describe('createEditStore', () => {
     expect(referenceBracket(withBrackets().getState().brackets)?.id).toBe('b');
     expect(referenceBracket([entry('a', 0), entry('b', 1), entry('c', 2), entry('d', 3)])?.id).toBe('c');
     expect(referenceBracket([])).toBeUndefined();
+  });
+});
+
+describe('a radiance map instead of brackets', () => {
+  const map: RadianceEntry = { id: 'm', name: 'scene.exr', width: 3, height: 2, image: { width: 3, height: 2, data: new Float32Array(24) }, thumb: null };
+
+  it('replaces the brackets, forces merge mode and keeps it there; compare goes off', () => {
+    const store = withBrackets();
+    store.getState().setCompare(true);
+    expect(store.getState().mode).toBe('fusion');
+    store.getState().setRadiance('scene', map);
+    const s = store.getState();
+    expect([s.brackets.length, s.radiance, s.mode, s.compare, s.setName]).toEqual([0, map, 'merge', false, 'scene']);
+    expect(imageSize(s)).toBe(map);
+    expect(hasImage(s)).toBe(true);
+    s.setMode('fusion');
+    expect(store.getState().mode).toBe('merge');
+  });
+
+  it('new brackets replace the map, and fusion is available again', () => {
+    const store = createEditStore();
+    store.getState().setRadiance('scene', map);
+    store.getState().setBrackets('set', [entry('a', 0), entry('b', 2)]);
+    expect(store.getState().radiance).toBeNull();
+    store.getState().setMode('fusion');
+    expect(store.getState().mode).toBe('fusion');
+    expect(imageSize(store.getState())).toEqual(expect.objectContaining({ width: 1, height: 1 }));
+    expect(hasImage(createEditStore().getState())).toBe(false);
   });
 });

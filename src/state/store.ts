@@ -6,7 +6,7 @@ import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve';
 import { responseLuts, type ResponseLuts } from '../engine/response';
-import type { Mode } from '../engine/types';
+import type { FloatImage, Mode } from '../engine/types';
 import { FIT_VIEW, type ViewState } from '../engine/view';
 
 export interface ExifExposure {
@@ -20,8 +20,11 @@ export interface BracketEntry {
   readonly name: string;
   readonly width: number;
   readonly height: number;
-  /** Decoded 8-bit sRGB RGBA, kept so the GPU can be re-fed without re-decoding. */
-  readonly pixels: Uint8ClampedArray;
+  /**
+   * Decoded RGBA, kept so the GPU can be re-fed without re-decoding: 8-bit
+   * (JPEG, PNG, 8-bit TIFF) or 16-bit (16-bit TIFF, camera RAW); a set is all one or the other.
+   */
+  readonly pixels: Uint8ClampedArray | Uint16Array;
   readonly thumb: ImageBitmap | null;
   readonly exif: ExifExposure | null;
   /** The file's EXIF APP1 payload ("Exif\0\0" + TIFF; JPEG files only), copied into JPEG downloads. */
@@ -29,6 +32,17 @@ export interface BracketEntry {
   /** Exposure relative to the darkest bracket, in stops. */
   readonly ev: number;
   readonly evSource: 'exif' | 'assumed' | 'user';
+}
+
+/** A finished radiance map opened for tone mapping alone (OpenEXR, Radiance HDR): no brackets, no merge. */
+export interface RadianceEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+  /** Linear Rec. 709 RGBA, alpha 1. */
+  readonly image: FloatImage;
+  readonly thumb: ImageBitmap | null;
 }
 
 export interface AppMessage {
@@ -58,6 +72,8 @@ export interface EditState {
   setName: string;
   /** Sorted darkest to brightest. */
   brackets: BracketEntry[];
+  /** A radiance map opened instead of brackets (then `brackets` is empty and the mode is 'merge'). */
+  radiance: RadianceEntry | null;
   /** Exposure fusion, or radiance merge then tone mapping. */
   mode: Mode;
   params: Params;
@@ -109,6 +125,8 @@ export interface EditActions {
   setHistogram(bins: Uint32Array | null): void;
   resetParams(): void;
   setBrackets(setName: string, brackets: BracketEntry[]): void;
+  /** Open a radiance map: replaces the brackets, forces merge mode (fusion needs brackets). */
+  setRadiance(setName: string, radiance: RadianceEntry): void;
   setEv(id: string, ev: number): void;
   setJpegQuality(q: number): void;
   setViewport(width: number, height: number): void;
@@ -138,6 +156,7 @@ export function createEditStore() {
     subscribeWithSelector((set) => ({
       setName: '',
       brackets: [],
+      radiance: null,
       mode: 'fusion',
       params: defaultParams(),
       response: 'srgb',
@@ -156,7 +175,8 @@ export function createEditStore() {
       gpu: { state: 'starting' },
       scene: null,
 
-      setMode: (mode) => set({ mode }),
+      // A radiance map has no brackets to fuse.
+      setMode: (mode) => set((s) => (s.radiance && mode === 'fusion' ? {} : { mode })),
       setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
       resetParams: () => set({ params: defaultParams() }),
       setResponse: (response) => set({ response }),
@@ -166,7 +186,8 @@ export function createEditStore() {
       setClipWarnings: (clipWarnings) => set({ clipWarnings }),
       setHistogram: (histogram) => set({ histogram }),
       // A new set opens at fit; curves recovered from the old set do not apply to it.
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), view: FIT_VIEW, recoveredResponse: null }),
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null }),
+      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
@@ -203,6 +224,16 @@ const FIXED_RESPONSES = { srgb: responseLuts('srgb'), linear: responseLuts('line
  */
 export function activeResponse(s: Pick<EditState, 'response' | 'recoveredResponse'>): ResponseLuts | null {
   return s.response === 'recovered' ? s.recoveredResponse : FIXED_RESPONSES[s.response];
+}
+
+/** The size of what is open (brackets or a radiance map), or null. */
+export function imageSize(s: Pick<EditState, 'brackets' | 'radiance'>): { width: number; height: number } | null {
+  return s.brackets[0] ?? s.radiance ?? null;
+}
+
+/** Brackets or a radiance map are open. */
+export function hasImage(s: Pick<EditState, 'brackets' | 'radiance'>): boolean {
+  return s.brackets.length > 0 || s.radiance !== null;
 }
 
 /** The bracket whose EXIF JPEG downloads carry: the middle one (the merge's exposure reference). */

@@ -11,6 +11,7 @@ const MODE_LABELS: Record<Mode, { label: string; title: string }> = {
 export function ModeSwitch() {
   const { store } = useHandles();
   const mode = useEdit((s) => s.mode);
+  const radiance = useEdit((s) => s.radiance !== null);
   return (
     <div className="mode-switch" role="group" aria-label="Processing mode">
       {(Object.keys(MODE_LABELS) as Mode[]).map((m) => (
@@ -19,7 +20,8 @@ export function ModeSwitch() {
           type="button"
           data-testid={`mode-${m}`}
           aria-pressed={mode === m}
-          title={MODE_LABELS[m].title}
+          disabled={radiance && m === 'fusion'}
+          title={radiance && m === 'fusion' ? 'Fusion blends brackets; an opened radiance map has none' : MODE_LABELS[m].title}
           onClick={() => store.getState().setMode(m)}
         >
           {MODE_LABELS[m].label}
@@ -32,6 +34,15 @@ export function ModeSwitch() {
 /** What the current mode does with values outside the displayable range. */
 export function ModeNote() {
   const mode = useEdit((s) => s.mode);
+  const radiance = useEdit((s) => s.radiance !== null);
+  if (radiance) {
+    return (
+      <p className="mode-note" data-testid="radiance-note">
+        A radiance map is open: it is tone-mapped as it is, with no merge. Fusion is off, since it blends brackets and
+        there are none.
+      </p>
+    );
+  }
   if (mode !== 'fusion') return null;
   return (
     <p className="mode-note" data-testid="fusion-clamp-note">

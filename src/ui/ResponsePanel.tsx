@@ -23,7 +23,9 @@ export function ResponsePanel() {
   const choice = useEdit((s) => s.response);
   const tables = useEdit(activeResponse);
   const recovering = useEdit((s) => (s.pending.recover ?? 0) > 0);
-  if (mode !== 'merge') return null;
+  // A radiance map is linear already: no codes to linearise.
+  const radiance = useEdit((s) => s.radiance !== null);
+  if (mode !== 'merge' || radiance) return null;
   return (
     <section className="response-panel">
       <label className="response-choice" title={LABELS[choice].title}>

@@ -2,7 +2,7 @@
 // exposure (shutter, aperture, ISO) and an editable relative EV.
 import { useEffect, useRef } from 'react';
 import { formatEv, formatShutter } from '../io/exposure';
-import type { BracketEntry } from '../state/store';
+import type { BracketEntry, RadianceEntry } from '../state/store';
 import { useEdit, useHandles } from './context';
 
 function Thumb({ bitmap }: { bitmap: ImageBitmap | null }) {
@@ -48,8 +48,26 @@ function BracketCard({ b }: { b: BracketEntry }) {
   );
 }
 
+function RadianceCard({ r }: { r: RadianceEntry }) {
+  return (
+    <li className="bracket" data-testid="radiance" title={r.name}>
+      <Thumb bitmap={r.thumb} />
+      <div className="bracket-name">{r.name}</div>
+      <div className="bracket-exif">radiance map · {r.width}×{r.height}</div>
+    </li>
+  );
+}
+
 export function Strip() {
   const brackets = useEdit((s) => s.brackets);
+  const radiance = useEdit((s) => s.radiance);
+  if (radiance) {
+    return (
+      <ul className="strip" data-testid="strip">
+        <RadianceCard r={radiance} />
+      </ul>
+    );
+  }
   if (brackets.length === 0) return <ul className="strip" data-testid="strip" />;
   return (
     <ul className="strip" data-testid="strip">

@@ -3,15 +3,19 @@
 // (EXR, .hdr); each button's title says what it holds.
 import { Fragment, useRef } from 'react';
 import { loadFiles } from '../load';
+import { hasImage as anyImage, imageSize } from '../state/store';
 import { DOWNLOAD_KINDS, DOWNLOADS, exportResult } from './export';
 import { useEdit, useHandles } from './context';
 
 export function Toolbar() {
   const { store, bridge } = useHandles();
   const input = useRef<HTMLInputElement>(null);
-  const hasImage = useEdit((s) => s.brackets.length > 0);
+  const hasImage = useEdit(anyImage);
   const setName = useEdit((s) => s.setName);
-  const size = useEdit((s) => (s.brackets[0] ? `${s.brackets[0].width}×${s.brackets[0].height}` : ''));
+  const size = useEdit((s) => {
+    const z = imageSize(s);
+    return z ? `${z.width}×${z.height}` : '';
+  });
   const quality = useEdit((s) => s.jpegQuality);
   const exporting = useEdit((s) => (s.pending.export ?? 0) > 0);
   const canExport = hasImage && bridge !== null && !exporting;
@@ -19,14 +23,14 @@ export function Toolbar() {
   return (
     <header className="toolbar">
       <h1>HDR Studio</h1>
-      <button type="button" onClick={() => input.current?.click()}>
+      <button type="button" onClick={() => input.current?.click()} title="2–16 brackets (JPEG, PNG, 8- or 16-bit TIFF, DNG), or one radiance map (OpenEXR, Radiance .hdr)">
         Open brackets…
       </button>
       <input
         ref={input}
         type="file"
         multiple
-        accept="image/jpeg,image/png,.jpg,.jpeg,.png"
+        accept="image/jpeg,image/png,image/tiff,.jpg,.jpeg,.png,.tif,.tiff,.dng,.exr,.hdr"
         data-testid="file-input"
         hidden
         onChange={(e) => {

@@ -1,12 +1,12 @@
 // Zoom and compare controls over the canvas, and the before/after divider.
 import { useRef } from 'react';
 import { fitScale, viewGeometry, zoomAbout, type Zoom } from '../engine/view';
-import type { EditStore } from '../state/store';
+import { hasImage as anyImage, imageSize, type EditStore } from '../state/store';
 import { useEdit, useHandles } from './context';
 
 /** Image and canvas sizes (device pixels) from the store. */
 export function viewSizes(s: ReturnType<EditStore['getState']>): { image: [number, number]; canvas: [number, number] } | null {
-  const first = s.brackets[0];
+  const first = imageSize(s);
   if (!first || s.viewport.width === 0) return null;
   return { image: [first.width, first.height], canvas: [s.viewport.width, s.viewport.height] };
 }
@@ -21,8 +21,10 @@ export function zoomTo(store: EditStore, zoom: Zoom, at?: [number, number]): voi
 
 export function ViewBar() {
   const { store } = useHandles();
-  const hasImage = useEdit((s) => s.brackets.length > 0);
+  const hasImage = useEdit(anyImage);
   const compare = useEdit((s) => s.compare);
+  // A radiance map has no bracket to compare with.
+  const canCompare = useEdit((s) => s.brackets.length > 0);
   const label = useEdit((s) => {
     const sizes = viewSizes(s);
     if (!sizes) return '';
@@ -48,9 +50,11 @@ export function ViewBar() {
       <span className="zoom-label" data-testid="zoom-label" aria-live="polite">
         {label}
       </span>
-      <label className="compare-toggle" title="Before (the middle bracket as shot) left of the divider, the result right of it">
-        <input type="checkbox" data-testid="compare" checked={compare} onChange={(e) => store.getState().setCompare(e.target.checked)} /> Before / after
-      </label>
+      {canCompare && (
+        <label className="compare-toggle" title="Before (the middle bracket as shot) left of the divider, the result right of it">
+          <input type="checkbox" data-testid="compare" checked={compare} onChange={(e) => store.getState().setCompare(e.target.checked)} /> Before / after
+        </label>
+      )}
     </div>
   );
 }

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { panBy, viewGeometry } from '../engine/view';
 import { loadFiles } from '../load';
+import { hasImage as anyImage } from '../state/store';
 import { useEdit, useHandles } from './context';
 import { CompareDivider, ViewBar, viewSizes, zoomTo } from './ViewBar';
 
@@ -12,7 +13,7 @@ const WHEEL_ZOOM_PER_PX = Math.log(2) / 400;
 export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | null> }) {
   const { store } = useHandles();
   const gpu = useEdit((s) => s.gpu);
-  const hasImage = useEdit((s) => s.brackets.length > 0);
+  const hasImage = useEdit(anyImage);
   const box = useRef<HTMLDivElement>(null);
   const [dragging, setDragging] = useState(false);
   const zoomed = useEdit((s) => {
@@ -152,7 +153,7 @@ export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasE
           <p>{gpu.message}</p>
         </div>
       )}
-      {gpu.state !== 'unavailable' && !hasImage && <div className="overlay hint">Drop 2–16 bracketed exposures anywhere on the page</div>}
+      {gpu.state !== 'unavailable' && !hasImage && <div className="overlay hint">Drop 2–16 bracketed exposures (or one .exr or .hdr) anywhere on the page</div>}
       {dragging && <div className="overlay drop-hint">Drop to merge</div>}
     </div>
   );

@@ -11,8 +11,14 @@ import { MAX_BRACKETS } from '../types';
 const LAYER_STRIDE = 256;
 
 export class FusionWeightsPass {
-  private readonly sumPipeline: GPUComputePipeline;
-  private readonly weightPipeline: GPUComputePipeline;
+  private readonly module: GPUShaderModule;
+  private readonly plain: { sum: GPUComputePipeline; weights: GPUComputePipeline };
+  /** DEGHOST = true, made on the first bind with a ghost texture. */
+  private deghost: { sum: GPUComputePipeline; weights: GPUComputePipeline } | null = null;
+  /** Bound as the ghost texture when there is none (DEGHOST = false never reads it). */
+  private readonly noGhost: GPUTexture;
+  private sumPipeline: GPUComputePipeline;
+  private weightPipeline: GPUComputePipeline;
   private readonly uniforms: GPUBuffer;
   /** The bracket index of each per-bracket dispatch, one u32 every LAYER_STRIDE bytes. */
   private readonly layers: GPUBuffer;
@@ -24,9 +30,14 @@ export class FusionWeightsPass {
     private readonly device: GPUDevice,
     res: Resources,
   ) {
-    const module = createShader(device, 'fusion-weights.shader', wgsl, ['pyramid']);
-    this.sumPipeline = computePipeline(device, 'fusion-weights.sum', module, 'weight_sum_main');
-    this.weightPipeline = computePipeline(device, 'fusion-weights.weights', module, 'weights_main');
+    this.module = createShader(device, 'fusion-weights.shader', wgsl, ['pyramid']);
+    this.plain = {
+      sum: computePipeline(device, 'fusion-weights.sum', this.module, 'weight_sum_main'),
+      weights: computePipeline(device, 'fusion-weights.weights', this.module, 'weights_main'),
+    };
+    this.sumPipeline = this.plain.sum;
+    this.weightPipeline = this.plain.weights;
+    this.noGhost = res.texture({ label: 'fusion-weights.noGhost', size: [1, 1, 1], format: 'r32float', usage: GPUTextureUsage.TEXTURE_BINDING });
     this.uniforms = res.buffer({ label: 'fusion-weights.uniforms', size: packUniforms('fusion', {} as Params).byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     this.layers = res.buffer({ label: 'fusion-weights.layers', size: LAYER_STRIDE * MAX_BRACKETS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
     const indices = new Uint32Array((LAYER_STRIDE / 4) * MAX_BRACKETS);
@@ -34,9 +45,24 @@ export class FusionWeightsPass {
     device.queue.writeBuffer(this.layers, 0, indices);
   }
 
-  /** brackets: rgba8unorm 2d-array of `count` layers; weightSum: one f32 per pixel; level0: rgba32float. */
-  bind(brackets: GPUTexture, weightSum: GPUBuffer, level0: GPUTexture): void {
+  /**
+   * brackets: rgba8unorm or rgba16float 2d-array of `count` layers; weightSum: one f32 per pixel; level0: rgba32float;
+   * ghost: deghosting weights (src/engine/deghost.ts result: r32float 2d-array,
+   * one layer per bracket, level0's size) that multiply each bracket's raw
+   * weight before normalising; none (the default): fusion as without deghosting.
+   */
+  bind(brackets: GPUTexture, weightSum: GPUBuffer, level0: GPUTexture, ghost: GPUTexture | null = null): void {
     this.size = [level0.width, level0.height];
+    if (ghost && !this.deghost) {
+      this.deghost = {
+        sum: computePipeline(this.device, 'fusion-weights.deghostSum', this.module, 'weight_sum_main', { DEGHOST: 1 }),
+        weights: computePipeline(this.device, 'fusion-weights.deghostWeights', this.module, 'weights_main', { DEGHOST: 1 }),
+      };
+    }
+    const pipelines = ghost ? this.deghost! : this.plain;
+    this.sumPipeline = pipelines.sum;
+    this.weightPipeline = pipelines.weights;
+    const ghostView = (ghost ?? this.noGhost).createView({ dimension: '2d-array' });
     const view = brackets.createView({ dimension: '2d-array' });
     this.sumGroup = this.device.createBindGroup({
       label: 'fusion-weights.sumBindGroup',
@@ -45,6 +71,7 @@ export class FusionWeightsPass {
         { binding: 0, resource: view },
         { binding: 1, resource: { buffer: this.uniforms } },
         { binding: 2, resource: { buffer: weightSum } },
+        { binding: 5, resource: ghostView },
       ],
     });
     const level0View = level0.createView();
@@ -58,6 +85,7 @@ export class FusionWeightsPass {
           { binding: 2, resource: { buffer: weightSum } },
           { binding: 3, resource: { buffer: this.layers, offset: k * LAYER_STRIDE, size: 4 } },
           { binding: 4, resource: level0View },
+          { binding: 5, resource: ghostView },
         ],
       }),
     );

@@ -59,6 +59,81 @@ export function shootBrackets(radiance: FloatImage, curves: readonly [CameraCurv
   });
 }
 
+/**
+ * The same camera with a 16-bit output: per pixel and channel c,
+ *   value = round(65535 · curves[c](clamp(radiance · gain · exposure, 0, 1))).
+ */
+export function shootBrackets16(radiance: FloatImage, curves: readonly [CameraCurve, CameraCurve, CameraCurve], gain: number, exposures: readonly number[]): Bracket[] {
+  const { width, height, data } = radiance;
+  return exposures.map((exposure) => {
+    const pixels = new Uint16Array(width * height * 4);
+    for (let p = 0; p < width * height; p++) {
+      for (let c = 0; c < 3; c++) {
+        const x = Math.min(1, Math.max(0, data[p * 4 + c]! * gain * exposure));
+        pixels[p * 4 + c] = Math.round(65535 * curves[c as 0 | 1 | 2](x));
+      }
+      pixels[p * 4 + 3] = 65535;
+    }
+    return { width, height, pixels, exposure };
+  });
+}
+
+/**
+ * A raw sensor behind an RGGB Bayer filter (R at (0, 0)) whose channels are
+ * linear sRGB with sensitivities `neutral` (G = 1): photosite (x, y) of
+ * channel c reads
+ *   black + round((white − black) · clamp(radiance_c · gain · exposure · neutral_c, 0, 1)).
+ * A raw developer that balances white with 1 / neutral gets radiance · gain ·
+ * exposure back, clipped where green would clip.
+ */
+export function shootMosaic(radiance: FloatImage, gain: number, exposure: number, neutral: readonly [number, number, number], black: number, white: number): Uint16Array {
+  const { width, height, data } = radiance;
+  const out = new Uint16Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const c = (y & 1) + (x & 1);
+      const v = Math.min(1, Math.max(0, data[(y * width + x) * 4 + c]! * gain * exposure * neutral[c]!));
+      out[y * width + x] = black + Math.round((white - black) * v);
+    }
+  }
+  return out;
+}
+
+/**
+ * A map `factor` times larger, each pixel repeated factor × factor times: a
+ * sensor with finer photosites than the scene has detail (a Bayer camera
+ * resolves about half its pixel count), for tests of demosaiced RAWs.
+ */
+export function enlarge(radiance: FloatImage, factor: number): FloatImage {
+  const width = radiance.width * factor;
+  const height = radiance.height * factor;
+  const data = new Float32Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const s = (Math.floor(y / factor) * radiance.width + Math.floor(x / factor)) * 4;
+      data.set(radiance.data.subarray(s, s + 4), (y * width + x) * 4);
+    }
+  }
+  return { width, height, data };
+}
+
+/** The box average of factor × factor blocks: the inverse of enlarge for maps it made. */
+export function shrink(image: FloatImage, factor: number): FloatImage {
+  const width = Math.floor(image.width / factor);
+  const height = Math.floor(image.height / factor);
+  const data = new Float32Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      for (let c = 0; c < 4; c++) {
+        let sum = 0;
+        for (let dy = 0; dy < factor; dy++) for (let dx = 0; dx < factor; dx++) sum += image.data[((y * factor + dy) * image.width + x * factor + dx) * 4 + c]!;
+        data[(y * width + x) * 4 + c] = sum / (factor * factor);
+      }
+    }
+  }
+  return { width, height, data };
+}
+
 /** The gain that puts the map's log-average luminance at `key` (as scripts/make-brackets.mjs meters). */
 export function meter(radiance: FloatImage, key: number): number {
   let sum = 0;

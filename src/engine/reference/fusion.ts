@@ -4,7 +4,8 @@
 // (§3.2). Works on the display-referred bracket bytes directly; no radiance.
 // CPU reference: the WGSL passes must match these numerically.
 
-import type { Bracket, FloatImage } from '../types';
+import { unorm16AsHalf } from '../half';
+import { isWide, type Bracket, type BracketPixels, type FloatImage } from '../types';
 import { collapse, expand, gaussianPyramid, pyramidLevels, pyramidSizes } from './pyramid';
 
 /** Exponents ω_C, ω_S, ω_E of the three quality measures (0 switches a measure off). */
@@ -27,6 +28,12 @@ export function pow0(x: number, y: number): number {
   return x ** y;
 }
 
+/** Sample k in [0, 1] as the GPU reads it: byte / 255, or a 16-bit value / 65535 rounded to half (../half.ts). */
+export function unit(pixels: BracketPixels, k: number): number {
+  const v = pixels[k] ?? 0;
+  return isWide(pixels) ? unorm16AsHalf(v) : v / 255;
+}
+
 function checkBrackets(fn: string, brackets: readonly Bracket[]): { width: number; height: number } {
   const first = brackets[0];
   if (!first) throw new Error(`${fn}: need at least one bracket`);
@@ -46,7 +53,7 @@ function checkBrackets(fn: string, brackets: readonly Bracket[]): { width: numbe
 }
 
 /**
- * Raw weight W = pow0(C, ω_C) · pow0(S, ω_S) · pow0(E, ω_E) of every pixel of one bracket, c = byte/255:
+ * Raw weight W = pow0(C, ω_C) · pow0(S, ω_S) · pow0(E, ω_E) of every pixel of one bracket, c = unit(sample):
  *   grey = FUSION_GREY · (r, g, b)
  *   C = |grey(x−1,y) + grey(x+1,y) + grey(x,y−1) + grey(x,y+1) − 4 grey(x,y)|   (BORDER_REFLECT_101)
  *   S = sqrt(((r−μ)² + (g−μ)² + (b−μ)²) / 3), μ = (r+g+b)/3
@@ -57,9 +64,9 @@ function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
   const n = w * h;
   const grey = new Float32Array(n);
   for (let p = 0; p < n; p++) {
-    const r = (px[p * 4] ?? 0) / 255;
-    const g = (px[p * 4 + 1] ?? 0) / 255;
-    const bl = (px[p * 4 + 2] ?? 0) / 255;
+    const r = unit(px, p * 4);
+    const g = unit(px, p * 4 + 1);
+    const bl = unit(px, p * 4 + 2);
     grey[p] = FUSION_GREY[0] * r + FUSION_GREY[1] * g + FUSION_GREY[2] * bl;
   }
   const out = new Float64Array(n);
@@ -75,9 +82,9 @@ function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
         (grey[y * w + xl] ?? 0) + (grey[y * w + xr] ?? 0) + (grey[yu * w + x] ?? 0) + (grey[yd * w + x] ?? 0) - 4 * (grey[p] ?? 0);
       const C = Math.abs(lap);
 
-      const r = (px[p * 4] ?? 0) / 255;
-      const g = (px[p * 4 + 1] ?? 0) / 255;
-      const bl = (px[p * 4 + 2] ?? 0) / 255;
+      const r = unit(px, p * 4);
+      const g = unit(px, p * 4 + 1);
+      const bl = unit(px, p * 4 + 2);
       const mu = (r + g + bl) / 3;
       const S = Math.sqrt(((r - mu) ** 2 + (g - mu) ** 2 + (bl - mu) ** 2) / 3);
       const E = Math.exp(-((r - 0.5) ** 2 + (g - 0.5) ** 2 + (bl - 0.5) ** 2) / EXPOSEDNESS_2SIGMA2);
@@ -90,13 +97,20 @@ function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
 
 /**
  * Normalised weight maps, one per bracket (width·height floats each):
- *   w_k = (W_k + FUSION_EPSILON) / Σ_j (W_j + FUSION_EPSILON), W_k as in rawWeights.
+ *   w_k = (W_k + FUSION_EPSILON) / Σ_j (W_j + FUSION_EPSILON), W_k as in rawWeights,
+ * times ghost[k] (deghosting weights, ../deghost.ts, one width·height map per
+ * bracket) where given, as shaders/fusion-weights.wgsl with DEGHOST.
  * Throws on no brackets or a size mismatch.
  */
-export function fusionWeights(brackets: readonly Bracket[], weights: FusionWeights): Float32Array[] {
+export function fusionWeights(brackets: readonly Bracket[], weights: FusionWeights, ghost?: readonly ArrayLike<number>[]): Float32Array[] {
   const { width, height } = checkBrackets('fusionWeights', brackets);
   const n = width * height;
-  const raw = brackets.map((b) => rawWeights(b, weights));
+  if (ghost && (ghost.length !== brackets.length || ghost.some((g) => g.length !== n))) throw new Error('fusionWeights: ghost needs one width·height map per bracket');
+  const raw = brackets.map((b, k) => {
+    const r = rawWeights(b, weights);
+    if (ghost) for (let p = 0; p < n; p++) r[p] = r[p]! * ghost[k]![p]!;
+    return r;
+  });
   const sum = new Float64Array(n);
   for (const r of raw) for (let p = 0; p < n; p++) sum[p] = (sum[p] ?? 0) + (r[p] ?? 0) + FUSION_EPSILON;
   return raw.map((r) => {
@@ -113,12 +127,13 @@ export function fusionWeights(brackets: readonly Bracket[], weights: FusionWeigh
  * fusionWeights; per level l
  *   A_l.rgb = Σ_k G^k_l.a · (G^k_l.rgb − (l < top ? expand(G^k_{l+1}, size l).rgb : 0))
  * then R_top = A_top, R_l = A_l + expand(R_{l+1}, size l); returns R_0.
+ * ghost: deghosting weights for fusionWeights (none: as before).
  */
-export function fuse(brackets: readonly Bracket[], weights: FusionWeights): FloatImage {
+export function fuse(brackets: readonly Bracket[], weights: FusionWeights, ghost?: readonly ArrayLike<number>[]): FloatImage {
   const { width, height } = checkBrackets('fuse', brackets);
   const n = width * height;
   const levels = pyramidLevels(width, height);
-  const wmaps = fusionWeights(brackets, weights);
+  const wmaps = fusionWeights(brackets, weights, ghost);
 
   const acc: FloatImage[] = pyramidSizes(width, height, levels).map(([lw, lh]) => ({
     width: lw,
@@ -130,9 +145,9 @@ export function fuse(brackets: readonly Bracket[], weights: FusionWeights): Floa
     if (!wk) throw new Error(`fuse: missing weights for bracket ${k}`);
     const data = new Float32Array(n * 4);
     for (let p = 0; p < n; p++) {
-      data[p * 4] = (b.pixels[p * 4] ?? 0) / 255;
-      data[p * 4 + 1] = (b.pixels[p * 4 + 1] ?? 0) / 255;
-      data[p * 4 + 2] = (b.pixels[p * 4 + 2] ?? 0) / 255;
+      data[p * 4] = unit(b.pixels, p * 4);
+      data[p * 4 + 1] = unit(b.pixels, p * 4 + 1);
+      data[p * 4 + 2] = unit(b.pixels, p * 4 + 2);
       data[p * 4 + 3] = wk[p] ?? 0;
     }
     const g = gaussianPyramid({ width, height, data }, levels);
