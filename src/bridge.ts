@@ -126,6 +126,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     store.subscribe((s) => s.params, (p) => (pipeline.setParams(p), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.curves, (c) => (pipeline.setCurves(c), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.clipWarnings, (on) => (pipeline.setClipWarnings(on), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.ghostMask, (on) => (pipeline.setGhostMask(on), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.view, (v) => (pipeline.setView(v), schedule()), { fireImmediately: true }),
     store.subscribe(

@@ -41,8 +41,12 @@ export class Fusion {
     return this.levels[0] ?? null;
   }
 
-  /** (Re)allocate for these brackets (rgba8unorm or rgba16float 2d-array) when their size changed, and bind. */
-  bind(brackets: GPUTexture): void {
+  /**
+   * (Re)allocate for these brackets (rgba8unorm or rgba16float 2d-array) when
+   * their size changed, and bind; ghost: deghosting weights (deghost.ts) that
+   * multiply each bracket's fusion weight, or null for none.
+   */
+  bind(brackets: GPUTexture, ghost: GPUTexture | null = null): void {
     const { width, height } = brackets;
     if (this.levels[0]?.width !== width || this.levels[0]?.height !== height) {
       this.release();
@@ -62,7 +66,7 @@ export class Fusion {
       this.collapse.bind(this.levels, this.bands);
     }
     this.count = brackets.depthOrArrayLayers;
-    this.weights.bind(brackets, this.weightSum!, this.levels[0]!);
+    this.weights.bind(brackets, this.weightSum!, this.levels[0]!, ghost);
   }
 
   setParams(params: Params): void {

@@ -30,9 +30,10 @@ describe('INVALIDATES', () => {
   // Direct inputs of each stage (see the diagram in pipeline.ts).
   const INPUTS: Record<Stage, readonly Stage[]> = {
     upload: [],
-    merge: ['upload'],
+    deghost: ['upload'],
+    merge: ['upload', 'deghost'],
     luminance: ['merge'],
-    fusion: ['upload'],
+    fusion: ['upload', 'deghost'],
     detailFull: ['merge', 'fusion'],
     downsample: ['merge', 'fusion', 'detailFull'],
     detail: ['downsample'],
@@ -40,7 +41,8 @@ describe('INVALIDATES', () => {
     curve: ['tonemap'],
     histogram: ['curve'],
     before: ['upload'],
-    present: ['curve', 'before'],
+    ghostView: ['deghost'],
+    present: ['curve', 'before', 'ghostView'],
   };
   const changes = Object.keys(INVALIDATES) as Change[];
 

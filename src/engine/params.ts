@@ -25,14 +25,18 @@ export interface ParamSpec {
 
 /**
  * 'detail' params are not packed as they stand: the local-detail filter turns
- * them into its remap coefficients (reference/local-detail.ts, remapCoefficients).
+ * them into its remap coefficients (reference/local-detail.ts, remapCoefficients);
+ * 'deghost' params go to the deghosting module (deghost.ts setParams).
  */
-export type UniformPass = 'fusion' | 'detail' | 'tonemap';
+export type UniformPass = 'deghost' | 'fusion' | 'detail' | 'tonemap';
 const BOTH: readonly Mode[] = ['fusion', 'merge'];
 const FUSION: readonly Mode[] = ['fusion'];
 const MERGE: readonly Mode[] = ['merge'];
 
 export const PARAMS = {
+  // Deghosting (both modes): 0 is off. The reference bracket is counted darkest first from 0; −1 picks the best exposed.
+  deghost: { label: 'Deghost', min: 0, max: 1, step: 0.01, default: 0, pass: 'deghost', modes: BOTH },
+  deghostReference: { label: 'Ghost reference (−1 auto)', min: -1, max: 15, step: 1, default: -1, pass: 'deghost', modes: BOTH },
   // Exposure fusion weight exponents (Mertens et al. 2007; 0 switches a measure off).
   contrastWeight: { label: 'Contrast weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },
   saturationWeight: { label: 'Saturation weight', min: 0, max: 3, step: 0.01, default: 1, pass: 'fusion', modes: FUSION },

@@ -19,6 +19,8 @@
 // the current mode needs (MODE_STAGES); the others stay dirty, so switching
 // back to a mode whose result is still valid costs a downsample, not a merge.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
+import { Deghost } from './deghost';
+import { autoReference } from './reference/deghost';
 import { LocalDetail } from './local-detail';
 import { isIdentity } from './reference/local-detail';
 import { CurvePass } from './passes/curve';
@@ -32,31 +34,33 @@ import { TonemapPass } from './passes/tonemap';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
 import { defaultParams, localDetailParams, passChanged, type Params } from './params';
-import { estimateBlackLevel, type ResponseLuts } from './response';
+import { estimateBlackLevel, mergeWeights, type ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { unorm16HalfTable } from './half';
 import { isWide, MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 
 export { MAX_BRACKETS };
 
-export const STAGES = ['upload', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'present'] as const;
+export const STAGES = ['upload', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'ghostView', 'present'] as const;
 export type Stage = (typeof STAGES)[number];
-export type Change = 'brackets' | 'exposures' | 'weights' | 'mode' | 'detail' | 'params' | 'viewport' | 'curves' | 'compare' | 'paint';
+export type Change = 'brackets' | 'exposures' | 'ghosts' | 'weights' | 'mode' | 'detail' | 'params' | 'viewport' | 'curves' | 'compare' | 'paint';
 
 const FINISH: readonly Stage[] = ['tonemap', 'curve', 'histogram', 'present'];
 export const INVALIDATES: Record<Change, readonly Stage[]> = {
   brackets: STAGES,
-  exposures: ['merge', 'luminance', 'detailFull', 'downsample', 'detail', ...FINISH],
+  exposures: ['deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', ...FINISH, 'ghostView'],
+  /** Deghosting settings: new weights, a new merge and fusion. */
+  ghosts: ['deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', ...FINISH, 'ghostView'],
   weights: ['fusion', 'detailFull', 'downsample', 'detail', ...FINISH],
   mode: ['detailFull', 'downsample', 'detail', ...FINISH],
   /** Local detail settings. */
   detail: ['detailFull', 'downsample', 'detail', ...FINISH],
   /** The canvas size, zoom or pan: a new region. */
-  viewport: ['downsample', 'detail', ...FINISH, 'before'],
+  viewport: ['downsample', 'detail', ...FINISH, 'before', 'ghostView'],
   params: FINISH,
   curves: ['curve', 'histogram', 'present'],
-  /** The before/after split turned on or moved. */
-  compare: ['before', 'present'],
+  /** The before/after split or the ghost mask turned on, or the split moved. */
+  compare: ['before', 'ghostView', 'present'],
   /** Clip warnings on or off. */
   paint: ['present'],
 };
@@ -111,6 +115,13 @@ export class Pipeline {
   private readonly fusion: Fusion;
   private readonly downsample: DownsamplePass;
   private readonly beforeDownsample: DownsamplePass;
+  private readonly ghostDownsample: DownsamplePass;
+  private readonly deghost: Deghost;
+  /** The bracket autoReference picked for the current set (deghosting's default reference). */
+  private autoGhostReference = 0;
+  private ghostView: GPUTexture | null = null;
+  /** Paint the ghost mask over the canvas. */
+  private ghostMask = false;
   private readonly previewDetail: LocalDetail;
   private readonly fullDetail: LocalDetail;
   private readonly previewTone: TonemapPass;
@@ -161,6 +172,8 @@ export class Pipeline {
     this.fusion = new Fusion(this.device, this.res);
     this.downsample = new DownsamplePass(this.device, this.res);
     this.beforeDownsample = new DownsamplePass(this.device, this.res, 'before');
+    this.ghostDownsample = new DownsamplePass(this.device, this.res, 'ghost-view');
+    this.deghost = new Deghost(this.device, this.res);
     this.previewDetail = new LocalDetail(this.device, this.res);
     this.fullDetail = new LocalDetail(this.device, this.res);
     this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
@@ -203,6 +216,8 @@ export class Pipeline {
     // A scan's fog level (0 for a camera's true black) keeps the merge off codes that carry no signal.
     this.blackLevel = estimateBlackLevel(brackets);
     this.merge.setBlackLevel(this.blackLevel);
+    this.deghost.setBlackLevel(this.blackLevel);
+    this.autoGhostReference = autoReference(brackets, mergeWeights(this.blackLevel));
     this.invalidate('brackets');
   }
 
@@ -240,11 +255,16 @@ export class Pipeline {
   setParams(params: Params): void {
     const weights = passChanged('fusion', params, this.params);
     const detail = passChanged('detail', params, this.params);
+    const ghosts = passChanged('deghost', params, this.params);
     const tone = passChanged('tonemap', params, this.params);
     this.params = { ...params };
     if (weights) {
       this.fusion.setParams(this.params);
       this.invalidate('weights');
+    }
+    if (ghosts) {
+      this.deghost.setParams({ strength: params.deghost, reference: params.deghostReference });
+      this.invalidate('ghosts');
     }
     if (detail) {
       this.previewDetail.setParams(localDetailParams(this.params));
@@ -276,6 +296,23 @@ export class Pipeline {
     if (!this.present || this.present.clipWarnings === on) return;
     this.present.setClipWarnings(on);
     this.invalidate('paint');
+  }
+
+  /** Paint deghosting's mask (where a bracket was rejected) over the canvas. */
+  setGhostMask(on: boolean): void {
+    if (on === this.ghostMask) return;
+    this.ghostMask = on;
+    this.invalidate('compare');
+  }
+
+  /** The bracket deghosting compares the others with (darkest first from 0). */
+  get ghostReference(): number {
+    return this.deghost.reference;
+  }
+
+  /** Deghosting is on (strength above 0) and has brackets to compare. */
+  private get ghostsActive(): boolean {
+    return this.params.deghost > 0 && !!this.brackets && this.brackets.depthOrArrayLayers > 1;
   }
 
   /** Zoom and pan (src/engine/view.ts): renders the visible region only. */
@@ -315,6 +352,10 @@ export class Pipeline {
     const fit = this.geometry().fit;
     if (this.detailActive) out.add(fit ? 'detail' : 'detailFull');
     if (this.split !== null && this.present && !this.radianceInput) out.add('before');
+    if (this.ghostsActive && !this.radianceInput) {
+      out.add('deghost');
+      if (this.ghostMask && this.present) out.add('ghostView');
+    }
     if (!this.present || this.viewport[0] === 0) out.delete('present');
     return out;
   }
@@ -361,8 +402,9 @@ export class Pipeline {
     }
     const needed = this.needed();
     const due = (stage: Stage) => this.dirty.has(stage) && needed.has(stage);
+    if (due('deghost')) this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
     if (due('merge')) this.allocRadiance();
-    if (due('fusion') && this.brackets) this.fusion.bind(this.brackets);
+    if (due('fusion') && this.brackets) this.fusion.bind(this.brackets, this.ghosts());
     if (due('detailFull')) this.bindFullDetail();
     this.bindView(needed);
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
@@ -373,6 +415,7 @@ export class Pipeline {
       this.dirty.delete(stage);
       this.runs[stage]++;
     };
+    run('deghost', () => this.deghost.encode(encoder));
     run('merge', () => this.merge.encode(encoder));
     run('luminance', () => this.luminance.encode(encoder));
     run('fusion', () => this.fusion.encode(encoder));
@@ -383,6 +426,7 @@ export class Pipeline {
     run('curve', () => this.previewCurve.encode(encoder));
     run('histogram', () => this.histogram.encode(encoder));
     run('before', () => this.beforeDownsample.encode(encoder));
+    run('ghostView', () => this.ghostDownsample.encode(encoder));
     run('present', () => this.present!.encode(encoder));
     this.device.queue.submit([encoder.finish()]);
     // The full-size filter's pyramids (≈ 56 B per pixel) go once its work is queued; its result stays.
@@ -456,7 +500,12 @@ export class Pipeline {
       });
       this.luminance.bind(this.radiance);
     }
-    if (this.brackets) this.merge.bind(this.brackets, this.exposures!, this.radiance);
+    if (this.brackets) this.merge.bind(this.brackets, this.exposures!, this.radiance, this.ghosts());
+  }
+
+  /** Deghosting's weights for the merge and the fusion, or null while it is off. */
+  private ghosts(): GPUTexture | null {
+    return this.ghostsActive ? this.deghost.result : null;
   }
 
   /** The full-size image the current mode tone-maps: radiance or fused. */
@@ -496,13 +545,14 @@ export class Pipeline {
     const zoomedDetail = needed.has('detailFull');
     const fitDetail = needed.has('detail');
     const compare = needed.has('before');
-    const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, textureId(this.source())].join('|');
+    const mask = needed.has('ghostView');
+    const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, mask, textureId(this.source())].join('|');
     if (key === this.viewKey) return;
     this.viewKey = key;
     const [pw, ph] = g.out;
     if (!this.preview || this.preview.width !== pw || this.preview.height !== ph) {
-      for (const t of [this.preview, this.detailed, this.toned, this.display, this.before]) this.res.release(t);
-      this.detailed = this.before = null;
+      for (const t of [this.preview, this.detailed, this.toned, this.display, this.before, this.ghostView]) this.res.release(t);
+      this.detailed = this.before = this.ghostView = null;
       const float: Omit<GPUTextureDescriptor, 'label'> = {
         size: [pw, ph],
         format: 'rgba32float',
@@ -536,10 +586,14 @@ export class Pipeline {
       const layer = this.brackets!.createView({ dimension: '2d', baseArrayLayer: mid, arrayLayerCount: 1 });
       this.beforeDownsample.bind(layer, this.before, g.region);
     }
+    if (mask && this.deghost.mask) {
+      this.ghostView ??= float('ghost-view.preview');
+      this.ghostDownsample.bind(this.deghost.mask, this.ghostView, g.region);
+    }
     this.downsample.bind(zoomedDetail ? this.detailedFull! : this.source(), this.preview, g.region);
     this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, this.luminance.stats, this.toned!);
     if (this.present) {
-      this.present.bind(this.display!, compare ? this.before! : this.display!);
+      this.present.bind(this.display!, compare ? this.before! : this.display!, mask && this.ghostView ? this.ghostView : null);
       this.present.setRect(g.rect);
       this.present.setSplit(this.split === null ? null : this.split * this.viewport[0]);
     }
@@ -636,6 +690,7 @@ export class Pipeline {
   /** The inverse camera response the merge uses (sRGB until set): re-merges, no re-upload. */
   setResponse(luts: ResponseLuts): void {
     this.merge.setResponse(luts);
+    this.deghost.setResponse(luts);
     this.invalidate('exposures');
   }
 
@@ -690,7 +745,7 @@ export class Pipeline {
   dispose(): void {
     this.res.destroyAll();
     this.radiance = this.preview = this.toned = this.display = this.brackets = null;
-    this.detailed = this.detailedFull = this.before = null;
+    this.detailed = this.detailedFull = this.before = this.ghostView = null;
     this.exposures = null;
   }
 }

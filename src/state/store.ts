@@ -89,6 +89,8 @@ export interface EditState {
   curves: Curves;
   /** Paint clipped highlights and shadows on the canvas. */
   clipWarnings: boolean;
+  /** Paint where deghosting rejected a bracket. */
+  ghostMask: boolean;
   /** R, G, B and luma counts of the displayed image (engine/reference/histogram.ts layout). */
   histogram: Uint32Array | null;
   jpegQuality: number;
@@ -122,6 +124,7 @@ export interface EditActions {
   setCurve(channel: CurveChannel, points: readonly CurvePoint[]): void;
   resetCurves(): void;
   setClipWarnings(on: boolean): void;
+  setGhostMask(on: boolean): void;
   setHistogram(bins: Uint32Array | null): void;
   resetParams(): void;
   setBrackets(setName: string, brackets: BracketEntry[]): void;
@@ -163,6 +166,7 @@ export function createEditStore() {
       recoveredResponse: null,
       curves: identityCurves(),
       clipWarnings: false,
+      ghostMask: false,
       histogram: null,
       jpegQuality: 0.92,
       viewport: { width: 0, height: 0 },
@@ -184,6 +188,7 @@ export function createEditStore() {
       setCurve: (channel, points) => set((s) => ({ curves: { ...s.curves, [channel]: normaliseCurve(points) } })),
       resetCurves: () => set({ curves: identityCurves() }),
       setClipWarnings: (clipWarnings) => set({ clipWarnings }),
+      setGhostMask: (ghostMask) => set({ ghostMask }),
       setHistogram: (histogram) => set({ histogram }),
       // A new set opens at fit; curves recovered from the old set do not apply to it.
       setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null }),

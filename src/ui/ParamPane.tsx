@@ -2,9 +2,11 @@
 // src/engine/params.ts: no range or label is written here.
 import { useEffect, useRef } from 'react';
 import { Pane } from 'tweakpane';
-import { PARAM_NAMES, PARAMS, paramVisible, type ParamSpec, type Params } from '../engine/params';
+import { PARAM_NAMES, PARAMS, paramVisible, type ParamName, type ParamSpec, type Params } from '../engine/params';
 import type { Mode } from '../engine/types';
 import { useEdit, useHandles } from './context';
+
+const TEST_IDS: Partial<Record<ParamName, string>> = { toneOperator: 'operator', deghost: 'deghost' };
 
 export function ParamPane() {
   const { store } = useHandles();
@@ -18,8 +20,8 @@ export function ParamPane() {
       const binding = spec.options
         ? pane.addBinding(model, name, { label: spec.label, options: Object.fromEntries(spec.options.map((label, i) => [label, i])) })
         : pane.addBinding(model, name, { label: spec.label, min: spec.min, max: spec.max, step: spec.step });
-      // The operator picker is the one named by the tone studio's test hooks.
-      binding.element.dataset.testid = name === 'toneOperator' ? 'operator' : `param-${name}`;
+      // The operator picker and the deghost strength carry the names the issues' test hooks give them.
+      binding.element.dataset.testid = TEST_IDS[name] ?? `param-${name}`;
       binding.on('change', (ev) => store.getState().setParam(name, ev.value));
       return { name, binding };
     });

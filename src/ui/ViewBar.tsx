@@ -23,6 +23,8 @@ export function ViewBar() {
   const { store } = useHandles();
   const hasImage = useEdit(anyImage);
   const compare = useEdit((s) => s.compare);
+  const ghostMask = useEdit((s) => s.ghostMask);
+  const deghostOn = useEdit((s) => s.params.deghost > 0);
   // A radiance map has no bracket to compare with.
   const canCompare = useEdit((s) => s.brackets.length > 0);
   const label = useEdit((s) => {
@@ -53,6 +55,11 @@ export function ViewBar() {
       {canCompare && (
         <label className="compare-toggle" title="Before (the middle bracket as shot) left of the divider, the result right of it">
           <input type="checkbox" data-testid="compare" checked={compare} onChange={(e) => store.getState().setCompare(e.target.checked)} /> Before / after
+        </label>
+      )}
+      {canCompare && (
+        <label className="compare-toggle" title={deghostOn ? 'Tint where deghosting set a bracket aside' : 'Turn Deghost up to see what it sets aside'}>
+          <input type="checkbox" data-testid="ghost-mask" checked={ghostMask} onChange={(e) => store.getState().setGhostMask(e.target.checked)} /> Ghost mask
         </label>
       )}
     </div>

@@ -16,6 +16,7 @@ export class PresentPass {
   clipWarnings = false;
   /** Canvas x of the compare split, or null for no split. */
   split: number | null = null;
+  private ghosts = false;
 
   constructor(
     private readonly device: GPUDevice,
@@ -35,7 +36,7 @@ export class PresentPass {
   }
 
   private writeView(): void {
-    const flags = [this.clipWarnings ? 1 : 0, this.split === null ? 0 : 1, this.split ?? 0, 0];
+    const flags = [this.clipWarnings ? 1 : 0, this.split === null ? 0 : 1, this.split ?? 0, this.ghosts ? 1 : 0];
     this.device.queue.writeBuffer(this.view, 0, new Float32Array([...this.rect, ...BACKGROUND, ...flags]));
   }
 
@@ -49,14 +50,21 @@ export class PresentPass {
     this.writeView();
   }
 
-  /** image: the finished region; before: the same region of the middle bracket, same size (or image again). */
-  bind(image: GPUTexture, before: GPUTexture): void {
+  /**
+   * image: the finished region; before: the same region of the middle bracket,
+   * same size (or image again); ghosts: the ghost mask over the region (r of
+   * an rgba32float texture, same size) to paint, or null.
+   */
+  bind(image: GPUTexture, before: GPUTexture, ghosts: GPUTexture | null = null): void {
+    this.ghosts = ghosts !== null;
+    this.writeView();
     this.bindGroup = this.device.createBindGroup({
       label: 'present.bindGroup',
       layout: this.pipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: image.createView() },
         { binding: 1, resource: before.createView() },
+        { binding: 3, resource: (ghosts ?? before).createView() },
         { binding: 2, resource: { buffer: this.view } },
       ],
     });
