@@ -5,6 +5,8 @@
 // unlinked, and PixelX/YDimension are rewritten when the size is given.
 // Everything else is copied byte for byte.
 
+import { concatBytes } from './bytes';
+
 const SOI = 0xd8;
 const SOS = 0xda;
 const EOI = 0xd9;
@@ -73,7 +75,7 @@ export function insertExif(jpeg: Uint8Array, exif: Uint8Array): Uint8Array {
     from = s.offset + 4 + s.payload.length;
   }
   parts.push(jpeg.subarray(from));
-  return concat(parts);
+  return concatBytes(parts);
 }
 
 export interface ExifCopyOptions {
@@ -164,11 +166,3 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   return true;
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}

@@ -17,6 +17,7 @@ import { buildExrOffsetTableFromBlocks, getBlockCount, getBlockHeight } from 'hd
 import { writeExrScanBlock } from 'hdrify/dist/exr/writeExrScanBlock.js';
 import type { HdrifyImage } from 'hdrify/dist/hdrifyImage.js';
 import type { FloatImage } from '../engine/types';
+import { concatBytes } from './bytes';
 
 export const EXR_EXTENSION = 'exr';
 export const EXR_MIME = 'image/x-exr';
@@ -58,7 +59,7 @@ export function encodeExr(image: FloatImage): Uint8Array {
     }));
   }
   const offsetTable = buildExrOffsetTableFromBlocks({ offsetTableStart: magicVersion.length + header.length, blocks });
-  return concat([magicVersion, header, offsetTable, ...blocks]);
+  return concatBytes([magicVersion, header, offsetTable, ...blocks]);
 }
 
 /** The data itself when every value is finite and within half range, else a clamped copy. */
@@ -78,11 +79,3 @@ function halfSafe(data: Float32Array): Float32Array {
   return out;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}

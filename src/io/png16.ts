@@ -8,6 +8,8 @@
 // into IDAT chunks. pngjs is Node-only (zlib, streams, Buffer), hence this
 // encoder.
 
+import { concatBytes } from './bytes';
+
 export const PNG_EXTENSION = 'png';
 export const PNG_MIME = 'image/png';
 
@@ -63,7 +65,7 @@ export async function encodePng16(pixels: Uint16Array, width: number, height: nu
   }
   if (compressed.length === 0) chunks.push(chunk('IDAT', compressed));
   chunks.push(chunk('IEND', new Uint8Array(0)));
-  return concat(chunks);
+  return concatBytes(chunks);
 }
 
 /** Big-endian samples, one filter byte per row, the filter chosen per row. */
@@ -209,11 +211,3 @@ export function crc32(bytes: Uint8Array): number {
   return (c ^ 0xffffffff) >>> 0;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
-}

@@ -23,7 +23,8 @@
 
 import { encode as jpegJsEncode } from 'jpeg-js';
 import type { FloatImage } from '../engine/types';
-import { concat, jpegHeaderSegments, segment } from './exif-copy';
+import { concatBytes } from './bytes';
+import { jpegHeaderSegments, segment } from './exif-copy';
 
 export const ULTRAHDR_EXTENSION = 'jpg';
 export const ULTRAHDR_MIME = 'image/jpeg';
@@ -416,27 +417,27 @@ export function assembleUltraHdr(primaryJpeg: Uint8Array, gainMapJpeg: Uint8Arra
 
   // Gain-map image first: its length goes into the primary's XMP and MPF.
   const gm = jpegBody(gainMapJpeg, (m, p) => !isExifOrXmp(m, p) && !isMpfOrIso(m, p));
-  const gainMap = concat([
+  const gainMap = concatBytes([
     new Uint8Array([0xff, 0xd8]),
     ...gm.leadingApp0,
-    segment(APP1, concat([latin1(XMP_NAMESPACE), new TextEncoder().encode(gainMapXmp(metadata))])),
-    segment(APP2, concat([latin1(ISO_NAMESPACE), isoGainMapMetadata(metadata)])),
+    segment(APP1, concatBytes([latin1(XMP_NAMESPACE), new TextEncoder().encode(gainMapXmp(metadata))])),
+    segment(APP2, concatBytes([latin1(ISO_NAMESPACE), isoGainMapMetadata(metadata)])),
     ...gm.rest,
   ]);
 
   const pm = jpegBody(primaryJpeg, (m, p) => !isExifOrXmp(m, p) && !isMpfOrIso(m, p));
-  const head = concat([
+  const head = concatBytes([
     new Uint8Array([0xff, 0xd8]),
     ...pm.leadingApp0,
     ...(exifPayload ? [segment(APP1, exifPayload)] : []),
-    segment(APP1, concat([latin1(XMP_NAMESPACE), new TextEncoder().encode(primaryXmp(gainMap.length))])),
-    segment(APP2, concat([latin1(ISO_NAMESPACE), new Uint8Array(4)])), // versions only
+    segment(APP1, concatBytes([latin1(XMP_NAMESPACE), new TextEncoder().encode(primaryXmp(gainMap.length))])),
+    segment(APP2, concatBytes([latin1(ISO_NAMESPACE), new Uint8Array(4)])), // versions only
   ]);
-  const rest = concat(pm.rest);
+  const rest = concatBytes(pm.rest);
   const mpfSegmentLength = 4 + mpf(0, 0, 0).length;
   const primarySize = head.length + mpfSegmentLength + rest.length;
   // MP offsets count from the MPF TIFF header: 4 bytes marker + length, 4 bytes "MPF\0".
   const tiffHeaderAt = head.length + 8;
   const mpfSegment = segment(APP2, mpf(primarySize, gainMap.length, primarySize - tiffHeaderAt));
-  return concat([head, mpfSegment, rest, gainMap]);
+  return concatBytes([head, mpfSegment, rest, gainMap]);
 }

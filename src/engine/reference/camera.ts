@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { Bracket, FloatImage } from '../types';
 import { LUMA } from '../types';
+import { halfToFloat } from '../half';
 
 /** A camera response: linear exposure x in [0, 1] → encoded value in [0, 1], increasing. */
 export type CameraCurve = (x: number) => number;
@@ -174,15 +175,6 @@ export function shrinkBrackets(brackets: readonly Bracket[], max: number): Brack
   });
 }
 
-/** IEEE 754 binary16 bits → number. */
-export function halfToFloat(h: number): number {
-  const sign = h & 0x8000 ? -1 : 1;
-  const exp = (h >>> 10) & 0x1f;
-  const mant = h & 0x3ff;
-  if (exp === 0) return sign * mant * 2 ** -24;
-  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
-  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
-}
 
 export type RadianceMap = 'goldengate' | 'stilllife';
 
