@@ -89,6 +89,11 @@ export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasE
       const h = Math.max(1, size ? size.blockSize : Math.round(e.contentRect.height * dpr));
       canvas.width = w;
       canvas.height = h;
+      // Exactly w × h device pixels on screen: a box of fractional CSS size
+      // would otherwise stretch the canvas by a fraction of a pixel and blur
+      // the 1:1 view.
+      canvas.style.width = `${w / dpr}px`;
+      canvas.style.height = `${h / dpr}px`;
       store.getState().setViewport(w, h);
     });
     try {
