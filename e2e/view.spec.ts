@@ -259,6 +259,19 @@ test('before/after split: the middle bracket left of the divider, the result rig
   await page.getByTestId('compare').uncheck();
   await waitIdle(page);
   expect(rgbDiffs(sampleCanvas(await canvas(page), g), sampleCanvas(after, g)).max).toBeLessThanOrEqual(1);
+
+  // On again, then another set of the same size: "before" is the new set's middle bracket.
+  await page.getByTestId('compare').check();
+  await page.getByTestId('file-input').setInputFiles(fixturePaths('stilllife-5'));
+  await waitIdle(page);
+  await expect(page.locator('[data-testid=error] .message-error'), 'no rendering error').toHaveCount(0);
+  const g2 = await geometry(page);
+  const mid2 = loadFixture('stilllife-5')[2]!;
+  const before2 = downsampleBox({ width: mid2.width, height: mid2.height, data: Float32Array.from(mid2.pixels, (v) => v / 255) }, g2.out[0], g2.out[1], g2.region);
+  const split2 = await page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().split);
+  const c2 = await canvas(page);
+  const left2 = (i: number) => g2.rect[0] + ((i % g2.out[0]) + 0.5) * ((g2.rect[2] - g2.rect[0]) / g2.out[0]) < split2 * c2.width - 1;
+  expect(rgbDiffs(sampleCanvas(c2, g2), Uint8Array.from(before2.data, (v) => Math.round(v * 255)), left2).max, 'the new set’s middle bracket').toBeLessThanOrEqual(1);
 });
 
 test('local detail: the sliders change the picture; the download and the 100 % view equal the CPU reference', async ({ page }) => {

@@ -546,7 +546,9 @@ export class Pipeline {
     const fitDetail = needed.has('detail');
     const compare = needed.has('before');
     const mask = needed.has('ghostView');
-    const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, mask, textureId(this.source())].join('|');
+    // Texture identities too: a new set of the same size brings new textures to bind.
+    const ids = [this.source(), this.brackets, zoomedDetail ? this.detailedFull : null, mask ? this.deghost.mask : null].map((t) => (t ? textureId(t) : 0));
+    const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, mask, ids].join('|');
     if (key === this.viewKey) return;
     this.viewKey = key;
     const [pw, ph] = g.out;
