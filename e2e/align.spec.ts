@@ -95,28 +95,13 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
     async ({ code, jobs }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
       type Mod = typeof import('../src/engine/align') & typeof import('../src/engine/gpu/resources');
-      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
-      const mod = (await import(/* @vite-ignore */ url)) as Mod;
-      URL.revokeObjectURL(url);
+      const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();
       const { device } = e.gpu;
       const res = new mod.Resources(device);
       const u8 = (a: ArrayBufferView) => new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
-      const readLayer = async (texture: GPUTexture, layer: number): Promise<Uint8Array> => {
-        const row = texture.width * 4;
-        const padded = Math.ceil(row / 256) * 256;
-        const staging = device.createBuffer({ label: 'e2e.staging', size: padded * texture.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-        const enc = device.createCommandEncoder({ label: 'e2e.read' });
-        enc.copyTextureToBuffer({ texture, origin: [0, 0, layer] }, { buffer: staging, bytesPerRow: padded }, [texture.width, texture.height, 1]);
-        device.queue.submit([enc.finish()]);
-        await staging.mapAsync(GPUMapMode.READ);
-        const src = new Uint8Array(staging.getMappedRange());
-        const out = new Uint8Array(row * texture.height);
-        for (let y = 0; y < texture.height; y++) out.set(src.subarray(y * padded, y * padded + row), y * row);
-        staging.destroy();
-        return out;
-      };
+      const readLayer = (texture: GPUTexture, layer: number) => (window as unknown as PageCodec).__codec.readTexture(device, texture, 4, layer);
       try {
         device.pushErrorScope('validation');
         const results: JobResult[] = [];

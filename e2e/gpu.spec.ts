@@ -143,9 +143,7 @@ async function mergeOnGpu(page: import('@playwright/test').Page, code: string, b
     async ({ code, input, tables }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
       type Mod = typeof import('../src/engine/passes/merge') & typeof import('../src/engine/gpu/resources') & typeof import('../src/engine/gpu/readback');
-      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
-      const mod = (await import(/* @vite-ignore */ url)) as Mod;
-      URL.revokeObjectURL(url);
+      const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();
       const { device } = e.gpu;

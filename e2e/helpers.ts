@@ -86,9 +86,18 @@ export function psnr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return 10 * Math.log10((255 * 255) / (se / (n * 3)));
 }
 
-/** Base64 of bytes and back, installed in the page by openApp for moving images in and out. */
+/**
+ * Installed in the page by openApp: base64 of bytes and back (images in and
+ * out), and what the pass-level specs share in the page: importing an engine
+ * bundle (bundle.ts) and reading a texture layer back, rows unpadded.
+ */
 export interface PageCodec {
-  __codec: { b64(bytes: Uint8Array): string; unb64(s: string): Uint8Array };
+  __codec: {
+    b64(bytes: Uint8Array): string;
+    unb64(s: string): Uint8Array;
+    importBundle<T>(code: string): Promise<T>;
+    readTexture(device: GPUDevice, texture: GPUTexture, bytesPerPixel: number, layer?: number): Promise<Uint8Array>;
+  };
 }
 
 function installCodec(): void {
@@ -99,6 +108,28 @@ function installCodec(): void {
       return btoa(s);
     },
     unb64: (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0)),
+    async importBundle<T>(code: string): Promise<T> {
+      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
+      try {
+        return (await import(/* @vite-ignore */ url)) as T;
+      } finally {
+        URL.revokeObjectURL(url);
+      }
+    },
+    async readTexture(device, texture, bytesPerPixel, layer = 0) {
+      const row = texture.width * bytesPerPixel;
+      const padded = Math.ceil(row / 256) * 256;
+      const staging = device.createBuffer({ label: 'e2e.staging', size: padded * texture.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
+      const enc = device.createCommandEncoder({ label: 'e2e.read' });
+      enc.copyTextureToBuffer({ texture, origin: [0, 0, layer] }, { buffer: staging, bytesPerRow: padded, rowsPerImage: texture.height }, [texture.width, texture.height, 1]);
+      device.queue.submit([enc.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const src = new Uint8Array(staging.getMappedRange());
+      const out = new Uint8Array(row * texture.height);
+      for (let y = 0; y < texture.height; y++) out.set(src.subarray(y * padded, y * padded + row), y * row);
+      staging.destroy();
+      return out;
+    },
   };
 }
 

@@ -30,9 +30,7 @@ async function histogramsOnGpu(page: Page, code: string, images: Rgba8Image[]): 
     async ({ code, input }) => {
       const { unb64 } = (window as unknown as PageCodec).__codec;
       type Mod = typeof import('../src/engine/passes/histogram') & typeof import('../src/engine/gpu/resources');
-      const url = URL.createObjectURL(new Blob([code], { type: 'text/javascript' }));
-      const mod = (await import(/* @vite-ignore */ url)) as Mod;
-      URL.revokeObjectURL(url);
+      const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();
       const { device } = e.gpu;
