@@ -67,6 +67,12 @@ describe('INVALIDATES', () => {
     expect(INVALIDATES.viewport).toContain('before');
   });
 
+  it("new exposures or response ('exposures') never re-fuse; deghosting adds 'ghosts' itself when on", () => {
+    expect(INVALIDATES.exposures).not.toContain('fusion');
+    expect(INVALIDATES.exposures).not.toContain('upload');
+    expect(INVALIDATES.ghosts).toEqual(expect.arrayContaining(['deghost', 'merge', 'fusion']));
+  });
+
   it("local detail settings ('detail') never re-merge or re-fuse", () => {
     for (const s of ['upload', 'merge', 'luminance', 'fusion'] as const) expect(INVALIDATES.detail).not.toContain(s);
   });

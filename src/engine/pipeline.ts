@@ -48,7 +48,8 @@ export type Change = 'brackets' | 'exposures' | 'ghosts' | 'weights' | 'mode' | 
 const FINISH: readonly Stage[] = ['tonemap', 'curve', 'histogram', 'present'];
 export const INVALIDATES: Record<Change, readonly Stage[]> = {
   brackets: STAGES,
-  exposures: ['deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', ...FINISH, 'ghostView'],
+  /** New exposures or camera response: a new merge (fusion does not use them; deghosting, when on, adds 'ghosts'). */
+  exposures: ['merge', 'luminance', 'detailFull', 'downsample', 'detail', ...FINISH],
   /** Deghosting settings: new weights, a new merge and fusion. */
   ghosts: ['deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', ...FINISH, 'ghostView'],
   weights: ['fusion', 'detailFull', 'downsample', 'detail', ...FINISH],
@@ -250,6 +251,8 @@ export class Pipeline {
     if (!this.exposures || exposures.length * 4 !== this.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
     this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(exposures));
     this.invalidate('exposures');
+    // Deghosting predicts brackets through the exposures: new weights, and so a new fusion too.
+    if (this.ghostsActive) this.invalidate('ghosts');
   }
 
   setParams(params: Params): void {
@@ -694,6 +697,7 @@ export class Pipeline {
     this.merge.setResponse(luts);
     this.deghost.setResponse(luts);
     this.invalidate('exposures');
+    if (this.ghostsActive) this.invalidate('ghosts');
   }
 
   /** The fused image before finishing (fusion mode): sRGB-encoded values, unclamped. */
