@@ -3,13 +3,15 @@
 // coordinates, the sample clamped to the bracket's edge), interpolating the
 // encoded values as the CPU reference does (src/engine/reference/align.ts,
 // warpRgba8). Alpha is the coverage: 1 where M_k x lies inside the bracket,
-// 0 outside. The identity copies a layer exactly.
+// 0 outside. The identity copies a layer exactly. The output may be a crop:
+// its pixel x is at x + origin in the reference frame, folded into M on the
+// CPU (passes/align-warp.ts).
 
-// The brackets (rgba8unorm, sRGB-encoded values).
+// The brackets (rgba8unorm or rgba16float: the pass swaps the output format to match).
 @group(0) @binding(0) var brackets: texture_2d_array<f32>;
 // Three rows (xyz used) of each layer's 3×3 matrix: bracket coordinates = M · (x, y, 1).
 @group(0) @binding(1) var<storage, read> matrices: array<vec4f>;
-// The warped brackets, same size and layers.
+// The warped brackets: the same layers, the brackets' size or a crop of it.
 @group(0) @binding(2) var dst: texture_storage_2d_array<rgba8unorm, write>;
 
 // Inside the bracket up to this far beyond its edge samples (as the reference).
@@ -18,7 +20,8 @@ const EDGE = 0.001;
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let dims = textureDimensions(brackets);
-  if (id.x >= dims.x || id.y >= dims.y) {
+  let out = textureDimensions(dst);
+  if (id.x >= out.x || id.y >= out.y) {
     return;
   }
   let layer = id.z;

@@ -2,9 +2,10 @@
 // changes to the pipeline and coalesces them into one render per animation
 // frame (latest value wins); no React render sits in this path.
 import { createEngine, EngineInputError, GpuUnavailableError, type Engine } from './engine';
+import type { AlignResult } from './engine/align';
 import { dynamicRangeEv } from './engine/histogram';
 import { exposureFromEv } from './io/exposure';
-import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry } from './state/store';
+import { activeResponse, type AlignmentReport, type BracketEntry, type EditStore, type RadianceEntry } from './state/store';
 
 /** Engine exposures for sorted brackets: 2^EV, normalised to the middle bracket. */
 export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[]): number[] {
@@ -13,6 +14,14 @@ export function relativeExposures(brackets: readonly Pick<BracketEntry, 'ev'>[])
 }
 
 const MERGE_STEPS = ['Fusing exposures on the GPU', 'Merging on the GPU'];
+
+/** The store's view of an alignment estimate. */
+export function alignmentReport(result: AlignResult, applied: boolean, ms: number): AlignmentReport {
+  const rows = result.motions.map((m) => ({ tx: m.tx, ty: m.ty, rotation: m.rotation, scale: m.scale, method: m.method, confidence: m.confidence, reason: m.reason }));
+  return { state: 'done', rows, crop: { ...result.crop }, applied, ms };
+}
+
+const isAbort = (err: unknown) => err instanceof DOMException && err.name === 'AbortError';
 
 export interface Bridge {
   readonly engine: Engine;
@@ -81,6 +90,55 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     });
   };
 
+  /** Resolves when no frame is queued or rendering. */
+  const frameSettled = () => (frame || store.getState().pending.frame ? new Promise<void>((r) => waiters.push(r)) : rendering);
+
+  /** The alignment estimate in flight, if any: settled() waits for it and the frame it brings. */
+  let aligning: Promise<void> | null = null;
+  let alignAbort: AbortController | null = null;
+
+  /**
+   * Estimate the brackets' motion once the first (unaligned) picture is up,
+   * then render again through the warp if anything moved. A new set
+   * abandons an estimate in flight.
+   */
+  const align = () => {
+    const s = store.getState();
+    if (!s.align || s.brackets.length < 2) return;
+    alignAbort?.abort();
+    const ctl = (alignAbort = new AbortController());
+    s.setAlignment({ state: 'running' });
+    begin('align');
+    const t0 = performance.now();
+    const job = frameSettled()
+      .then(() => pipeline.alignBrackets(ctl.signal))
+      .then((result) => {
+        if (ctl.signal.aborted) return;
+        store.getState().setAlignment(result ? alignmentReport(result, pipeline.aligned, performance.now() - t0) : null);
+        schedule();
+      })
+      .catch((err: unknown) => {
+        if (ctl.signal.aborted || isAbort(err)) return;
+        store.getState().setAlignment({ state: 'failed', message: String(err) });
+        report(`Alignment failed (${String(err)}); the brackets are merged as shot.`, 'warning');
+      })
+      .finally(() => {
+        end('align');
+        if (aligning === job) aligning = null;
+      });
+    aligning = job;
+  };
+
+  /** The align switch: the warp on or off (no new estimate when one exists), or a first estimate. */
+  const applyAlign = (on: boolean) => {
+    pipeline.setAlign(on);
+    const result = pipeline.alignmentResult;
+    const current = store.getState().alignment;
+    if (result && current?.state === 'done') store.getState().setAlignment({ ...current, applied: pipeline.aligned });
+    else if (on && !aligning) align();
+    schedule();
+  };
+
   const applyBrackets = (brackets: readonly BracketEntry[], prev: readonly BracketEntry[]) => {
     if (brackets.length === 0) return;
     const exposures = relativeExposures(brackets);
@@ -95,6 +153,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     merging = true;
     setProgress({ step: MERGE_STEPS[store.getState().mode === 'fusion' ? 0 : 1]!, done: 0, total: 1 });
     schedule();
+    if (!sameImages) align();
   };
 
   /** A radiance map from a file: into the engine as the merge's result (the store has forced merge mode). */
@@ -127,6 +186,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     store.subscribe((s) => s.curves, (c) => (pipeline.setCurves(c), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.clipWarnings, (on) => (pipeline.setClipWarnings(on), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.ghostMask, (on) => (pipeline.setGhostMask(on), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.align, applyAlign),
     store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.view, (v) => (pipeline.setView(v), schedule()), { fireImmediately: true }),
     store.subscribe(
@@ -138,14 +198,22 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     store.subscribe((s) => s.brackets, applyBrackets),
     store.subscribe((s) => s.radiance, applyRadiance),
   ];
+  pipeline.setAlign(store.getState().align);
   applyBrackets(store.getState().brackets, []);
   applyRadiance(store.getState().radiance);
 
   return {
     engine,
-    settled: () => (frame || store.getState().pending.frame ? new Promise<void>((r) => waiters.push(r)) : rendering),
+    async settled() {
+      for (;;) {
+        await frameSettled();
+        if (!aligning) return;
+        await aligning;
+      }
+    },
     dispose() {
       disposed = true;
+      alignAbort?.abort();
       unsubs.forEach((u) => u());
       if (frame) cancelAnimationFrame(frame);
       engine.dispose();

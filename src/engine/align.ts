@@ -41,6 +41,7 @@ import { AlignMtbPass } from './passes/align-mtb';
 import { AlignWarpPass } from './passes/align-warp';
 import type { Resources } from './gpu/resources';
 import {
+  type CropRect,
   DEFAULT_MODE,
   DEFAULT_MODEL,
   IDENTITY,
@@ -101,6 +102,8 @@ export class Align {
   private out: GPUTexture | null = null;
   private reference = 0;
   private generation = 0;
+  /** The warp's current matrices, kept across a crop(). */
+  private matrices: Matrix3[] = [];
   readonly mode: AlignMode;
   readonly maxShift: number;
   readonly model: MotionModel;
@@ -118,7 +121,7 @@ export class Align {
     this.warp = new AlignWarpPass(device, res, 'align.warp');
   }
 
-  /** The warped brackets (rgba8unorm 2d-array, the brackets' size and layers): valid after encodeWarp() has run. */
+  /** The warped brackets (the brackets' format and layers; their size or the crop's): valid after encodeWarp() has run. */
   get warped(): GPUTexture | null {
     return this.out;
   }
@@ -129,39 +132,58 @@ export class Align {
   }
 
   /**
-   * brackets: the uploaded rgba8unorm 2d-array (sRGB-encoded, darkest first,
-   * TEXTURE_BINDING); reference: the layer the others are aligned to. Resets the
-   * warp to the identity; an estimate() still running is abandoned.
+   * brackets: the uploaded 2d-array (rgba8unorm sRGB-encoded, or rgba16float;
+   * darkest first, TEXTURE_BINDING); reference: the layer the others are
+   * aligned to. Resets the warp to the identity and the whole frame; an
+   * estimate() still running is abandoned.
    */
   bind(brackets: GPUTexture, reference: number): void {
     const layers = brackets.depthOrArrayLayers;
-    if (brackets.format !== 'rgba8unorm') throw new Error(`align: brackets must be rgba8unorm, not ${brackets.format}`);
+    if (brackets.format !== 'rgba8unorm' && brackets.format !== 'rgba16float') throw new Error(`align: brackets must be rgba8unorm or rgba16float, not ${brackets.format}`);
     if (!Number.isInteger(reference) || reference < 0 || reference >= layers) throw new Error(`align: reference ${reference} is not a layer of ${layers}`);
     this.generation++;
     if (brackets === this.brackets && reference === this.reference) {
+      this.crop(null);
       this.setMatrices(Array.from({ length: layers }, () => IDENTITY_MATRIX));
       return;
     }
     const { width, height } = brackets;
-    if (!this.out || this.out.width !== width || this.out.height !== height || this.out.depthOrArrayLayers !== layers) {
-      this.res.release(this.out);
-      this.out = this.res.texture({
-        label: 'align.warped',
-        size: [width, height, layers],
-        format: 'rgba8unorm',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
-      });
-    }
     this.brackets = brackets;
     this.reference = reference;
     this.mtb.bind(brackets, this.targets, mtbLevelCount(width, height, this.maxShift));
     this.lk.bind(brackets);
-    this.warp.bind(brackets, this.out);
+    this.crop(null);
     this.setMatrices(Array.from({ length: layers }, () => IDENTITY_MATRIX));
+  }
+
+  /**
+   * The warp's output: the whole reference frame (null), or only this
+   * rectangle of it (e.g. the common crop, so no uncovered edge reaches a
+   * merge). Keeps the current matrices; the output texture is reallocated
+   * when its size changes.
+   */
+  crop(rect: CropRect | null): void {
+    const brackets = this.brackets;
+    if (!brackets) throw new Error('align: not bound');
+    const r = rect ?? { x: 0, y: 0, width: brackets.width, height: brackets.height };
+    const layers = brackets.depthOrArrayLayers;
+    const out = this.out;
+    if (!out || out.width !== r.width || out.height !== r.height || out.depthOrArrayLayers !== layers || out.format !== brackets.format) {
+      this.res.release(out);
+      this.out = this.res.texture({
+        label: 'align.warped',
+        size: [r.width, r.height, layers],
+        format: brackets.format,
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+      });
+    }
+    this.warp.bind(brackets, this.out!, [r.x, r.y]);
+    if (this.matrices.length === layers) this.warp.setMatrices(this.matrices);
   }
 
   /** The matrices the warp uses (bracket coordinates = M · reference coordinates), e.g. the identity to switch alignment off. */
   setMatrices(matrices: readonly Matrix3[]): void {
+    this.matrices = [...matrices];
     this.warp.setMatrices(matrices);
   }
 
@@ -247,5 +269,6 @@ export class Align {
     this.res.release(this.out);
     this.out = null;
     this.brackets = null;
+    this.matrices = [];
   }
 }

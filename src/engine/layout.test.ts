@@ -30,17 +30,18 @@ describe('INVALIDATES', () => {
   // Direct inputs of each stage (see the diagram in pipeline.ts).
   const INPUTS: Record<Stage, readonly Stage[]> = {
     upload: [],
-    deghost: ['upload'],
-    merge: ['upload', 'deghost'],
+    align: ['upload'],
+    deghost: ['upload', 'align'],
+    merge: ['upload', 'align', 'deghost'],
     luminance: ['merge'],
-    fusion: ['upload', 'deghost'],
+    fusion: ['upload', 'align', 'deghost'],
     detailFull: ['merge', 'fusion'],
     downsample: ['merge', 'fusion', 'detailFull'],
     detail: ['downsample'],
     tonemap: ['luminance', 'downsample', 'detail'],
     curve: ['tonemap'],
     histogram: ['curve'],
-    before: ['upload'],
+    before: ['upload', 'align'],
     ghostView: ['deghost'],
     present: ['curve', 'before', 'ghostView'],
   };
@@ -75,6 +76,10 @@ describe('INVALIDATES', () => {
 
   it("local detail settings ('detail') never re-merge or re-fuse", () => {
     for (const s of ['upload', 'merge', 'luminance', 'fusion'] as const) expect(INVALIDATES.detail).not.toContain(s);
+  });
+
+  it("alignment found or switched ('alignment') re-runs everything but the upload", () => {
+    expect([...INVALIDATES.alignment].sort()).toEqual(STAGES.filter((s) => s !== 'upload').sort());
   });
 
   it("'brackets' dirties every stage", () => {

@@ -1,12 +1,18 @@
 // The processing graph: owns the GPU resources, caches every intermediate and
 // re-runs only the stages a change invalidates.
 //
-//   brackets ─upload─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
-//                    │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
-//                    └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
+//   brackets ─upload─[align]─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
+//                            │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
+//                            └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
 //                                          source → detailFull ─→ downsample  (zoomed in, local detail on: real full-size pixels)
-//                    └→ (layer N/2) → before (same region; the compare split) → present
+//                            └→ (layer N/2) → before (same region; the compare split) → present
 //                  (export) source or detailFull + stats → tonemap → curve → rgba8 → readback
+//
+// Alignment (align.ts) is estimated apart from render(), after the first
+// picture is up (alignBrackets(): seconds on a software adapter); once it
+// finds motion, the 'align' stage warps the uploaded brackets into the
+// reference frame, cropped to the area every bracket covers, and everything
+// downstream reads the warped set at the crop's size, export included.
 //
 // The view (src/engine/view.ts) picks the region: at fit the whole image at
 // canvas size, zoomed in the visible part, from full-resolution pixels. Local
@@ -19,6 +25,7 @@
 // the current mode needs (MODE_STAGES); the others stay dirty, so switching
 // back to a mode whose result is still valid costs a downsample, not a merge.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
+import { Align, type AlignResult, type CropRect } from './align';
 import { Deghost } from './deghost';
 import { autoReference } from './reference/deghost';
 import { LocalDetail } from './local-detail';
@@ -41,13 +48,15 @@ import { isWide, MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStat
 
 export { MAX_BRACKETS };
 
-export const STAGES = ['upload', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'ghostView', 'present'] as const;
+export const STAGES = ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'ghostView', 'present'] as const;
 export type Stage = (typeof STAGES)[number];
-export type Change = 'brackets' | 'exposures' | 'ghosts' | 'weights' | 'mode' | 'detail' | 'params' | 'viewport' | 'curves' | 'compare' | 'paint';
+export type Change = 'brackets' | 'alignment' | 'exposures' | 'ghosts' | 'weights' | 'mode' | 'detail' | 'params' | 'viewport' | 'curves' | 'compare' | 'paint';
 
 const FINISH: readonly Stage[] = ['tonemap', 'curve', 'histogram', 'present'];
 export const INVALIDATES: Record<Change, readonly Stage[]> = {
   brackets: STAGES,
+  /** Alignment found motion, or was switched on or off: the same upload, a new (or no) warp and crop. */
+  alignment: STAGES.filter((s) => s !== 'upload'),
   /** New exposures or camera response: a new merge (fusion does not use them; deghosting, when on, adds 'ghosts'). */
   exposures: ['merge', 'luminance', 'detailFull', 'downsample', 'detail', ...FINISH],
   /** Deghosting settings: new weights, a new merge and fusion. */
@@ -65,6 +74,28 @@ export const INVALIDATES: Record<Change, readonly Stage[]> = {
   /** Clip warnings on or off. */
   paint: ['present'],
 };
+
+/**
+ * Below this many pixels of displacement at every image corner, an estimated
+ * motion is treated as none and the brackets are used as shot: a bilinear
+ * warp softens a bracket about as much as half a pixel of misregistration
+ * does, and tripod sets come out of the estimate with a few tenths of a pixel
+ * (0.1–0.3 px on the fixtures with pasted ghosts or linear 16-bit data), which
+ * would otherwise cost them a resampling and a crop for nothing.
+ */
+export const MIN_MOTION_PX = 0.5;
+
+/** The largest displacement of the image corners under a layer's matrix (bracket = M · reference), in pixels. */
+export function cornerMotion(m: readonly number[], width: number, height: number): number {
+  let worst = 0;
+  for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
+    const d = m[6]! * x + m[7]! * y + m[8]!;
+    const u = (m[0]! * x + m[1]! * y + m[2]!) / d;
+    const v = (m[3]! * x + m[4]! * y + m[5]!) / d;
+    worst = Math.max(worst, Math.hypot(u - x, v - y));
+  }
+  return worst;
+}
 
 /** The stages each mode runs at fit with no local detail and no compare; see needed(). */
 export const MODE_STAGES: Record<Mode, readonly Stage[]> = {
@@ -118,6 +149,12 @@ export class Pipeline {
   private readonly beforeDownsample: DownsamplePass;
   private readonly ghostDownsample: DownsamplePass;
   private readonly deghost: Deghost;
+  /** Made on first use: its passes compile only when a set has more than one bracket. */
+  private aligner: Align | null = null;
+  /** Align the brackets (on by default); off, the uploaded brackets are used as they are. */
+  private alignOn = true;
+  /** The estimate for the current upload, once alignBrackets() has run on it. */
+  private alignment: AlignResult | null = null;
   /** The bracket autoReference picked for the current set (deghosting's default reference). */
   private autoGhostReference = 0;
   private ghostView: GPUTexture | null = null;
@@ -154,6 +191,9 @@ export class Pipeline {
   /** What the view chain is bound to; rebinding happens only when it changes. */
   private viewKey = '';
 
+  /** The brackets as uploaded. */
+  private uploaded: GPUTexture | null = null;
+  /** What merge, fusion, deghosting and the compare view read: the upload, or its aligned and cropped warp. */
   private brackets: GPUTexture | null = null;
   private exposures: GPUBuffer | null = null;
   private radiance: GPUTexture | null = null;
@@ -308,6 +348,72 @@ export class Pipeline {
     this.invalidate('compare');
   }
 
+  /** Align the brackets or use them as they are: switching reuses the estimate, it never re-estimates. */
+  setAlign(on: boolean): void {
+    if (on === this.alignOn) return;
+    this.alignOn = on;
+    this.applyAlignment();
+  }
+
+  /** The estimate for the current brackets (null before alignBrackets() has finished on them). */
+  get alignmentResult(): AlignResult | null {
+    return this.alignment;
+  }
+
+  /** The brackets are being read through the warp (alignment on and motion found). */
+  get aligned(): boolean {
+    return !!this.brackets && this.brackets !== this.uploaded;
+  }
+
+  /**
+   * Estimate every bracket's motion against the reference bracket (deghosting's
+   * automatic pick, the best exposed) and, where alignment is on and something
+   * moved, switch the graph to the warped, cropped brackets; the next render()
+   * warps and re-runs what reads them. Separate from render() so the first
+   * picture never waits for it. Returns null for a single bracket or a
+   * radiance map; the same result again for the same upload. Rejects with an
+   * AbortError if new brackets arrive meanwhile.
+   */
+  async alignBrackets(signal?: AbortSignal): Promise<AlignResult | null> {
+    if (this.pending) await this.render();
+    const uploaded = this.uploaded;
+    if (!uploaded || uploaded.depthOrArrayLayers < 2) return null;
+    if (this.alignment) return this.alignment;
+    this.aligner ??= new Align(this.device, this.res);
+    this.aligner.bind(uploaded, this.autoGhostReference);
+    const result = await this.aligner.estimate(signal);
+    if (uploaded !== this.uploaded) throw new DOMException('alignment superseded', 'AbortError');
+    this.alignment = result;
+    this.applyAlignment();
+    return result;
+  }
+
+  /** Point the graph at the warped or the uploaded brackets, per the switch and the estimate. */
+  private applyAlignment(): void {
+    const uploaded = this.uploaded;
+    if (!uploaded) return;
+    const { width, height } = uploaded;
+    const result = this.alignment;
+    const moved = !!result && result.motions.some((m) => cornerMotion(m.matrix, width, height) >= MIN_MOTION_PX);
+    const warp = this.alignOn && moved && !!this.aligner && result.crop.width > 0 && result.crop.height > 0;
+    let next = uploaded;
+    if (warp) {
+      this.aligner!.crop(result.crop);
+      next = this.aligner!.warped!;
+    }
+    if (next === this.brackets) return;
+    this.brackets = next;
+    this.resize(next.width, next.height);
+    this.invalidate('alignment');
+  }
+
+  /** The part of the uploaded frame the graph works on (the whole frame unless aligned). */
+  get crop(): CropRect {
+    const u = this.uploaded;
+    if (this.aligned && this.alignment) return { ...this.alignment.crop };
+    return { x: 0, y: 0, width: u?.width ?? this.size[0], height: u?.height ?? this.size[1] };
+  }
+
   /** The bracket deghosting compares the others with (darkest first from 0). */
   get ghostReference(): number {
     return this.deghost.reference;
@@ -404,6 +510,7 @@ export class Pipeline {
       return;
     }
     const needed = this.needed();
+    if (this.aligned) needed.add('align');
     const due = (stage: Stage) => this.dirty.has(stage) && needed.has(stage);
     if (due('deghost')) this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
     if (due('merge')) this.allocRadiance();
@@ -418,6 +525,7 @@ export class Pipeline {
       this.dirty.delete(stage);
       this.runs[stage]++;
     };
+    run('align', () => this.aligner!.encodeWarp(encoder));
     run('deghost', () => this.deghost.encode(encoder));
     run('merge', () => this.merge.encode(encoder));
     run('luminance', () => this.luminance.encode(encoder));
@@ -439,11 +547,10 @@ export class Pipeline {
   private upload(brackets: readonly Bracket[]): void {
     const first = brackets[0]!;
     const { width, height } = first;
-    this.res.release(this.brackets);
-    this.res.release(this.exposures);
+    this.dropBrackets();
     // 16-bit brackets as half floats (half.ts: 11 significant bits), read as f32 like rgba8unorm.
     const wide = isWide(first.pixels);
-    this.brackets = this.res.texture({
+    this.brackets = this.uploaded = this.res.texture({
       label: 'upload.brackets',
       size: [width, height, brackets.length],
       format: wide ? 'rgba16float' : 'rgba8unorm',
@@ -468,15 +575,23 @@ export class Pipeline {
   /** A map from a file into the radiance texture (rgba32float, as the merge writes it); the brackets go. */
   private uploadRadiance(image: FloatImage): void {
     const { width, height } = image;
-    this.res.release(this.brackets);
-    this.res.release(this.exposures);
-    this.brackets = this.exposures = null;
+    this.dropBrackets();
     this.resize(width, height);
     this.allocRadiance();
     this.device.queue.writeTexture({ texture: this.radiance! }, image.data, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height, 1]);
     this.runs.upload++;
     this.dirty.delete('upload');
     this.radianceInput = true;
+  }
+
+  /** The uploaded brackets go, with their exposures, alignment and warp. */
+  private dropBrackets(): void {
+    // Abandons an estimate in flight; the warp's output goes with it.
+    this.aligner?.release();
+    this.alignment = null;
+    this.res.release(this.uploaded);
+    this.res.release(this.exposures);
+    this.brackets = this.uploaded = this.exposures = null;
   }
 
   /** A new image size: results of the old size are of no use any more. */
@@ -750,7 +865,9 @@ export class Pipeline {
 
   dispose(): void {
     this.res.destroyAll();
-    this.radiance = this.preview = this.toned = this.display = this.brackets = null;
+    this.radiance = this.preview = this.toned = this.display = this.brackets = this.uploaded = null;
+    this.aligner = null;
+    this.alignment = null;
     this.detailed = this.detailedFull = this.before = this.ghostView = null;
     this.exposures = null;
   }

@@ -65,6 +65,25 @@ export interface Progress {
 export type ResponseChoice = 'srgb' | 'linear' | 'recovered';
 export const RESPONSE_CHOICES: readonly ResponseChoice[] = ['srgb', 'linear', 'recovered'];
 
+/** One bracket's row of the alignment report (engine/align.ts), darkest first. */
+export interface AlignmentRow {
+  /** Centre translation (px, image pixels of the bracket), rotation (degrees, + clockwise), scale. */
+  readonly tx: number;
+  readonly ty: number;
+  readonly rotation: number;
+  readonly scale: number;
+  /** 'reference', 'refined', 'translation' or 'identity' (kept in place: low confidence; see reason). */
+  readonly method: string;
+  readonly confidence: number;
+  readonly reason: string;
+}
+
+/** What alignment found for the open brackets. */
+export type AlignmentReport =
+  | { readonly state: 'running' }
+  | { readonly state: 'done'; readonly rows: readonly AlignmentRow[]; readonly crop: { x: number; y: number; width: number; height: number }; readonly applied: boolean; readonly ms: number }
+  | { readonly state: 'failed'; readonly message: string };
+
 export type GpuStatus = { state: 'starting' } | { state: 'ready'; adapter: string; maxDimension: number } | { state: 'unavailable'; message: string };
 
 export interface EditState {
@@ -91,6 +110,12 @@ export interface EditState {
   clipWarnings: boolean;
   /** Paint where deghosting rejected a bracket. */
   ghostMask: boolean;
+  /** Align the brackets (on by default): handheld sets need it, tripod sets come out unchanged. */
+  align: boolean;
+  /** The latest alignment of the open brackets, or null (none yet, one bracket, a radiance map). */
+  alignment: AlignmentReport | null;
+  /** Present with highlights above SDR white on a display that reports (dynamic-range: high). */
+  hdrDisplay: boolean;
   /** R, G, B and luma counts of the displayed image (engine/reference/histogram.ts layout). */
   histogram: Uint32Array | null;
   jpegQuality: number;
@@ -125,6 +150,9 @@ export interface EditActions {
   resetCurves(): void;
   setClipWarnings(on: boolean): void;
   setGhostMask(on: boolean): void;
+  setAlign(on: boolean): void;
+  setAlignment(report: AlignmentReport | null): void;
+  setHdrDisplay(on: boolean): void;
   setHistogram(bins: Uint32Array | null): void;
   resetParams(): void;
   setBrackets(setName: string, brackets: BracketEntry[]): void;
@@ -167,6 +195,9 @@ export function createEditStore() {
       curves: identityCurves(),
       clipWarnings: false,
       ghostMask: false,
+      align: true,
+      alignment: null,
+      hdrDisplay: false,
       histogram: null,
       jpegQuality: 0.92,
       viewport: { width: 0, height: 0 },
@@ -189,10 +220,13 @@ export function createEditStore() {
       resetCurves: () => set({ curves: identityCurves() }),
       setClipWarnings: (clipWarnings) => set({ clipWarnings }),
       setGhostMask: (ghostMask) => set({ ghostMask }),
+      setAlign: (align) => set({ align }),
+      setAlignment: (alignment) => set({ alignment }),
+      setHdrDisplay: (hdrDisplay) => set({ hdrDisplay }),
       setHistogram: (histogram) => set({ histogram }),
       // A new set opens at fit; curves recovered from the old set do not apply to it.
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null }),
-      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null }),
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, alignment: null }),
+      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, alignment: null }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
@@ -231,8 +265,10 @@ export function activeResponse(s: Pick<EditState, 'response' | 'recoveredRespons
   return s.response === 'recovered' ? s.recoveredResponse : FIXED_RESPONSES[s.response];
 }
 
-/** The size of what is open (brackets or a radiance map), or null. */
-export function imageSize(s: Pick<EditState, 'brackets' | 'radiance'>): { width: number; height: number } | null {
+/** The size of what is open (brackets or a radiance map), or null: the common crop once alignment warps the brackets. */
+export function imageSize(s: Pick<EditState, 'brackets' | 'radiance'> & Partial<Pick<EditState, 'alignment'>>): { width: number; height: number } | null {
+  const a = s.alignment;
+  if (a?.state === 'done' && a.applied && s.brackets.length > 0) return { width: a.crop.width, height: a.crop.height };
   return s.brackets[0] ?? s.radiance ?? null;
 }
 

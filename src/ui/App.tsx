@@ -1,6 +1,7 @@
 // The editor's frame: toolbar, canvas, panel, bracket strip, messages.
 import { useEffect, useRef, useState } from 'react';
 import { connect, type Bridge } from '../bridge';
+import { AlignReport } from './AlignReport';
 import { loadSample } from '../load';
 import { watchResponse } from '../recover';
 import { isBusy, type EditStore } from '../state/store';
@@ -36,6 +37,7 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
         </div>
         <aside className="side">
           <ModeSwitch />
+          <AlignReport />
           <ResponsePanel />
           <ParamPane />
           <ModeNote />
