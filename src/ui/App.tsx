@@ -4,6 +4,8 @@ import { connect, type Bridge } from '../bridge';
 import { AlignReport } from './AlignReport';
 import { loadSample } from '../load';
 import { watchResponse } from '../recover';
+import { createHistory } from '../state/history';
+import { createSession } from '../state/persist';
 import { isBusy, type EditStore } from '../state/store';
 import { AppContext, useEdit } from './context';
 import { Messages, ProgressBar } from './Messages';
@@ -53,6 +55,10 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
 export function App({ store, sample, onBridge }: AppProps) {
   const canvasRef = useRef<HTMLCanvasElement>(null);
   const [bridge, setBridge] = useState<Bridge | null>(null);
+  const [history] = useState(() => createHistory(store));
+  const [session] = useState(() => createSession(store));
+
+  useEffect(() => history.attach(), [history]);
 
   // Curves for the 'recovered' response, whenever it is chosen for a new set.
   useEffect(() => watchResponse(store), [store]);
@@ -60,6 +66,7 @@ export function App({ store, sample, onBridge }: AppProps) {
   useEffect(() => {
     let live = true;
     let made: Bridge | null = null;
+    let stopAutosave: (() => void) | null = null;
     void connect(store, canvasRef.current!).then(async (b) => {
       if (!live) {
         b?.dispose();
@@ -68,7 +75,14 @@ export function App({ store, sample, onBridge }: AppProps) {
       made = b;
       setBridge(b);
       onBridge?.(b);
-      if (b && sample && store.getState().brackets.length === 0) {
+      // The last session (IndexedDB) comes back instead of the sample; a
+      // settings-only one (its pictures were not kept) still gets the sample.
+      // Autosave starts after, so it never overwrites what is being restored.
+      const restored = await session.restore();
+      if (!live) return;
+      history.reset();
+      stopAutosave = session.start();
+      if (b && sample && restored !== 'images' && store.getState().brackets.length === 0) {
         store.getState().begin('sample');
         try {
           await loadSample(store);
@@ -81,12 +95,13 @@ export function App({ store, sample, onBridge }: AppProps) {
     });
     return () => {
       live = false;
+      stopAutosave?.();
       made?.dispose();
     };
-  }, [store, sample, onBridge]);
+  }, [store, sample, onBridge, history, session]);
 
   return (
-    <AppContext.Provider value={{ store, bridge }}>
+    <AppContext.Provider value={{ store, bridge, history, session }}>
       <Frame canvasRef={canvasRef} />
     </AppContext.Provider>
   );

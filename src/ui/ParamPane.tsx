@@ -9,12 +9,14 @@ import { useEdit, useHandles } from './context';
 const TEST_IDS: Partial<Record<ParamName, string>> = { toneOperator: 'operator', deghost: 'deghost' };
 
 export function ParamPane() {
-  const { store } = useHandles();
+  const { store, history } = useHandles();
   const host = useRef<HTMLDivElement>(null);
 
   useEffect(() => {
     const pane = new Pane({ container: host.current! });
     const model: Params = { ...store.getState().params };
+    /** Set while the panel takes values from the store: refresh() emits 'change' too, and that is no edit. */
+    let syncing = false;
     const bindings = PARAM_NAMES.map((name) => {
       const spec: ParamSpec = PARAMS[name];
       const binding = spec.options
@@ -22,7 +24,13 @@ export function ParamPane() {
         : pane.addBinding(model, name, { label: spec.label, min: spec.min, max: spec.max, step: spec.step });
       // The operator picker and the deghost strength carry the names the issues' test hooks give them.
       binding.element.dataset.testid = TEST_IDS[name] ?? `param-${name}`;
-      binding.on('change', (ev) => store.getState().setParam(name, ev.value));
+      // A drag is one undo step: its moves (ev.last false) are a gesture that the release commits.
+      binding.on('change', (ev) => {
+        if (syncing) return;
+        if (!ev.last) history.begin();
+        store.getState().setParam(name, ev.value);
+        if (ev.last) history.end();
+      });
       return { name, binding };
     });
     pane.addButton({ title: 'Reset' }).on('click', () => store.getState().resetParams());
@@ -40,7 +48,12 @@ export function ParamPane() {
       (p) => {
         if (PARAM_NAMES.every((n) => model[n] === p[n])) return;
         Object.assign(model, p);
-        pane.refresh();
+        syncing = true;
+        try {
+          pane.refresh();
+        } finally {
+          syncing = false;
+        }
       },
     );
     return () => {
@@ -48,7 +61,7 @@ export function ParamPane() {
       unsubMode();
       pane.dispose();
     };
-  }, [store]);
+  }, [store, history]);
 
   return <div className="param-pane" ref={host} />;
 }

@@ -9,7 +9,7 @@ import { useEdit, useHandles } from './context';
 const CHANNEL_LABELS: Record<CurveChannel, string> = { luma: 'Luminance', r: 'Red', g: 'Green', b: 'Blue' };
 
 export function TonePanel() {
-  const { store } = useHandles();
+  const { store, history } = useHandles();
   const [channel, setChannel] = useState<CurveChannel>('luma');
   const curves = useEdit((s) => s.curves);
   const histogram = useEdit((s) => s.histogram);
@@ -37,7 +37,12 @@ export function TonePanel() {
         label={`${CHANNEL_LABELS[channel]} curve`}
         points={curves[channel]}
         histogram={histogram ? { bins: histogram } : null}
-        onChange={(points) => store.getState().setCurve(channel, points)}
+        onChange={(points, final) => {
+          // A drag (or a held arrow key) is one undo step, committed on release.
+          if (!final) history.begin();
+          store.getState().setCurve(channel, points);
+          if (final) history.end();
+        }}
       />
       <label className="clip-toggle">
         <input type="checkbox" data-testid="clip-warnings" checked={clipWarnings} onChange={(e) => store.getState().setClipWarnings(e.target.checked)} />

@@ -5,6 +5,7 @@ import { Fragment, useRef } from 'react';
 import { loadFiles } from '../load';
 import { hasImage as anyImage, imageSize } from '../state/store';
 import { DOWNLOAD_KINDS, DOWNLOADS, exportResult } from './export';
+import { EditMenu } from './EditMenu';
 import { useEdit, useHandles } from './context';
 
 export function Toolbar() {
@@ -39,7 +40,10 @@ export function Toolbar() {
           void loadFiles(store, files);
         }}
       />
-      <span className="set-info">{hasImage ? `${setName} · ${size}` : ''}</span>
+      <EditMenu />
+      <span className="set-info" title={hasImage ? `${setName} · ${size}` : undefined}>
+        {hasImage ? `${setName} · ${size}` : ''}
+      </span>
       <span className="spacer" />
       <div className="downloads" role="group" aria-label="Download">
         <span className="downloads-label">Download</span>
