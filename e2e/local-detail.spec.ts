@@ -20,7 +20,7 @@
 // The identity settings must give the input back bit for bit (a texture copy,
 // or the shader copy where the textures do not allow one).
 import { expect, test, type Page } from '@playwright/test';
-import { localDetail, type LocalDetailParams } from '../src/engine/reference/local-detail';
+import { DISPLAY_LOG_FLOOR, localDetail, type LocalDetailParams } from '../src/engine/reference/local-detail';
 import { luminance } from '../src/engine/reference/color';
 import { mergeRadiance } from '../src/engine/reference/merge';
 import type { FloatImage } from '../src/engine/types';
@@ -171,7 +171,8 @@ function compare(gpu: Float32Array, ref: FloatImage, input: FloatImage): Compari
     if (![0, 1, 2, 3].every((c) => Number.isFinite(gpu[o + c]!))) nonFinite++;
     const lg = luminance(gpu[o]!, gpu[o + 1]!, gpu[o + 2]!);
     const lr = luminance(ref.data[o]!, ref.data[o + 1]!, ref.data[o + 2]!);
-    const rel = Math.abs(lg - lr) / Math.max(lr, 1e-30);
+    // |lr|: clipped (negative) pixels of a display-referred input stay negative on both sides.
+    const rel = Math.abs(lg - lr) / Math.max(Math.abs(lr), 1e-30);
     worst = Math.max(worst, rel);
     if (rel <= 1e-3) within++;
     const li = luminance(input.data[o]!, input.data[o + 1]!, input.data[o + 2]!);
@@ -198,10 +199,14 @@ test('GPU local detail matches the CPU reference on merged fixtures, odd sizes a
   const gg = radiance('goldengate-3');
   const sl = radiance('stilllife-5');
   const odd = crop(gg, 37, 21, 131, 97);
+  // Display-referred (the fused kind): x / (1 + x), with a block clipped to zero and one below zero, as fusion leaves in deep shadow.
+  const shown = { ...gg, data: gg.data.map((v, i) => (i % 4 === 3 ? v : v / (1 + v))) };
+  for (let y = 40; y < 70; y++) for (let x = 30; x < 70; x++) for (let c = 0; c < 3; c++) shown.data[4 * (y * gg.width + x) + c] = y < 60 ? 0 : -0.01;
   const cases: { name: string; img: FloatImage; params: LocalDetailParams[]; levels?: number }[] = [
     { name: 'goldengate-3 320x256', img: gg, params: [{ detail: 0.6, range: 0.5 }, { detail: 1, range: 1 }] },
     { name: 'stilllife-5 320x256', img: sl, params: [{ detail: 1, range: 1 }, { detail: -0.7, range: 0.3 }, { detail: 0.3, range: 0 }] },
     { name: 'goldengate-3 crop 131x97', img: odd, params: [{ detail: 0.8, range: 0.8 }] },
+    { name: 'goldengate-3 display-referred, clipped shadows', img: shown, params: [{ detail: 0.6, range: 0.8, floor: DISPLAY_LOG_FLOOR }] },
     // K = 6: the second group's last two channels carry no weight; K = 12: three groups.
     { name: 'stilllife-5 crop 131x97, K = 6', img: crop(sl, 150, 100, 131, 97), params: [{ detail: 0.5, range: 1 }], levels: 6 },
     { name: 'stilllife-5 320x256, K = 12', img: sl, params: [{ detail: 1, range: 0.6 }], levels: 12 },

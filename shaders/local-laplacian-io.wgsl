@@ -5,12 +5,11 @@
 // src/engine/reference/local-detail.ts (its header has the maths).
 //
 // Entry points, in encode order:
-//   log_luminance  GROUPS workgroups striding: I = log2(max(L, 2^LOG_FLOOR)) into
+//   log_luminance  GROUPS workgroups striding: I = log2(max(L, 2^floor)) into
 //                  the guide pyramid's level 0 (r), and the extremes of I into ext
 //   grid           one thread: ext -> the grid { lo, step, sigma }
 //   copy           per pixel: dst = src (the identity settings, where a texture copy is not allowed)
 
-override LOG_FLOOR: f32;
 // K, the levels of this filter.
 override LEVELS: f32;
 // The default K, which sets sigma_r (so that a larger K only refines).
@@ -38,6 +37,8 @@ struct Grid {
 @group(0) @binding(3) var<storage, read_write> grid_out: Grid;
 // The result of the identity settings (rgba32float, the size of src).
 @group(0) @binding(4) var dst: texture_storage_2d<rgba32float, write>;
+// x: log2 of the darkest luminance told apart (reference/local-detail.ts: LOG_FLOOR, DISPLAY_LOG_FLOOR).
+@group(0) @binding(5) var<uniform> floor_log2: vec4f;
 
 // f32 -> u32 with the same order (negatives flipped, positives above them).
 fn ordered(f: f32) -> u32 {
@@ -57,7 +58,7 @@ fn log_luminance(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgro
   var hi = -3.0e38;
   for (var i = gid.x; i < n; i += nwg.x * WORKGROUP) {
     let p = vec2u(i % dims.x, i / dims.x);
-    let v = log2(max(luminance(textureLoad(src, p, 0).rgb), exp2(LOG_FLOOR)));
+    let v = log2(max(luminance(textureLoad(src, p, 0).rgb), exp2(floor_log2.x)));
     textureStore(log_out, p, vec4f(v, 0.0, 0.0, 0.0));
     lo = min(lo, v);
     hi = max(hi, v);

@@ -55,8 +55,44 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
   /** A merge is queued: show it as a step, since it can take seconds on big sets. */
   let merging = false;
 
+  /**
+   * Local detail at fit settles on the full-size filter once edits pause
+   * (pipeline.settleDetail()): the drag itself runs the fast preview-scale
+   * filter, the picture at rest matches the export. settled() waits for it.
+   */
+  let settleTimer = 0;
+  let settling: { promise: Promise<void>; resolve: () => void } | null = null;
+  const SETTLE_MS = 300;
+  const settleDone = () => {
+    if (!settling) return;
+    settling.resolve();
+    settling = null;
+    end('settle');
+  };
+  const armSettle = () => {
+    clearTimeout(settleTimer);
+    if (disposed || !pipeline.detailUnsettled) {
+      settleDone();
+      return;
+    }
+    if (!settling) {
+      // Pending work, as a frame is: the app reads busy until the picture is final.
+      begin('settle');
+      let resolve = () => {};
+      const promise = new Promise<void>((r) => (resolve = r));
+      settling = { promise, resolve };
+    }
+    settleTimer = window.setTimeout(() => {
+      settleTimer = 0;
+      if (!frame && pipeline.settleDetail()) schedule();
+      settleDone();
+    }, SETTLE_MS);
+  };
+
   const schedule = () => {
     if (frame || disposed) return;
+    // A new frame comes: it re-arms the settle timer when it is done.
+    clearTimeout(settleTimer);
     begin('frame');
     frame = requestAnimationFrame(() => {
       frame = 0;
@@ -65,6 +101,7 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
           const reduced = pipeline.runs.luminance;
           const counted = pipeline.runs.histogram;
           await pipeline.render();
+          armSettle();
           if (pipeline.runs.luminance !== reduced) {
             const stats = await pipeline.readStats();
             store.getState().setScene({ rangeEv: dynamicRangeEv(stats) });
@@ -207,13 +244,16 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
     async settled() {
       for (;;) {
         await frameSettled();
-        if (!aligning) return;
-        await aligning;
+        if (aligning) await aligning;
+        else if (settling) await settling.promise;
+        else return;
       }
     },
     dispose() {
       disposed = true;
       alignAbort?.abort();
+      clearTimeout(settleTimer);
+      settleDone();
       unsubs.forEach((u) => u());
       if (frame) cancelAnimationFrame(frame);
       engine.dispose();

@@ -40,7 +40,7 @@ import { PyramidExpandPass } from './passes/pyramid-expand';
 import { PyramidReducePass } from './passes/pyramid-reduce';
 import type { Resources } from './gpu/resources';
 import { pyramidSizes } from './pyramid';
-import { LOCAL_DETAIL_LEVELS, isIdentity, remapCoefficients, type LocalDetailParams } from './reference/local-detail';
+import { LOCAL_DETAIL_LEVELS, LOG_FLOOR, isIdentity, remapCoefficients, type LocalDetailParams } from './reference/local-detail';
 
 export { LOCAL_DETAIL_LEVELS, type LocalDetailParams } from './reference/local-detail';
 
@@ -119,11 +119,12 @@ export class LocalDetail {
     this.dst = dst;
   }
 
-  /** detail in [−1, 1], range in [0, 1]; clamped (NaN → 0). Uniform-only: no rebind. */
+  /** detail in [−1, 1], range in [0, 1]; clamped (NaN → 0); floor (log2) LOG_FLOOR unless given. Uniform-only: no rebind. */
   setParams(p: LocalDetailParams): void {
     const { alpha, beta } = remapCoefficients(p);
     this.identity = isIdentity(p);
     this.filter.setParams(alpha, beta);
+    this.io.setFloor(p.floor ?? LOG_FLOOR);
   }
 
   /** Compute dispatches the next encode() records (0 for a texture copy). */

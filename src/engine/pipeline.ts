@@ -29,7 +29,7 @@ import { Align, type AlignResult, type CropRect } from './align';
 import { Deghost } from './deghost';
 import { autoReference } from './reference/deghost';
 import { LocalDetail } from './local-detail';
-import { isIdentity } from './reference/local-detail';
+import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './reference/local-detail';
 import { CurvePass } from './passes/curve';
 import { DownsamplePass } from './passes/downsample';
 import { HistogramPass } from './passes/histogram';
@@ -186,6 +186,8 @@ export class Pipeline {
   private params: Params = defaultParams();
   private mode: Mode = 'merge';
   private view: ViewState = FIT_VIEW;
+  /** At fit, local detail comes from the full-size filter (settleDetail()). */
+  private settledDetail = false;
   /** The compare split as a fraction of the canvas width, or null. */
   private split: number | null = null;
   /** What the view chain is bound to; rebinding happens only when it changes. */
@@ -232,6 +234,29 @@ export class Pipeline {
 
   private invalidate(change: Change): void {
     for (const s of INVALIDATES[change]) this.dirty.add(s);
+    // A new full-size detail result is seconds away at 12 MP on a software adapter: drags go back to the preview-scale filter.
+    if (INVALIDATES[change].includes('detailFull')) this.settledDetail = false;
+  }
+
+  /**
+   * At fit, show local detail from the full-size filter, downsampled (as the
+   * export makes it), instead of the filter run on the preview. The filter
+   * is scale-dependent: the preview-scale run is fast and serves drags, and
+   * the caller settles on the full-size one once edits pause (src/bridge.ts),
+   * so the picture at rest is the export's. Any change that invalidates the
+   * full-size result clears it again. Returns whether the next render will
+   * change anything.
+   */
+  settleDetail(): boolean {
+    if (this.settledDetail || !this.detailActive || !this.geometry().fit) return false;
+    this.settledDetail = true;
+    this.invalidate('viewport');
+    return true;
+  }
+
+  /** Whether settleDetail() would change what is shown. */
+  get detailUnsettled(): boolean {
+    return !this.settledDetail && this.detailActive && this.geometry().fit && (!!this.brackets || this.radianceInput);
   }
 
   /** Validate and stage new brackets (sorted darkest first); uploaded on the next render. */
@@ -310,8 +335,8 @@ export class Pipeline {
       this.invalidate('ghosts');
     }
     if (detail) {
-      this.previewDetail.setParams(localDetailParams(this.params));
-      this.fullDetail.setParams(localDetailParams(this.params));
+      this.previewDetail.setParams(this.detailParams(this.params));
+      this.fullDetail.setParams(this.detailParams(this.params));
       this.invalidate('detail');
     }
     if (tone) {
@@ -323,7 +348,15 @@ export class Pipeline {
   setMode(mode: Mode): void {
     if (mode === this.mode || (this.radianceInput && mode === 'fusion')) return;
     this.mode = mode;
+    // The fused image is display-referred: local detail floors it higher (reference/local-detail.ts).
+    this.previewDetail.setParams(this.detailParams(this.params));
+    this.fullDetail.setParams(this.detailParams(this.params));
     this.invalidate('mode');
+  }
+
+  /** Local detail's settings for these params in the current mode. */
+  private detailParams(params: Params): LocalDetailParams {
+    return { ...localDetailParams(params), floor: this.mode === 'fusion' ? DISPLAY_LOG_FLOOR : LOG_FLOOR };
   }
 
   /** New tone curves: re-runs the curve, the histogram and present only. */
@@ -459,7 +492,7 @@ export class Pipeline {
   private needed(): Set<Stage> {
     const out = new Set<Stage>(MODE_STAGES[this.mode]);
     const fit = this.geometry().fit;
-    if (this.detailActive) out.add(fit ? 'detail' : 'detailFull');
+    if (this.detailActive) out.add(fit && !this.settledDetail ? 'detail' : 'detailFull');
     if (this.split !== null && this.present && !this.radianceInput) out.add('before');
     if (this.ghostsActive && !this.radianceInput) {
       out.add('deghost');
@@ -764,7 +797,7 @@ export class Pipeline {
    * result (run now if stale; kept for the next export or zoomed view).
    */
   private async finishedSource(params: Params): Promise<GPUTexture> {
-    const p = localDetailParams(params);
+    const p = this.detailParams(params);
     if (isIdentity(p)) return this.source();
     const own = p.detail === this.params.detail && p.range === this.params.rangeCompression;
     if (own && this.detailedFull && !this.dirty.has('detailFull')) return this.detailedFull;
@@ -779,7 +812,7 @@ export class Pipeline {
       this.runs.detailFull++;
     } else {
       // Other settings than the view's: the kept result no longer matches the view.
-      this.fullDetail.setParams(localDetailParams(this.params));
+      this.fullDetail.setParams(this.detailParams(this.params));
       this.invalidate('detail');
     }
     await this.device.queue.onSubmittedWorkDone();

@@ -19,6 +19,9 @@ export class LocalLaplacianIoPass {
   private readonly ext: GPUBuffer;
   /** struct Grid { lo, step, sigma, pad }: read by the filter passes. */
   readonly grid: GPUBuffer;
+  /** vec4f, x: the log2 floor of I. */
+  private readonly floor: GPUBuffer;
+  private floorLog2 = NaN;
   private groups: { log: GPUBindGroup; grid: GPUBindGroup; copy: GPUBindGroup } | null = null;
   private size: [number, number] = [0, 0];
 
@@ -29,12 +32,21 @@ export class LocalLaplacianIoPass {
     private readonly label = 'local-laplacian-io',
   ) {
     const module = createShader(device, `${label}.shader`, wgsl, ['color']);
-    const constants = { LOG_FLOOR, LEVELS: levels, DEFAULT_LEVELS: LOCAL_DETAIL_LEVELS, MAX_SPAN, SIGMA_MIN, MIN_STEP };
+    const constants = { LEVELS: levels, DEFAULT_LEVELS: LOCAL_DETAIL_LEVELS, MAX_SPAN, SIGMA_MIN, MIN_STEP };
     this.logPipeline = computePipeline(device, `${label}.log`, module, 'log_luminance', constants);
     this.gridPipeline = computePipeline(device, `${label}.grid`, module, 'grid', constants);
     this.copyPipeline = computePipeline(device, `${label}.copy`, module, 'copy', constants);
     this.ext = res.buffer({ label: `${label}.ext`, size: 8, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.grid = res.buffer({ label: `${label}.grid`, size: GRID_BYTES, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    this.floor = res.buffer({ label: `${label}.floor`, size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.setFloor(LOG_FLOOR);
+  }
+
+  /** log2 of the darkest luminance told apart (LOG_FLOOR for radiance, DISPLAY_LOG_FLOOR for a fused image). */
+  setFloor(floorLog2: number): void {
+    if (floorLog2 === this.floorLog2) return;
+    this.floorLog2 = floorLog2;
+    this.device.queue.writeBuffer(this.floor, 0, new Float32Array([floorLog2, 0, 0, 0]));
   }
 
   /** src, dst: rgba32float of one size (dst for the copy only); guide0: level 0 of the guide pyramid (I). */
@@ -52,6 +64,7 @@ export class LocalLaplacianIoPass {
         [0, srcView],
         [1, guide0.createView()],
         [2, { buffer: this.ext }],
+        [5, { buffer: this.floor }],
       ]),
       grid: group(this.gridPipeline, 'grid', [
         [2, { buffer: this.ext }],

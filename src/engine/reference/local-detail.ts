@@ -8,7 +8,8 @@
 // step and must match it numerically.
 //
 // Discretisation (both sides):
-//   I      = log2(max(L, 2^LOG_FLOOR)),  L = Rec. 709 luminance
+//   I      = log2(max(L, 2^floor)),  L = Rec. 709 luminance, floor = LOG_FLOOR
+//            (a radiance map) or DISPLAY_LOG_FLOOR (a fused, display-referred image)
 //   G[I]   = Gaussian pyramid of I, full depth (pyramidLevels), lib/pyramid.wgsl sampling
 //   grid   = K = LOCAL_DETAIL_LEVELS intensities γ_k = lo + k·step, from the min/max
 //            of I:  lo = max(min, max − MAX_SPAN) (black pixels do not stretch it),
@@ -51,6 +52,15 @@ import { collapse, expand, gaussianPyramid, pyramidLevels } from './pyramid';
 export const LOCAL_DETAIL_LEVELS = 8;
 /** log2 of the smallest luminance taken (black pixels): keeps log2 finite. */
 export const LOG_FLOOR = -32;
+/**
+ * The floor for a display-referred input (the fused image: 0 black, 1 white):
+ * below 1/1024 of white is black, about a display's black level. Fusion clips
+ * a few per cent of its pixels to zero or below in deep shadow next to strong
+ * edges (Laplacian blending overshoots); at LOG_FLOOR they would sit 30 stops
+ * under their neighbours, the filter would ring around them, and the preview
+ * (where a box average fills them in) and the full-size result would disagree.
+ */
+export const DISPLAY_LOG_FLOOR = -10;
 /** The widest log2 span the grid covers, in stops below the maximum. */
 export const MAX_SPAN = 16;
 /** The smallest σr, in stops. */
@@ -75,6 +85,8 @@ export interface LocalDetailParams {
    * large edge (8..16 stops) at about half its log contrast, texture kept.
    */
   range: number;
+  /** log2 of the darkest luminance the filter tells apart (default LOG_FLOOR; DISPLAY_LOG_FLOOR for a fused image). */
+  floor?: number;
 }
 
 /** True when the filter is the identity (the GPU then encodes a plain copy). */
@@ -125,11 +137,11 @@ export function levelWeight(g: number, k: number, grid: Pick<Grid, 'lo' | 'step'
   return Math.max(0, 1 - Math.abs(t - k));
 }
 
-/** log2 luminance of a radiance map, floored at LOG_FLOOR, as one channel. */
-export function logLuminance(img: FloatImage): Float32Array {
+/** log2 luminance of a radiance map, floored at `floorLog2` (LOG_FLOOR by default), as one channel. */
+export function logLuminance(img: FloatImage, floorLog2 = LOG_FLOOR): Float32Array {
   const n = img.width * img.height;
   const out = new Float32Array(n);
-  const floor = Math.pow(2, LOG_FLOOR);
+  const floor = Math.pow(2, floorLog2);
   const d = img.data;
   for (let p = 0; p < n; p++) out[p] = Math.log2(Math.max(luminance(d[p * 4] ?? 0, d[p * 4 + 1] ?? 0, d[p * 4 + 2] ?? 0), floor));
   return out;
@@ -212,7 +224,7 @@ export function localLaplacian(logLum: Float32Array, width: number, height: numb
 export function localDetail(img: FloatImage, p: LocalDetailParams, levels = LOCAL_DETAIL_LEVELS): FloatImage {
   const { width, height, data } = img;
   if (isIdentity(p)) return { width, height, data: new Float32Array(data) };
-  const logLum = logLuminance(img);
+  const logLum = logLuminance(img, p.floor ?? LOG_FLOOR);
   const { output } = localLaplacian(logLum, width, height, p, levels);
   const out = new Float32Array(data.length);
   for (let q = 0; q < width * height; q++) {
