@@ -128,7 +128,13 @@ export const GUARDS = {
   minInformative: 0.01,
   /** MTB: a non-zero shift must lower the error rate (err / valid) by this fraction against the identity. */
   minGain: 0.05,
-  /** Refinement: its translation may move at most this far (px) from where it started. */
+  /**
+   * Refinement: its translation may move at most this many pixels of the
+   * level the translation search ended on from where it started: 8 px at
+   * full size up to 1024 px wide, 16 at 2 MP, 64 at 12 MP (refined at 1/8
+   * size), where a translation-only start lies ~10 px off for brackets a
+   * degree or two apart in rotation (bench/handheld.bench.ts).
+   */
   maxDrift: 8,
   /** Refinement: plausible rotation (degrees) and scale for a hand-held bracket. */
   maxRotation: 5,
@@ -995,7 +1001,7 @@ export function decide(ev: PairEvidence): PairEstimate {
   const rot = Math.abs(rotationDegrees(r.p));
   const sc = Math.abs(scaleOf(r.p) - 1);
   if (!r.converged) notes.push('refinement stopped before converging');
-  if (drift > GUARDS.maxDrift) notes.push(`refinement drifted ${drift.toFixed(2)} px from its start`);
+  if (drift > GUARDS.maxDrift * Math.max(1, ev.unit)) notes.push(`refinement drifted ${drift.toFixed(2)} px from its start`);
   else if (rot > GUARDS.maxRotation || sc > GUARDS.maxScale) notes.push(`implausible refinement (rotation ${rot.toFixed(2)}°, scale ${(1 + sc).toFixed(4)})`);
   else if (!(s.residual <= sStart.residual * (1 + 1e-2))) notes.push(`refinement raised the residual (${s.residual.toFixed(3)} vs ${sStart.residual.toFixed(3)})`);
   else choice = { p: r.p, method: 'refined', stats: s };
