@@ -415,11 +415,11 @@ describe('shaders ↔ TS', () => {
     expect(fields(shader('local-laplacian-io'), 'Grid')).toEqual(grid);
   });
 
-  it('the grid pass computes the reference grid (same formula, constants as overrides)', () => {
+  it('the grid pass computes the reference grid (same formula, constants as overrides, the floor a uniform)', () => {
     const io = shader('local-laplacian-io');
     expect(io).toContain('let lo = max(mn, mx - MAX_SPAN);');
     expect(io).toContain('grid_out = Grid(lo, max(span / (LEVELS - 1.0), MIN_STEP), max(span / (DEFAULT_LEVELS - 1.0), SIGMA_MIN), 0.0);');
-    expect(io).toContain('log2(max(luminance(textureLoad(src, p, 0).rgb), exp2(LOG_FLOOR)))');
+    expect(io).toContain('log2(max(luminance(textureLoad(src, p, 0).rgb), exp2(floor_log2.x)))');
   });
 
   it('the remap in WGSL is the reference formula', () => {
