@@ -30,24 +30,99 @@ export interface Bridge {
   dispose(): void;
 }
 
+/** Device losses within one session after which the app stops restarting the GPU and asks for a reload. */
+const MAX_RESTARTS = 3;
+
 export async function connect(store: EditStore, canvas: HTMLCanvasElement): Promise<Bridge | null> {
+  const { setGpu, report } = store.getState();
+  const start = async (): Promise<Engine | null> => {
+    try {
+      return await createEngine({ canvas });
+    } catch (err) {
+      const message = err instanceof GpuUnavailableError ? err.message : `WebGPU could not start: ${String(err)}`;
+      setGpu({ state: 'unavailable', message });
+      return null;
+    }
+  };
+  const first = await start();
+  if (!first) return null;
+  let current = attach(store, first);
+  let disposed = false;
+  let restarting: Promise<void> | null = null;
+  let restarts = 0;
+
+  /**
+   * A lost device (driver reset, GPU process crash, device.destroy() in a
+   * test) takes every texture with it, but the store still holds the decoded
+   * brackets and the whole edit: start a new device on the same canvas and
+   * feed it the store again, which re-uploads, re-merges and shows the same
+   * picture with the same settings, no reload.
+   */
+  const watch = (attached: Attached) => {
+    void attached.engine.lost.then((info) => {
+      if (disposed || attached !== current) return;
+      attached.detach();
+      const reason = info.message || info.reason;
+      if (++restarts > MAX_RESTARTS) {
+        report(`The GPU device was lost again (${reason}). Reload the page to continue; your edit is saved.`);
+        setGpu({ state: 'unavailable', message: 'GPU device lost.' });
+        return;
+      }
+      setGpu({ state: 'starting' });
+      const job = (async () => {
+        const engine = await start();
+        if (!engine) {
+          report(`The GPU device was lost (${reason}) and could not be restarted. Reload the page to continue; your edit is saved.`);
+          return;
+        }
+        if (disposed) {
+          engine.dispose();
+          return;
+        }
+        current = attach(store, engine);
+        watch(current);
+        report(`The GPU device was lost (${reason}) and has been restarted: the pictures and settings are as they were.`, 'warning');
+      })();
+      restarting = job;
+      void job.finally(() => {
+        if (restarting === job) restarting = null;
+      });
+    });
+  };
+  watch(current);
+
+  return {
+    get engine() {
+      return current.engine;
+    },
+    async settled() {
+      for (;;) {
+        if (restarting) await restarting;
+        await current.settled();
+        if (!restarting) return;
+      }
+    },
+    dispose() {
+      disposed = true;
+      current.detach();
+    },
+  };
+}
+
+interface Attached {
+  readonly engine: Engine;
+  settled(): Promise<void>;
+  /** Unsubscribe from the store, drop queued work, and dispose of the engine. */
+  detach(): void;
+}
+
+/** Feed the store to one engine: subscriptions, frame scheduling, alignment and the detail settle. */
+function attach(store: EditStore, engine: Engine): Attached {
   const { setGpu, report, begin, end, setProgress } = store.getState();
-  let engine: Engine;
-  try {
-    engine = await createEngine({ canvas });
-  } catch (err) {
-    const message = err instanceof GpuUnavailableError ? err.message : `WebGPU could not start: ${String(err)}`;
-    setGpu({ state: 'unavailable', message });
-    return null;
-  }
   setGpu({ state: 'ready', adapter: engine.gpu.adapterInfo, maxDimension: engine.gpu.device.limits.maxTextureDimension2D });
   const { pipeline } = engine;
+  /** Detached: from a lost device, or the app going away. */
   let disposed = false;
-  void engine.lost.then((info) => {
-    if (info.reason === 'destroyed' && disposed) return;
-    report(`The GPU device was lost (${info.message || info.reason}). Reload the page to continue; your files are not affected.`);
-    setGpu({ state: 'unavailable', message: 'GPU device lost.' });
-  });
 
   let frame = 0;
   let rendering: Promise<void> = Promise.resolve();
@@ -111,7 +186,10 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
             void pipeline.latestHistogram().then((h) => store.getState().setHistogram(h), () => undefined);
           }
         })
-        .catch((err: unknown) => report(`Rendering failed: ${String(err)}`))
+        // A lost device fails the frame in flight: connect() restarts it, nothing to report here.
+        .catch((err: unknown) => {
+          if (!disposed) report(`Rendering failed: ${String(err)}`);
+        })
         .finally(() => {
           if (merging) {
             merging = false;
@@ -249,13 +327,21 @@ export async function connect(store: EditStore, canvas: HTMLCanvasElement): Prom
         else return;
       }
     },
-    dispose() {
+    detach() {
       disposed = true;
       alignAbort?.abort();
       clearTimeout(settleTimer);
       settleDone();
       unsubs.forEach((u) => u());
-      if (frame) cancelAnimationFrame(frame);
+      if (frame) {
+        // The frame never runs: its begin('frame') is closed here.
+        cancelAnimationFrame(frame);
+        end('frame');
+      }
+      frame = 0;
+      const w = waiters;
+      waiters = [];
+      w.forEach((f) => f());
       engine.dispose();
     },
   };

@@ -143,7 +143,8 @@ export class Align {
     if (!Number.isInteger(reference) || reference < 0 || reference >= layers) throw new Error(`align: reference ${reference} is not a layer of ${layers}`);
     this.generation++;
     if (brackets === this.brackets && reference === this.reference) {
-      this.crop(null);
+      this.res.release(this.out);
+      this.out = null;
       this.setMatrices(Array.from({ length: layers }, () => IDENTITY_MATRIX));
       return;
     }
@@ -152,7 +153,9 @@ export class Align {
     this.reference = reference;
     this.mtb.bind(brackets, this.targets, mtbLevelCount(width, height, this.maxShift));
     this.lk.bind(brackets);
-    this.crop(null);
+    // The output is made when a warp is asked for: a set that needs none never pays for it.
+    this.res.release(this.out);
+    this.out = null;
     this.setMatrices(Array.from({ length: layers }, () => IDENTITY_MATRIX));
   }
 
@@ -181,10 +184,16 @@ export class Align {
     if (this.matrices.length === layers) this.warp.setMatrices(this.matrices);
   }
 
+  /** The output, allocated (the whole frame) if no crop() has made it yet. */
+  private output(): GPUTexture {
+    if (!this.out) this.crop(null);
+    return this.out!;
+  }
+
   /** The matrices the warp uses (bracket coordinates = M · reference coordinates), e.g. the identity to switch alignment off. */
   setMatrices(matrices: readonly Matrix3[]): void {
     this.matrices = [...matrices];
-    this.warp.setMatrices(matrices);
+    if (this.out) this.warp.setMatrices(matrices);
   }
 
   /**
@@ -253,6 +262,7 @@ export class Align {
 
   /** Record the warp of every layer into `warped` with the current matrices. */
   encodeWarp(encoder: GPUCommandEncoder): void {
+    this.output();
     this.warp.encode(encoder);
   }
 

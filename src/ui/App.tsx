@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { connect, type Bridge } from '../bridge';
 import { AlignReport } from './AlignReport';
+import { Guard } from './Guard';
 import { loadSample } from '../load';
 import { watchResponse } from '../recover';
 import { createHistory } from '../state/history';
@@ -28,26 +29,34 @@ function Frame({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasElement | n
   const busy = useEdit((s) => isBusy(s) || s.gpu.state === 'starting');
   return (
     <div className="app" data-testid="app" data-busy={busy ? 'true' : 'false'}>
-      <Toolbar />
+      <Guard name="toolbar">
+        <Toolbar />
+      </Guard>
       <main className="workspace">
         <div className="stage">
           <Viewport canvasRef={canvasRef} />
           <div className="notices">
-            <ProgressBar />
-            <Messages />
+            <Guard name="messages">
+              <ProgressBar />
+              <Messages />
+            </Guard>
           </div>
         </div>
         <aside className="side">
-          <ModeSwitch />
-          <AlignReport />
-          <ResponsePanel />
-          <ParamPane />
-          <ModeNote />
-          <TonePanel />
-          <SceneInfo />
+          <Guard name="panel">
+            <ModeSwitch />
+            <AlignReport />
+            <ResponsePanel />
+            <ParamPane />
+            <ModeNote />
+            <TonePanel />
+            <SceneInfo />
+          </Guard>
         </aside>
       </main>
-      <Strip />
+      <Guard name="bracket strip">
+        <Strip />
+      </Guard>
     </div>
   );
 }

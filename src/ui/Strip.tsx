@@ -9,10 +9,15 @@ function Thumb({ bitmap }: { bitmap: ImageBitmap | null }) {
   const ref = useRef<HTMLCanvasElement>(null);
   useEffect(() => {
     const c = ref.current;
-    if (!c || !bitmap) return;
+    // A closed bitmap (its set was replaced) has no pixels left: draw nothing rather than throw.
+    if (!c || !bitmap || bitmap.width === 0) return;
     c.width = bitmap.width;
     c.height = bitmap.height;
-    c.getContext('2d')?.drawImage(bitmap, 0, 0);
+    try {
+      c.getContext('2d')?.drawImage(bitmap, 0, 0);
+    } catch {
+      // Detached between the check and the draw: the thumbnail stays blank.
+    }
   }, [bitmap]);
   return <canvas ref={ref} className="thumb" />;
 }
