@@ -301,6 +301,7 @@ function attach(store: EditStore, engine: Engine): Attached {
     store.subscribe((s) => s.curves, (c) => (pipeline.setCurves(c), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.clipWarnings, (on) => (pipeline.setClipWarnings(on), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.ghostMask, (on) => (pipeline.setGhostMask(on), schedule()), { fireImmediately: true }),
+    store.subscribe((s) => s.hdrDisplay, (on) => (pipeline.setHdrDisplay(on), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.align, applyAlign),
     store.subscribe((s) => s.viewport, (v) => (pipeline.setViewport(v.width, v.height), schedule()), { fireImmediately: true }),
     store.subscribe((s) => s.view, (v) => (pipeline.setView(v), schedule()), { fireImmediately: true }),

@@ -2,6 +2,7 @@
 // UI. createEngine() is the one entry the app, the tests and batch tools use.
 import { requestGpu, type GpuContext } from './gpu/device';
 import { Pipeline } from './pipeline';
+import { configureCanvas } from './passes/present';
 
 export { GpuUnavailableError } from './gpu/device';
 export { EngineInputError, INVALIDATES, MODE_STAGES, Pipeline, STAGES, type Change, type Stage } from './pipeline';
@@ -31,7 +32,8 @@ export async function createEngine(opts: EngineOptions = {}): Promise<Engine> {
     const ctx = opts.canvas.getContext('webgpu');
     if (!ctx) throw new Error('The canvas could not provide a WebGPU context.');
     format = navigator.gpu.getPreferredCanvasFormat();
-    ctx.configure({ device, format, alphaMode: 'opaque', usage: GPUTextureUsage.RENDER_ATTACHMENT | GPUTextureUsage.COPY_SRC });
+    // SDR until the HDR display preview is turned on (Pipeline.setHdrDisplay reconfigures it).
+    configureCanvas(ctx, device, format, false);
     context = ctx;
   }
   const pipeline = new Pipeline({ device, context, format });

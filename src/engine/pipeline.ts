@@ -374,6 +374,24 @@ export class Pipeline {
     this.invalidate('paint');
   }
 
+  /**
+   * Present for an HDR display (rgba16float canvas, extended tone mapping):
+   * highlights the tone mapper compressed shown above SDR white (passes/present.ts).
+   * Only presents again; nothing upstream changes. No-op headless.
+   */
+  setHdrDisplay(on: boolean): void {
+    if (!this.present || this.present.hdr === on) return;
+    this.present.setHdr(on);
+    this.invalidate('paint');
+  }
+
+  /** The canvas as last presented (re-presented and copied back), with what present read: for tests. */
+  async readPresented(): ReturnType<PresentPass['readPresented']> {
+    await this.render();
+    if (!this.present) throw new EngineInputError('Nothing is presented headless.');
+    return this.present.readPresented();
+  }
+
   /** Paint deghosting's mask (where a bracket was rejected) over the canvas. */
   setGhostMask(on: boolean): void {
     if (on === this.ghostMask) return;
@@ -746,7 +764,9 @@ export class Pipeline {
     this.downsample.bind(zoomedDetail ? this.detailedFull! : this.source(), this.preview, g.region);
     this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, this.luminance.stats, this.toned!);
     if (this.present) {
-      this.present.bind(this.display!, compare ? this.before! : this.display!, mask && this.ghostView ? this.ghostView : null);
+      // The tone mapper's input too: the HDR display lifts what the tone mapper compressed.
+      const toneInput = fitDetail ? this.detailed! : this.preview;
+      this.present.bind(this.display!, compare ? this.before! : this.display!, mask && this.ghostView ? this.ghostView : null, toneInput, this.mode === 'fusion');
       this.present.setRect(g.rect);
       this.present.setSplit(this.split === null ? null : this.split * this.viewport[0]);
     }

@@ -1,5 +1,6 @@
-// Zoom and compare controls over the canvas, and the before/after divider.
-import { useRef } from 'react';
+// Zoom and compare controls over the canvas (and the HDR display toggle where
+// the screen reports high dynamic range), and the before/after divider.
+import { useEffect, useRef, useSyncExternalStore } from 'react';
 import { fitScale, viewGeometry, zoomAbout, type Zoom } from '../engine/view';
 import { hasImage as anyImage, imageSize, type EditStore } from '../state/store';
 import { useEdit, useHandles } from './context';
@@ -19,6 +20,20 @@ export function zoomTo(store: EditStore, zoom: Zoom, at?: [number, number]): voi
   s.setView(zoomAbout(sizes.image, sizes.canvas, s.view, zoom, at));
 }
 
+const HDR_QUERY = '(dynamic-range: high)';
+
+/** Whether the display reports high dynamic range, following changes (another screen, a setting). */
+function useHdrCapable(): boolean {
+  return useSyncExternalStore(
+    (changed) => {
+      const q = window.matchMedia(HDR_QUERY);
+      q.addEventListener('change', changed);
+      return () => q.removeEventListener('change', changed);
+    },
+    () => window.matchMedia(HDR_QUERY).matches,
+  );
+}
+
 export function ViewBar() {
   const { store } = useHandles();
   const hasImage = useEdit(anyImage);
@@ -27,6 +42,14 @@ export function ViewBar() {
   const deghostOn = useEdit((s) => s.params.deghost > 0);
   // A radiance map has no bracket to compare with.
   const canCompare = useEdit((s) => s.brackets.length > 0);
+  const hdrCapable = useHdrCapable();
+  const hdrDisplay = useEdit((s) => s.hdrDisplay);
+  const fusion = useEdit((s) => s.mode === 'fusion');
+  // A display that stops reporting HDR (the window moved to another screen)
+  // would clip the lifted highlights to white: back to the SDR picture.
+  useEffect(() => {
+    if (!hdrCapable && store.getState().hdrDisplay) store.getState().setHdrDisplay(false);
+  }, [hdrCapable, store]);
   const label = useEdit((s) => {
     const sizes = viewSizes(s);
     if (!sizes) return '';
@@ -61,6 +84,21 @@ export function ViewBar() {
         <label className="compare-toggle" title={deghostOn ? 'Tint where deghosting set a bracket aside' : 'Turn Deghost up to see what it sets aside'}>
           <input type="checkbox" data-testid="ghost-mask" checked={ghostMask} onChange={(e) => store.getState().setGhostMask(e.target.checked)} /> Ghost mask
         </label>
+      )}
+      {hdrCapable && (
+        <button
+          type="button"
+          data-testid="hdr-display"
+          aria-pressed={hdrDisplay}
+          onClick={() => store.getState().setHdrDisplay(!hdrDisplay)}
+          title={
+            fusion
+              ? 'Preview on this HDR display: fusion output has no radiance above white, so only what the fusion pushed past white and the finish clipped shows brighter'
+              : 'Preview on this HDR display: highlights the tone mapper compressed shown brighter than white (up to 3 stops); mid-tones as in the SDR picture'
+          }
+        >
+          HDR
+        </button>
       )}
     </div>
   );
