@@ -2,8 +2,8 @@
 // JPEG and PNG through the browser; TIFF with utif2 (./tiff.ts); camera RAW
 // (DNG, …) with LibRaw in a worker of its own (./raw.worker.ts, started per
 // file); OpenEXR and Radiance with hdrify (./hdr-in.ts).
-import exifr from 'exifr';
 import { extractExif } from './exif-copy';
+import { readExifTags } from './exif-read';
 import { decodeRadianceFile } from './hdr-in';
 import type { RawReply, RawRequest } from './raw.worker';
 import { FileProblem } from './problem';
@@ -13,16 +13,7 @@ import { decodeTiff, isRawTiff } from './tiff';
 import type { DecodeReply, DecodeRequest } from './decode';
 
 async function readExif(bytes: ArrayBuffer): Promise<DecodeReply['exif']> {
-  try {
-    const tags = (await exifr.parse(bytes, { pick: ['ExposureTime', 'FNumber', 'ISO', 'Orientation'] })) as Record<string, unknown> | undefined;
-    if (!tags) return null;
-    const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
-    const iso = Array.isArray(tags.ISO) ? num(tags.ISO[0]) : num(tags.ISO);
-    const out = { exposureTime: num(tags.ExposureTime), fNumber: num(tags.FNumber), iso };
-    return out.exposureTime || out.fNumber || out.iso ? out : null;
-  } catch {
-    return null;
-  }
+  return (await readExifTags(bytes)).exposure;
 }
 
 /** The EXIF to copy into JPEG outputs; a header the copier cannot walk costs the copy, not the file. */
