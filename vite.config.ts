@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { defineConfig, type Plugin } from 'vitest/config';
 import react from '@vitejs/plugin-react';
+import { offlineServiceWorker } from './build/offline.ts';
 
 // One config for the app (Vite) and the unit tests (Vitest, Node).
 // Playwright specs live in e2e/ and are run by Playwright alone.
@@ -12,7 +13,9 @@ import react from '@vitejs/plugin-react';
  * compile its WebAssembly); inline styles stay allowed because tweakpane
  * injects its stylesheet. In the page as a meta tag (any static host) and on
  * `vite preview` as a header (which also covers the workers). The dev server
- * gets neither: its HMR client needs inline scripts.
+ * gets neither: its HMR client needs inline scripts. worker-src 'self' admits
+ * the offline service worker (sw.js, build/offline.ts) as well as the
+ * workers; it fetches nothing but the app's own pages and files.
  */
 export const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
@@ -65,7 +68,7 @@ function contentSecurityPolicy(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [react(), contentSecurityPolicy(), rawWorkerPolicy()],
+  plugins: [react(), contentSecurityPolicy(), rawWorkerPolicy(), offlineServiceWorker()],
   build: { target: 'es2022', sourcemap: true },
   server: { port: 5173, strictPort: true },
   preview: { port: 5173, strictPort: true, headers: { 'Content-Security-Policy': CONTENT_SECURITY_POLICY } },

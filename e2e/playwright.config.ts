@@ -10,7 +10,8 @@ const debianChromium = '/usr/bin/chromium';
 // E2E_PORT lets a second run (or a benchmark) build and serve its own copy,
 // in its own folder, so one run's build never replaces files another serves.
 const PORT = Number(process.env.E2E_PORT ?? 4173);
-const OUT_DIR = `node_modules/.cache/e2e-dist-${PORT}`;
+/** The build the specs are served, relative to the repository root. */
+export const OUT_DIR = `node_modules/.cache/e2e-dist-${PORT}`;
 
 export default defineConfig({
   testDir: '.',
@@ -30,6 +31,10 @@ export default defineConfig({
     // app's Content-Security-Policy forbids; privacy.spec.ts turns this off
     // and checks the policy holds.
     bypassCSP: true,
+    // The build's offline service worker would answer requests from its cache,
+    // where page.route never sees them (a spec aborts a worker's script that
+    // way); offline.spec.ts and privacy.spec.ts allow it and check it.
+    serviceWorkers: 'block',
     trace: 'retain-on-failure',
     launchOptions: {
       executablePath: existsSync(debianChromium) ? debianChromium : undefined,

@@ -2,19 +2,26 @@
 // edit, zoom, compare, download a picture and the radiance map) makes requests
 // to the page's own origin only, under the app's Content-Security-Policy,
 // with no policy violation; and the policy really blocks a remote origin.
+// The offline service worker runs (it fetches the whole build) and its
+// requests are in the log too.
 import { expect, test } from '@playwright/test';
 import { CONTENT_SECURITY_POLICY } from '../vite.config';
 import { waitIdle } from './helpers';
 
-// This spec checks the policy, so it must not be bypassed (the config bypasses it for pass-level specs).
-test.use({ bypassCSP: false });
+// This spec checks the policy, so it must not be bypassed (the config bypasses it for pass-level specs);
+// and the service worker the config blocks for other specs is part of the session.
+test.use({ bypassCSP: false, serviceWorkers: 'allow' });
 
 test('a whole session requests only its own origin, under a strict Content-Security-Policy', async ({ page, baseURL }) => {
   const origin = new URL(baseURL!).origin;
   const requests: string[] = [];
+  const byServiceWorker: string[] = [];
   page.on('request', (r) => requests.push(r.url()));
-  // Workers' requests too (the decoders and encoders fetch their own chunks).
-  page.context().on('request', (r) => requests.push(r.url()));
+  // Workers' requests too (the decoders and encoders fetch their own chunks; the service worker, the build).
+  page.context().on('request', (r) => {
+    requests.push(r.url());
+    if (r.serviceWorker()) byServiceWorker.push(r.url());
+  });
   await page.addInitScript(() => {
     const seen: string[] = [];
     (window as unknown as { __violations: string[] }).__violations = seen;
@@ -43,6 +50,10 @@ test('a whole session requests only its own origin, under a strict Content-Secur
     expect((await dl.path()) !== null).toBe(true);
   }
   await waitIdle(page);
+  // The offline service worker has installed: its whole build was fetched (the log covers it).
+  expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(`${origin}/sw.js`);
+  expect(requests).toContain(`${origin}/sw.js`);
+  expect(byServiceWorker.some((u) => u.endsWith('.wasm')), 'the service worker’s requests are seen').toBe(true);
 
   const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
   expect(requests.length, 'the session made requests (the check sees them)').toBeGreaterThan(5);

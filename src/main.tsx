@@ -3,6 +3,7 @@ import { App } from './ui/App';
 import { createEditStore } from './state/store';
 import type { Bridge } from './bridge';
 import * as engine from './engine';
+import { registerOfflineWorker } from './sw/register';
 import './ui/app.css';
 
 const store = createEditStore();
@@ -15,3 +16,6 @@ const hooks: { store: typeof store; bridge: Bridge | null; engine: typeof engine
 createRoot(document.getElementById('root')!).render(
   <App store={store} sample={params.get('sample') !== '0'} onBridge={(b) => (hooks.bridge = b)} />,
 );
+
+// Production builds keep working offline after the first visit (build/offline.ts).
+registerOfflineWorker();
