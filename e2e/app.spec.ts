@@ -1,13 +1,13 @@
 // The editor end to end, as a person uses it: open brackets, see the merge,
-// move a slider, download, and get clear messages for bad input. Downloads
-// are decoded and compared with the CPU reference pipeline.
+// move a slider, download. Downloads are decoded and compared with the CPU
+// reference pipeline. Bad input has its own spec (bad-input.spec.ts).
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { fuse } from '../src/engine/reference/fusion';
 import { referencePipeline } from '../src/engine/reference/pipeline';
 import { finishFused } from '../src/engine/reference/tonemap';
 import { defaultParams, PARAMS, type Params } from '../src/engine/params';
-import { byteDiffs, decodeJpeg, decodePng, FIXTURES, fixturePaths, loadFixture, openApp, psnr, waitIdle } from './helpers';
+import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, openApp, psnr, waitIdle } from './helpers';
 
 type Hooks = { __hdr: { store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } }; bridge: { engine: { pipeline: { runs: Record<string, number> } } } } };
 
@@ -44,6 +44,8 @@ async function openSet(page: Page, paths: string[]) {
 /** Drag a tweakpane slider to a fraction of its track. */
 async function dragSlider(page: Page, param: string, fraction: number) {
   const track = page.getByTestId(`param-${param}`).locator('.tp-sldv_t');
+  // The side panel scrolls (the alignment report sits above the sliders): the mouse needs the track on screen.
+  await track.scrollIntoViewIfNeeded();
   const box = (await track.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
@@ -258,39 +260,4 @@ test('brackets without EXIF are assumed 2 EV apart and can be corrected', async 
   const r1 = await runs(page);
   expect(r1.merge).toBe(r0.merge! + 1);
   expect(r1.upload, 'an EV edit re-merges without re-uploading').toBe(r0.upload);
-});
-
-test.describe('bad input leaves the current work as it was', () => {
-  const cases: { title: string; files: () => string[] | { name: string; mimeType: string; buffer: Buffer }[]; message: RegExp }[] = [
-    { title: 'a text file named .jpg', files: () => [`${FIXTURES}bad/not-an-image.jpg`, ...fixturePaths('goldengate-3').slice(1)], message: /not-an-image\.jpg” is not a JPEG or PNG image/ },
-    { title: 'a truncated JPEG', files: () => [`${FIXTURES}bad/truncated.jpg`, ...fixturePaths('goldengate-3').slice(1)], message: /truncated\.jpg” is truncated/ },
-    { title: 'an empty file', files: () => [`${FIXTURES}bad/empty.png`, ...fixturePaths('goldengate-3').slice(1)], message: /empty\.png” is empty/ },
-    { title: 'images of different sizes', files: () => [...fixturePaths('goldengate-3').slice(0, 2), `${FIXTURES}bad/other-size.png`], message: /other-size\.png” is 160×128 but “gg-1\.png” is 320×256/ },
-    { title: 'one image only', files: () => fixturePaths('goldengate-3').slice(0, 1), message: /Only one image was given \(“gg-1\.png”\)/ },
-    {
-      title: 'more than 16 images',
-      files: () => Array.from({ length: 17 }, (_, i) => ({ name: `b${i}.png`, mimeType: 'image/png', buffer: readFileSync(fixturePaths('goldengate-3')[i % 3]!) })),
-      message: /17 files were given; at most 16/,
-    },
-  ];
-
-  for (const c of cases) {
-    test(c.title, async ({ page }) => {
-      await openApp(page);
-      await openSet(page, fixturePaths('stilllife-5'));
-      await page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().setParam('exposure', 0.7));
-      await waitIdle(page);
-      const before = await state(page);
-      const pixels = await canvasPixels(page);
-
-      await page.getByTestId('file-input').setInputFiles(c.files());
-      await waitIdle(page);
-      await expect(page.getByTestId('error')).toContainText(c.message);
-      expect(await state(page)).toEqual(before);
-      // Dismiss the messages (they overlay the canvas), then compare the picture.
-      const dismiss = page.getByTestId('error').getByRole('button', { name: 'Dismiss' });
-      while ((await dismiss.count()) > 0) await dismiss.first().click();
-      expect(byteDiffs((await canvasPixels(page)).data, pixels.data).max, 'canvas unchanged').toBe(0);
-    });
-  }
 });

@@ -3,13 +3,21 @@
 // current brackets, result and settings exactly as they were. One OpenEXR or
 // Radiance file instead opens as a radiance map, tone-mapped without a merge.
 // TIFF and RAW brackets also set the camera response their data calls for.
+// One ordinary image is accepted too: tone mapping of a single exposure.
 import { decodeFiles, type DecodeReply } from './io/decode';
 import { assignExposures } from './io/exposure';
+import { headerSize } from './io/header';
+import { exifContradictions, pixelEvs } from './io/pixel-exposure';
+import { contradictionMessage, duplicatesMessage, noticeMessages, orientationProblem, quote, sizeProblem, type SetMember } from './io/set-checks';
 import { sniffImage } from './io/sniff';
 import { MAX_BRACKETS } from './engine/pipeline';
 import type { BracketEntry, EditStore } from './state/store';
 
-export const MIN_BRACKETS = 2;
+/** One image is a set too: its exposure tone-mapped alone (no merge, alignment or deghosting). */
+export const MIN_BRACKETS = 1;
+
+/** Bytes read from the start of a file to find its size (JPEG's EXIF and other APPn segments come before the frame header). */
+const HEADER_BYTES = 1 << 20;
 
 /** Name a set after its files: their common stem ("IMG_01.jpg, IMG_02.jpg" -> "IMG"). */
 export function setNameFor(names: readonly string[]): string {
@@ -22,12 +30,53 @@ export function setNameFor(names: readonly string[]): string {
   return name.replace(/[^\p{L}\p{N}\-.]+/gu, '_').replace(/^_+|_+$/g, '') || 'brackets';
 }
 
-const quote = (name: string) => `“${name}”`;
+/**
+ * The first file whose header states a size beyond `max` pixels on a side,
+ * read from its first bytes: an image too large for the GPU is refused
+ * without decoding it (12000 × 8000 would be 384 MB of RGBA per file).
+ * Files whose size is not in their header are checked after decoding.
+ */
+async function oversized(files: readonly File[], max: number): Promise<{ file: File; width: number; height: number } | null> {
+  for (const file of files) {
+    const head = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
+    const size = headerSize(head, sniffImage(head));
+    if (size && Math.max(size.width, size.height) > max) return { file, ...size };
+  }
+  return null;
+}
 
-/** Whether a file is an OpenEXR or Radiance HDR file (by its first bytes). */
-async function isRadianceFile(file: File): Promise<boolean> {
-  const kind = sniffImage(new Uint8Array(await file.slice(0, 16).arrayBuffer()));
-  return kind === 'exr' || kind === 'hdr';
+const tooLarge = (name: string, width: number, height: number, max: number, count: number) =>
+  `${quote(name)} is ${width}×${height} pixels; this GPU handles at most ${max} pixels on a side. Downscale ${count > 1 ? 'the brackets' : 'it'} to ${max} pixels or fewer on the long side and try again.`;
+
+/**
+ * Check the EXIF exposures against the pixels (pixel-exposure.ts) and say
+ * what is off: contradicted EXIF gives way to the measured exposures;
+ * duplicate exposures are kept with a warning. Returns the EVs to use.
+ */
+function checkExposures(
+  store: EditStore,
+  names: readonly string[],
+  replies: readonly DecodeReply[],
+  evs: readonly { ev: number; source: 'exif' | 'assumed' }[],
+): { ev: number; source: BracketEntry['evSource'] }[] {
+  const { report, response } = store.getState();
+  if (names.length < 2 || evs.some((e) => e.source !== 'exif')) return [...evs];
+  const hints = new Set(replies.map((r) => r.response));
+  const hint = hints.size === 1 ? [...hints][0] : null;
+  const linear = (hint ?? response) === 'linear';
+  const measured = pixelEvs(
+    replies.map((r) => ({ width: r.width, height: r.height, pixels: r.pixels! })),
+    linear,
+  );
+  const exif = evs.map((e) => e.ev);
+  const odd = measured ? exifContradictions(exif, measured) : [];
+  if (measured && odd.length) {
+    report(contradictionMessage(names, exif, measured, odd), 'warning');
+    return measured.map((ev) => ({ ev, source: 'pixels' as const }));
+  }
+  const dups = duplicatesMessage(names, exif);
+  if (dups) report(dups, 'warning');
+  return [...evs];
 }
 
 const RESPONSE_LABEL = { srgb: 'sRGB', linear: 'Linear' } as const;
@@ -68,21 +117,26 @@ let generation = 0;
 export async function loadFiles(store: EditStore, input: readonly File[], setName?: string): Promise<boolean> {
   const { report, setProgress, begin, end } = store.getState();
   const files = [...input];
-  if (files.length === 0) {
-    report('Nothing to open: the drop held no files (folders and links are not read; select the image files themselves).');
+  if (files.length < MIN_BRACKETS) {
+    report('Nothing to open: no image files were given. Select or drop the image files (or their folder).');
     return false;
   }
   if (files.length > MAX_BRACKETS) {
     report(`${files.length} files were given; at most ${MAX_BRACKETS} brackets can be merged. Pick the ones to keep and drop them again.`);
     return false;
   }
-  if (files.length < MIN_BRACKETS && !(await isRadianceFile(files[0]!))) {
-    report(`Only one image was given (${quote(files[0]!.name)}). Drop 2 to ${MAX_BRACKETS} bracketed exposures of the same scene.`);
-    return false;
-  }
   const mine = ++generation;
   begin('decode');
   try {
+    const gpuNow = store.getState().gpu;
+    if (gpuNow.state === 'ready') {
+      const big = await oversized(files, gpuNow.maxDimension);
+      if (mine !== generation) return false;
+      if (big) {
+        report(tooLarge(big.file.name, big.width, big.height, gpuNow.maxDimension, files.length));
+        return false;
+      }
+    }
     setProgress({ step: 'Decoding', done: 0, total: files.length });
     const replies = await decodeFiles(files, (done) => setProgress({ step: 'Decoding', done, total: files.length }));
     if (mine !== generation) {
@@ -123,12 +177,12 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       old.radiance?.thumb?.close();
       return true;
     }
-    const odd = replies.findIndex((r) => r.width !== first.width || r.height !== first.height);
-    if (odd >= 0) {
-      const o = replies[odd]!;
-      report(
-        `${quote(files[odd]!.name)} is ${o.width}×${o.height} but ${quote(files[0]!.name)} is ${first.width}×${first.height}: all brackets of a set must have the same size.`,
-      );
+    const names = files.map((f) => f.name);
+    const members: SetMember[] = replies.map((r, i) => ({ name: names[i]!, width: r.width, height: r.height, orientation: r.orientation }));
+    // Orientation first: a bracket turned by its EXIF tag is also the odd size out, and the tag is the cause to name.
+    const shapeProblem = orientationProblem(members) ?? sizeProblem(members);
+    if (shapeProblem) {
+      report(shapeProblem);
       replies.forEach((r) => r.thumb?.close());
       return false;
     }
@@ -142,13 +196,11 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       return false;
     }
     if (gpu.state === 'ready' && Math.max(first.width, first.height) > gpu.maxDimension) {
-      report(
-        `${quote(files[0]!.name)} is ${first.width}×${first.height} pixels; this GPU handles at most ${gpu.maxDimension} pixels on a side. Downscale the brackets and try again.`,
-      );
+      report(tooLarge(files[0]!.name, first.width, first.height, gpu.maxDimension, files.length));
       replies.forEach((r) => r.thumb?.close());
       return false;
     }
-    const evs = assignExposures(files.map((f, i) => ({ name: f.name, meta: replies[i]!.exif })));
+    const evs = checkExposures(store, names, replies, assignExposures(files.map((f, i) => ({ name: f.name, meta: replies[i]!.exif }))));
     const entries: BracketEntry[] = replies.map((r, i) => ({
       id: `${Date.now().toString(36)}-${i}`,
       name: files[i]!.name,
@@ -161,9 +213,13 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       ev: evs[i]!.ev,
       evSource: evs[i]!.source,
     }));
-    if (evs.some((e) => e.source === 'assumed')) {
+    if (files.length > 1 && evs.some((e) => e.source === 'assumed')) {
       report('No exposure times in the files’ EXIF: assuming 2 EV between brackets in file-name order. Correct each bracket’s EV in the strip below if needed.', 'warning');
     }
+    if (files.length === 1) {
+      report(`One image (${quote(names[0]!)}): tone-mapping a single exposure. There is nothing to merge, align or deghost; add its brackets for more range.`, 'info');
+    }
+    for (const n of noticeMessages(names, replies.map((r) => r.notices))) report(n.text, n.kind);
     const old = store.getState();
     const wasWide = old.radiance !== null || old.brackets[0]?.pixels instanceof Uint16Array;
     applyResponseHint(store, replies, wasWide);

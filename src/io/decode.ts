@@ -1,6 +1,7 @@
 // Decoding on a pool of workers so the page never freezes.
 import type { FloatImage } from '../engine/types';
 import type { ExifExposure } from '../state/store';
+import type { Notice } from './set-checks';
 
 export interface DecodeRequest {
   id: number;
@@ -28,6 +29,10 @@ export interface DecodeReply {
   exif: ExifExposure | null;
   /** The file's EXIF APP1 payload (JPEG only), copied into JPEG outputs. */
   exifSegment: Uint8Array | null;
+  /** The EXIF orientation the decoder applied to the pixels (1: none). */
+  orientation: number;
+  /** What the user should know about this file though it decoded (transparency ignored, grey-scale, CMYK). */
+  notices: Notice[];
 }
 
 let nextId = 0;

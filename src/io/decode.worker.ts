@@ -4,9 +4,13 @@
 // file); OpenEXR and Radiance with hdrify (./hdr-in.ts).
 import { extractExif } from './exif-copy';
 import { readExifTags } from './exif-read';
+import { jpegHeader, pngHeader } from './header';
 import { decodeRadianceFile } from './hdr-in';
+import { orient } from './orient';
+import { decodePng, needsOwnPngDecoder, pngResponse } from './png-decode';
 import type { RawReply, RawRequest } from './raw.worker';
 import { FileProblem } from './problem';
+import type { Notice } from './set-checks';
 import { looksComplete, sniffImage } from './sniff';
 import { bracketThumb, radianceThumb, THUMB_HEIGHT, type ThumbPixels } from './thumb';
 import { decodeTiff, isRawTiff } from './tiff';
@@ -28,11 +32,29 @@ function exifPayload(bytes: Uint8Array): Uint8Array | null {
 const bitmap = (t: ThumbPixels) => createImageBitmap(new ImageData(t.data, t.width, t.height));
 
 type Decoded = Omit<DecodeReply, 'id' | 'ok' | 'message'>;
-const EMPTY: Decoded = { width: 0, height: 0, pixels: null, radiance: null, response: null, note: '', format: '', thumb: null, exif: null, exifSegment: null };
+const EMPTY: Decoded = { width: 0, height: 0, pixels: null, radiance: null, response: null, note: '', format: '', thumb: null, exif: null, exifSegment: null, orientation: 1, notices: [] };
+
+// What the user hears about files that decode but are not plain camera RGB,
+// each phrased to follow the file's name and a colon (set-checks.ts).
+/** Accepted: a grey picture merges as RGB with R = G = B. */
+const GREY: Notice = { kind: 'info', text: 'grey-scale, read as RGB (R = G = B).' };
+/**
+ * Accepted, alpha ignored: a bracket's colour is what the camera saw, and
+ * compositing it over some background would invent exposure. Said only when
+ * some pixel is actually not opaque (an opaque alpha channel loses nothing).
+ */
+const TRANSPARENCY: Notice = { kind: 'warning', text: 'transparency ignored (the alpha channel is not used: every pixel’s colour is merged as if opaque).' };
+/**
+ * Accepted with a warning: Chromium converts CMYK (and YCCK) JPEGs to RGB
+ * itself, without colour management; close for a plain conversion, off for
+ * a press profile. No camera writes CMYK, so the RGB originals are better.
+ */
+const CMYK: Notice = { kind: 'warning', text: 'a CMYK JPEG (a print separation, not a camera file), converted to RGB by the browser without colour management: colours may be off. Use the RGB originals if you have them.' };
 
 /** JPEG and PNG through the browser's decoder: 8-bit sRGB RGBA. */
 async function decodeBrowser(buffer: ArrayBuffer, bytes: Uint8Array, kind: 'jpeg' | 'png'): Promise<Decoded> {
-  const exif = await readExif(buffer);
+  const tags = await readExifTags(buffer);
+  const exif = tags.exposure;
   const exifSegment = kind === 'jpeg' ? exifPayload(bytes) : null;
   let image: ImageBitmap;
   try {
@@ -56,7 +78,44 @@ async function decodeBrowser(buffer: ArrayBuffer, bytes: Uint8Array, kind: 'jpeg
     resizeQuality: 'medium',
   });
   image.close();
-  return { ...EMPTY, width, height, pixels, thumb, exif, exifSegment, format: kind.toUpperCase() };
+  const notices: Notice[] = [];
+  if (kind === 'jpeg') {
+    const components = jpegHeader(bytes)?.components;
+    if (components === 1) notices.push(GREY);
+    if (components === 4) notices.push(CMYK);
+  } else if (pngHeader(bytes)?.colourType === 0) {
+    notices.push(GREY);
+  }
+  // The browser turned the picture by its EXIF orientation (imageOrientation: 'from-image').
+  return { ...EMPTY, width, height, pixels, thumb, exif, exifSegment, format: kind.toUpperCase(), orientation: tags.orientation, notices };
+}
+
+/** 16-bit PNGs and PNGs with transparency: the app's own decoder (png-decode.ts says why), EXIF orientation applied as the browser would. */
+async function decodePngFile(buffer: ArrayBuffer, bytes: Uint8Array): Promise<Decoded> {
+  const tags = await readExifTags(buffer);
+  const png = await decodePng(bytes);
+  const { width, height, pixels } = orient(png.pixels, png.width, png.height, tags.orientation);
+  const wide = pixels instanceof Uint16Array;
+  // 16-bit values are display-encoded unless the file says linear (PNG's convention is sRGB).
+  const hint = wide ? pngResponse(png.colour) : null;
+  const thumb = await bitmap(bracketThumb(width, height, pixels, hint?.response === 'linear'));
+  const notices: Notice[] = [];
+  if (png.alphaUsed) notices.push(TRANSPARENCY);
+  if (png.header.colourType === 0 || png.header.colourType === 4) notices.push(GREY);
+  const note = hint ? `${hint.response === 'linear' ? 'linear' : 'gamma-encoded'}: ${hint.reason}` : '';
+  return {
+    ...EMPTY,
+    width,
+    height,
+    pixels,
+    response: hint?.response ?? null,
+    note,
+    thumb,
+    exif: tags.exposure,
+    format: wide ? '16-bit PNG' : 'PNG',
+    orientation: tags.orientation,
+    notices,
+  };
 }
 
 async function decodeTiffFile(buffer: ArrayBuffer): Promise<Decoded> {
@@ -99,7 +158,8 @@ async function decode(req: DecodeRequest): Promise<DecodeReply> {
   if (!kind) throw new FileProblem('is not a JPEG or PNG image (nor a TIFF, DNG, OpenEXR or Radiance .hdr file).');
   if (!looksComplete(bytes, kind)) throw new FileProblem(`is truncated: the ${kind.toUpperCase()} data ends early (an incomplete copy or download?).`);
   let out: Decoded;
-  if (kind === 'jpeg' || kind === 'png') out = await decodeBrowser(buffer, bytes, kind);
+  if (kind === 'png' && needsOwnPngDecoder(bytes)) out = await decodePngFile(buffer, bytes);
+  else if (kind === 'jpeg' || kind === 'png') out = await decodeBrowser(buffer, bytes, kind);
   else if (kind === 'tiff') out = isRawTiff(bytes) ? await decodeRawFile(bytes) : await decodeTiffFile(buffer);
   else out = await decodeRadiance(bytes, kind);
   return { id: req.id, ok: true, message: '', ...out };

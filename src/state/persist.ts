@@ -233,7 +233,7 @@ function validImages(v: unknown): v is SavedImages | null {
     o.brackets.length > 0 &&
     o.brackets.every(
       (b: Partial<SavedBracket>) =>
-        typeof b.id === 'string' && typeof b.name === 'string' && Number.isInteger(b.width) && Number.isInteger(b.height) && Number.isFinite(b.ev) && (b.evSource === 'exif' || b.evSource === 'assumed' || b.evSource === 'user'),
+        typeof b.id === 'string' && typeof b.name === 'string' && Number.isInteger(b.width) && Number.isInteger(b.height) && Number.isFinite(b.ev) && (b.evSource === 'exif' || b.evSource === 'assumed' || b.evSource === 'pixels' || b.evSource === 'user'),
     )
   );
 }

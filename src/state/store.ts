@@ -31,7 +31,8 @@ export interface BracketEntry {
   readonly exifSegment: Uint8Array | null;
   /** Exposure relative to the darkest bracket, in stops. */
   readonly ev: number;
-  readonly evSource: 'exif' | 'assumed' | 'user';
+  /** From EXIF, assumed (no EXIF), measured from the pixels (the EXIF contradicted them), or typed by the user. */
+  readonly evSource: 'exif' | 'assumed' | 'pixels' | 'user';
 }
 
 /** A finished radiance map opened for tone mapping alone (OpenEXR, Radiance HDR): no brackets, no merge. */

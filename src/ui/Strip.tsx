@@ -46,7 +46,7 @@ function BracketCard({ b }: { b: BracketEntry }) {
         />
         <span title="Exposure relative to the darkest bracket; type a value to correct it">
           {formatEv(b.ev)}
-          {b.evSource === 'assumed' ? ' · assumed' : b.evSource === 'user' ? ' · edited' : ''}
+          {b.evSource === 'assumed' ? ' · assumed' : b.evSource === 'pixels' ? ' · from pixels' : b.evSource === 'user' ? ' · edited' : ''}
         </span>
       </label>
     </li>

@@ -24,7 +24,7 @@ export function Toolbar() {
   return (
     <header className="toolbar">
       <h1>HDR Studio</h1>
-      <button type="button" onClick={() => input.current?.click()} title="2–16 brackets (JPEG, PNG, 8- or 16-bit TIFF, DNG), or one radiance map (OpenEXR, Radiance .hdr)">
+      <button type="button" onClick={() => input.current?.click()} title="1–16 brackets (JPEG, 8- or 16-bit PNG or TIFF, DNG), or one radiance map (OpenEXR, Radiance .hdr); or drop them, or their folder, onto the page">
         Open brackets…
       </button>
       <input

@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { panBy, viewGeometry } from '../engine/view';
 import { loadFiles } from '../load';
+import { dropContents } from './drop';
 import { hasImage as anyImage } from '../state/store';
 import { useEdit, useHandles } from './context';
 import { CompareDivider, ViewBar, viewSizes, zoomTo } from './ViewBar';
@@ -123,8 +124,19 @@ export function Viewport({ canvasRef }: { canvasRef: React.RefObject<HTMLCanvasE
       e.preventDefault();
       depth = 0;
       setDragging(false);
-      const files = Array.from(e.dataTransfer?.files ?? []);
-      void loadFiles(store, files);
+      // A folder opens as the set of its image files; text or links get a message (drop.ts).
+      const { begin, end, report } = store.getState();
+      begin('drop');
+      void dropContents(e.dataTransfer)
+        .then(({ files, folder, message }) => {
+          if (files.length === 0) {
+            report(message ?? 'Nothing to open: the drop held no files.');
+            return;
+          }
+          if (message) report(message, 'info');
+          void loadFiles(store, files, folder ?? undefined);
+        })
+        .finally(() => end('drop'));
     };
     window.addEventListener('dragenter', onEnter);
     window.addEventListener('dragleave', onLeave);
