@@ -1,5 +1,6 @@
 // Every texture and buffer the engine keeps is made here, so dispose() can
-// destroy everything and a leak check can count what is alive (counts()).
+// destroy everything and a leak check can count what is alive (counts()); the
+// bench reads the high-water mark of those bytes (peakBytes, resetPeak()).
 
 const TEXEL_BYTES: Partial<Record<GPUTextureFormat, number>> = {
   rgba32float: 16,
@@ -12,27 +13,48 @@ const TEXEL_BYTES: Partial<Record<GPUTextureFormat, number>> = {
   r16float: 2,
 };
 
+/** Bytes of a texture (mip level 0, every layer, the format's texel size) or a buffer. */
+function sizeOf(r: GPUTexture | GPUBuffer): number {
+  if (r instanceof GPUBuffer) return r.size;
+  return r.width * r.height * r.depthOrArrayLayers * (TEXEL_BYTES[r.format] ?? 4);
+}
+
 export class Resources {
   private readonly live = new Set<GPUTexture | GPUBuffer>();
+  /** Bytes alive now (the sum counts() reports), kept as resources come and go. */
+  private liveBytes = 0;
+  /** The most bytes alive at once since construction or the last resetPeak(). */
+  peakBytes = 0;
 
   constructor(private readonly device: GPUDevice) {}
 
   texture(desc: GPUTextureDescriptor): GPUTexture {
     const t = this.device.createTexture(desc);
-    this.live.add(t);
+    this.track(t);
     return t;
   }
 
   buffer(desc: GPUBufferDescriptor): GPUBuffer {
     const b = this.device.createBuffer(desc);
-    this.live.add(b);
+    this.track(b);
     return b;
+  }
+
+  private track(r: GPUTexture | GPUBuffer): void {
+    this.live.add(r);
+    this.liveBytes += sizeOf(r);
+    if (this.liveBytes > this.peakBytes) this.peakBytes = this.liveBytes;
+  }
+
+  /** Start the high-water mark again from what is alive now. */
+  resetPeak(): void {
+    this.peakBytes = this.liveBytes;
   }
 
   release(r: GPUTexture | GPUBuffer | null | undefined): void {
     if (!r) return;
     r.destroy();
-    this.live.delete(r);
+    if (this.live.delete(r)) this.liveBytes -= sizeOf(r);
   }
 
   /** What is alive now: textures, buffers, and their bytes (texture bytes from the format's texel size, mip level 0). */
@@ -41,13 +63,9 @@ export class Resources {
     let buffers = 0;
     let bytes = 0;
     for (const r of this.live) {
-      if (r instanceof GPUBuffer) {
-        buffers++;
-        bytes += r.size;
-      } else {
-        textures++;
-        bytes += r.width * r.height * r.depthOrArrayLayers * (TEXEL_BYTES[r.format] ?? 4);
-      }
+      if (r instanceof GPUBuffer) buffers++;
+      else textures++;
+      bytes += sizeOf(r);
     }
     return { textures, buffers, bytes };
   }
@@ -55,6 +73,7 @@ export class Resources {
   destroyAll(): void {
     for (const r of this.live) r.destroy();
     this.live.clear();
+    this.liveBytes = 0;
   }
 }
 
