@@ -7,7 +7,7 @@ import { fuse } from '../src/engine/reference/fusion';
 import { referencePipeline } from '../src/engine/reference/pipeline';
 import { finishFused } from '../src/engine/reference/tonemap';
 import { defaultParams, PARAMS, type Params } from '../src/engine/params';
-import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, openApp, psnr, waitIdle } from './helpers';
+import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, lumaSpread, openApp, psnr, waitIdle } from './helpers';
 
 type Hooks = { __hdr: { store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } }; bridge: { engine: { pipeline: { runs: Record<string, number> } } } } };
 
@@ -21,19 +21,6 @@ const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hoo
 /** The canvas as the compositor shows it. */
 async function canvasPixels(page: Page) {
   return decodePng(await page.getByTestId('preview').screenshot());
-}
-
-function lumaSpread(img: { data: Uint8Array }): { mean: number; std: number } {
-  let s = 0;
-  let s2 = 0;
-  const n = img.data.length / 4;
-  for (let i = 0; i < n; i++) {
-    const y = 0.2126 * img.data[i * 4]! + 0.7152 * img.data[i * 4 + 1]! + 0.0722 * img.data[i * 4 + 2]!;
-    s += y;
-    s2 += y * y;
-  }
-  const mean = s / n;
-  return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
 }
 
 async function openSet(page: Page, paths: string[]) {

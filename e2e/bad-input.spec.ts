@@ -18,7 +18,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { referencePipeline } from '../src/engine/reference/pipeline';
 import type { Params } from '../src/engine/params';
 import { pngChunkData, writeFlatPng, writePng } from '../src/io/testing/png-writer';
-import { byteDiffs, decodeJpeg, decodePng, FIXTURES, fixturePaths, loadFixture, openApp, waitIdle } from './helpers';
+import { byteDiffs, decodeJpeg, decodePng, FIXTURES, fixturePaths, loadFixture, lumaSpread, openApp, waitIdle } from './helpers';
 
 interface StoreView {
   setName: string;
@@ -57,16 +57,7 @@ const payload = (path: string): InputFile => ({ name: path.split('/').pop()!, mi
 
 /** A picture with structure, not a flat fill or an empty canvas. */
 function expectPicture(img: { data: Uint8Array }): void {
-  let s = 0;
-  let s2 = 0;
-  const n = img.data.length / 4;
-  for (let i = 0; i < n; i++) {
-    const y = 0.2126 * img.data[i * 4]! + 0.7152 * img.data[i * 4 + 1]! + 0.0722 * img.data[i * 4 + 2]!;
-    s += y;
-    s2 += y * y;
-  }
-  const mean = s / n;
-  expect(Math.sqrt(Math.max(0, s2 / n - mean * mean)), 'the canvas has structure').toBeGreaterThan(15);
+  expect(lumaSpread(img).std, 'the canvas has structure').toBeGreaterThan(15);
 }
 
 /** Open files given as paths, as bytes, or both. */

@@ -58,6 +58,20 @@ export const floatsFromBase64 = (s: string) => {
   return new Float32Array(u8.slice().buffer);
 };
 
+/** Mean and standard deviation of Rec. 709 luma over an RGBA8 image: a picture has structure, a flat fill does not. */
+export function lumaSpread(img: { data: ArrayLike<number> }): { mean: number; std: number } {
+  let s = 0;
+  let s2 = 0;
+  const n = img.data.length / 4;
+  for (let i = 0; i < n; i++) {
+    const y = 0.2126 * img.data[i * 4]! + 0.7152 * img.data[i * 4 + 1]! + 0.0722 * img.data[i * 4 + 2]!;
+    s += y;
+    s2 += y * y;
+  }
+  const mean = s / n;
+  return { mean, std: Math.sqrt(Math.max(0, s2 / n - mean * mean)) };
+}
+
 /** Per-channel absolute differences of two RGBA8 images, RGB only. */
 export function byteDiffs(a: ArrayLike<number>, b: ArrayLike<number>): { max: number; mean: number; within1: number } {
   expect(a.length).toBe(b.length);

@@ -14,7 +14,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { insertExif } from '../io/exif-copy';
 import { writeDng, writeTiff } from '../io/testing/tiff-writer';
 import { decodeFile } from './decode';
-import { orient } from './orient';
+import { orient } from '../io/orient';
 
 const FIXTURES = fileURLToPath(new URL('../../e2e/fixtures/', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'hdr-cli-decode-'));
@@ -64,8 +64,8 @@ describe('decodeFile', () => {
     expect([d.width, d.height, d.format]).toEqual([h, w, 'JPEG']);
     // libjpeg-turbo's pixels (as Chromium decodes them; e2e/batch.spec.ts compares with the browser), turned.
     const asShot = turboDecode(plain);
-    const upright = orient({ width: w, height: h, data: asShot.data }, 6);
-    expect(Array.from(d.pixels)).toEqual(Array.from(upright.data));
+    const upright = orient(asShot.data, w, h, 6);
+    expect(Array.from(d.pixels)).toEqual(Array.from(upright.pixels));
     expect(Array.from(d.exifSegment ?? [])).toEqual(Array.from(exif));
     expect(d.warning).toBe('');
   });

@@ -19,7 +19,7 @@ import { readExifTags } from '../io/exif-read';
 import { FileProblem } from '../io/problem';
 import { looksComplete, sniffImage } from '../io/sniff';
 import { decodeTiff, isRawTiff } from '../io/tiff';
-import { orient } from './orient';
+import { orient } from '../io/orient';
 
 export interface DecodedFile {
   readonly name: string;
@@ -90,7 +90,7 @@ export async function decodeFile(path: string): Promise<DecodedFile> {
     return { name, width: tiff.width, height: tiff.height, pixels: tiff.pixels, exif: tags.exposure, exifSegment: null, response: tiff.response, note, format: `${wide ? 16 : 8}-bit TIFF`, warning: '' };
   }
   const decoded = kind === 'jpeg' ? decodeJpeg(bytes) : { ...decodePng(bytes), warning: '' };
-  const upright = orient(decoded, tags.orientation);
+  const upright = orient(decoded.data, decoded.width, decoded.height, tags.orientation);
   let exifSegment: Uint8Array | null = null;
   if (kind === 'jpeg') {
     try {
@@ -99,5 +99,5 @@ export async function decodeFile(path: string): Promise<DecodedFile> {
       // A header the copier cannot walk costs the copy, not the file (as in the app).
     }
   }
-  return { name, width: upright.width, height: upright.height, pixels: upright.data, exif: tags.exposure, exifSegment, response: null, note: '', format: kind.toUpperCase(), warning: decoded.warning };
+  return { name, width: upright.width, height: upright.height, pixels: upright.pixels, exif: tags.exposure, exifSegment, response: null, note: '', format: kind.toUpperCase(), warning: decoded.warning };
 }

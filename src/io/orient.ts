@@ -1,6 +1,7 @@
 // EXIF orientation applied to decoded RGBA, for the decoders the browser does
-// not run (the app's own PNG decoder): the browser turns JPEGs and PNGs by
-// their EXIF orientation (imageOrientation: 'from-image'), so must they.
+// not run (the app's own PNG decoder, and jpeg-js / libjpeg-turbo / pngjs in
+// the batch command): the browser turns JPEGs and PNGs by their EXIF
+// orientation (imageOrientation: 'from-image'), so must they.
 
 /** EXIF Orientation in words, for messages. */
 export const ORIENTATION_WORDS: Readonly<Record<number, string>> = {
@@ -23,7 +24,8 @@ export const swapsAxes = (orientation: number) => orientation >= 5 && orientatio
  * the same array back).
  */
 export function orient<T extends Uint8ClampedArray | Uint16Array>(pixels: T, width: number, height: number, orientation: number): { pixels: T; width: number; height: number } {
-  if (!(orientation >= 2 && orientation <= 8)) return { pixels, width, height };
+  // Not an EXIF value (0, 9, 2.5, NaN): as stored.
+  if (!(Number.isInteger(orientation) && orientation >= 2 && orientation <= 8)) return { pixels, width, height };
   const W = width;
   const H = height;
   const swap = swapsAxes(orientation);
