@@ -10,6 +10,8 @@
 //   BENCH_SYNTH_RUNS=1    measured runs of each synthetic set (minutes each on a software adapter)
 //   BENCH_PEERS=0         no peers
 //   BENCH_BRACKETS=dir    other bracket sets (default ../shared/data/brackets)
+//   BENCH_RESUME=1        keep the sets already in today's results file (a run that was
+//                         stopped part way) and run only the others
 //
 // Per set and run, in one page of the production build:
 //   decode   the app's own path: the files dropped on the app, decoded by
@@ -514,6 +516,18 @@ interface SetResult {
 const results: SetResult[] = [];
 let machine: Record<string, unknown> = {};
 
+// BENCH_RESUME=1: keep the sets already in today's results (a run stopped part way) and run the others.
+const RESUME_FILE = join(RESULTS, `${new Date().toISOString().slice(0, 10)}-scenes.json`);
+if (process.env.BENCH_RESUME === '1' && existsSync(RESUME_FILE)) {
+  const prev = JSON.parse(readFileSync(RESUME_FILE, 'utf8')) as Record<string, unknown> & { results: SetResult[] };
+  const { results: kept, runs: _r, synthRuns: _s, filter: _f, ...rest } = prev;
+  machine = rest;
+  results.push(...kept.filter((r) => !r.error));
+}
+/** A set has run in this invocation (a resumed run that had nothing left to do changes nothing in the machine notes). */
+let ranHere = false;
+const done = (set: string) => results.some((r) => r.set === set && !r.error);
+
 /** Wall and GPU time of the submissions of these stages in one profile. */
 function cell(profile: Profile | null | undefined, stages: readonly string[]): Cell {
   if (!profile) return { wallMs: null, gpuMs: null };
@@ -788,11 +802,26 @@ function tables(): { console: string; markdown: string } {
   const md = (head: string[], rows: string[][]) => [`| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`, ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
   const failed = results.filter((r) => r.error).map((r) => `- ${r.set}: failed: ${r.error}`);
   const notes = ok.flatMap((r) => (r.slower ?? []).map((s) => `- ${r.set}: ${s}`));
-  const m = machine as { cpus?: number; cpuModel?: string; memGiB?: number; adapter?: string; timestampQuery?: boolean; browser?: string; loadStart?: number[]; loadEnd?: number[]; date?: string; os?: string };
+  const m = machine as {
+    cpus?: number;
+    cpuModel?: string;
+    memGiB?: number;
+    adapter?: string;
+    timestampQuery?: boolean;
+    browser?: string;
+    loadStart?: number[];
+    loadEnd?: number[];
+    date?: string;
+    os?: string;
+    resumed?: { date: string; loadavg: number[] }[];
+  };
+  const resumed = m.resumed?.length
+    ? ` The run was stopped from outside and resumed (BENCH_RESUME=1) at ${m.resumed.map((r) => `${r.date.slice(11, 16)} UTC (load ${r.loadavg.map((x) => x.toFixed(2)).join(' / ')})`).join(', ')}; it began at ${m.date?.slice(11, 16)} UTC.`
+    : '';
   const markdown = [
     `# Scenes benchmark, ${m.date?.slice(0, 10) ?? ''}`,
     '',
-    `Machine: ${m.cpus} CPU cores (${m.cpuModel}), ${m.memGiB} GiB, ${m.os}; ${m.browser}; WebGPU adapter: ${m.adapter}; timestamp queries: ${m.timestampQuery ? 'yes (GPU times in parentheses)' : 'no (wall times only)'}; load average at start ${m.loadStart?.map((x) => x.toFixed(2)).join(' / ')}, at end ${m.loadEnd?.map((x) => x.toFixed(2)).join(' / ') ?? '–'} (1 / 5 / 15 min).`,
+    `Machine: ${m.cpus} CPU cores (${m.cpuModel}), ${m.memGiB} GiB, ${m.os}; ${m.browser}; WebGPU adapter: ${m.adapter}; timestamp queries: ${m.timestampQuery ? 'yes (GPU times in parentheses)' : 'no (wall times only)'}; load average at start ${m.loadStart?.map((x) => x.toFixed(2)).join(' / ')}, at end ${m.loadEnd?.map((x) => x.toFixed(2)).join(' / ') ?? '–'} (1 / 5 / 15 min).${resumed}`,
     '',
     `Command: \`E2E_PORT=4181 npx playwright test -c bench/playwright.config.ts scenes.bench.ts\` (or \`npm run bench\`). Median of ${RUNS} runs after a warm-up run on the scenes (alignment: ${ALIGN_RUNS} after the warm-up); synthetic sets: ${SYNTH_RUNS} run after a warm-up on their source scene at its own size. Peers: run-peers.sh, a warm-up and ${RUNS} runs on the scenes, median.`,
     '',
@@ -804,7 +833,7 @@ function tables(): { console: string; markdown: string } {
     '',
     md(peerHead, peerRows),
     '',
-    'End to end: decode (the app\'s decode path) + setBrackets → first picture presented (upload, merge or fusion, preview finish, present), and for "→ PNG" also the full-size finish, read-back and PNG encode. Peers are whole processes (start, read JPEGs, compute, write PNG / EXR), timed by run-peers.sh. The Debevec and Luminance peers stop at a radiance map (EXR); ours goes on to a tone-mapped PNG. Alignment is compared with OpenCV AlignMTB (which also writes the aligned images).',
+    'End to end: decode (the app\'s decode path) + setBrackets → first picture presented (upload, merge or fusion, preview finish, present), and for "→ PNG" also the full-size finish, read-back and PNG encode. Peers are whole processes (start, read JPEGs, compute, write PNG / EXR), timed by run-peers.sh. The Debevec and Luminance peers stop at a radiance map (EXR); ours goes on to a tone-mapped PNG. Alignment is compared with OpenCV AlignMTB (which also writes the aligned images). Peak GPU memory: the most bytes of textures and buffers each engine kept at once (Resources.peakBytes) during a run (merge: upload to export; fusion: the same; align: the estimate and the warp render), ÷ (pixels × brackets), i.e. MB per megapixel per bracket.',
     '',
     ...(notes.length ? ['## Where we are slower than a peer', '', ...notes, ''] : []),
     ...(failed.length ? ['## Failed', '', ...failed, ''] : []),
@@ -842,6 +871,8 @@ async function benchSet(page: Page, browser: Browser, spec: SetSpec, encodeCode:
   let current: readonly FileSpec[] = spec.files;
   await serve(page, () => current);
   const info = await openPage(page, encodeCode);
+  if (machine.date && !ranHere) machine.resumed = [...((machine.resumed as unknown[]) ?? []), { date: new Date().toISOString(), loadavg: loadavg() }];
+  ranHere = true;
   if (!machine.date) {
     machine = {
       date: new Date().toISOString(),
@@ -899,6 +930,7 @@ async function benchSet(page: Page, browser: Browser, spec: SetSpec, encodeCode:
     console.log(`${spec.name} peers (${Math.round((performance.now() - t) / 1000)} s): ${PEER_STEPS.map((p) => `${p.key} ${peers![p.key].ms === null ? peers![p.key].status : ms(peers![p.key].ms)}`).join(', ')}`);
   }
   results.push(summarize(spec, size, decode, merge, fusion, aligns, peers, checks));
+  results.sort((a, b) => (a.synthetic === b.synthetic ? 0 : a.synthetic ? 1 : -1) || a.set.localeCompare(b.set));
   machine.loadEnd = loadavg();
   write(false);
 }
@@ -921,6 +953,7 @@ if (ALL.length === 0) {
 for (const scene of ALL) {
   if (ONLY && !ONLY.includes(scene)) continue;
   test(`scene ${scene}`, async ({ page, browser }) => {
+    test.skip(done(scene), 'in the results already (BENCH_RESUME=1)');
     test.setTimeout(40 * 60_000);
     const dir = join(BRACKETS, scene);
     const files = readTimes(dir);
@@ -939,6 +972,7 @@ for (const size of ALL.includes(SYNTH_FROM) ? SYNTH : []) {
   const name = `${SYNTH_FROM}@${size.label}`;
   if (ONLY && !ONLY.includes(name)) continue;
   test(`synthetic ${name}`, async ({ page, browser }) => {
+    test.skip(done(name), 'in the results already (BENCH_RESUME=1)');
     test.setTimeout(60 * 60_000);
     const srcDir = join(BRACKETS, SYNTH_FROM);
     const source = readTimes(srcDir);
@@ -968,6 +1002,6 @@ for (const size of ALL.includes(SYNTH_FROM) ? SYNTH : []) {
 }
 
 test.afterAll(() => {
-  machine.loadEnd = loadavg();
+  if (ranHere) machine.loadEnd = loadavg();
   write(true);
 });
