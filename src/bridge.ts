@@ -125,15 +125,20 @@ function attach(store: EditStore, engine: Engine): Attached {
   let disposed = false;
 
   let frame = 0;
+  /** The next frame renders in full (the settle), not a draft. */
+  let full = false;
   let rendering: Promise<void> = Promise.resolve();
   let waiters: (() => void)[] = [];
   /** A merge is queued: show it as a step, since it can take seconds on big sets. */
   let merging = false;
 
   /**
-   * Local detail at fit settles on the full-size filter once edits pause
-   * (pipeline.settleDetail()): the drag itself runs the fast preview-scale
-   * filter, the picture at rest matches the export. settled() waits for it.
+   * Frames draft (pipeline.render({ draft: true })): a new set, or a drag of
+   * a fusion weight or an exposure, is shown first from the canvas-sized
+   * proxy set, and local detail at fit runs on the preview. Once edits
+   * pause the picture settles: the full-size merge or fusion, and local
+   * detail from the full-size filter (pipeline.settleDetail()), so the
+   * picture at rest matches the export. settled() waits for it.
    */
   let settleTimer = 0;
   let settling: { promise: Promise<void>; resolve: () => void } | null = null;
@@ -146,7 +151,7 @@ function attach(store: EditStore, engine: Engine): Attached {
   };
   const armSettle = () => {
     clearTimeout(settleTimer);
-    if (disposed || !pipeline.detailUnsettled) {
+    if (disposed || !pipeline.unsettled) {
       settleDone();
       return;
     }
@@ -159,7 +164,13 @@ function attach(store: EditStore, engine: Engine): Attached {
     }
     settleTimer = window.setTimeout(() => {
       settleTimer = 0;
-      if (!frame && pipeline.settleDetail()) schedule();
+      if (!frame) {
+        const detail = pipeline.settleDetail();
+        if (detail || pipeline.drafted) {
+          full = true;
+          schedule();
+        }
+      }
       settleDone();
     }, SETTLE_MS);
   };
@@ -175,7 +186,9 @@ function attach(store: EditStore, engine: Engine): Attached {
         .then(async () => {
           const reduced = pipeline.runs.luminance;
           const counted = pipeline.runs.histogram;
-          await pipeline.render();
+          const draft = !full;
+          full = false;
+          await pipeline.render({ draft });
           armSettle();
           if (pipeline.runs.luminance !== reduced) {
             const stats = await pipeline.readStats();

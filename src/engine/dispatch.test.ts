@@ -93,16 +93,19 @@ interface Recorded {
   /** Stages whose `runs` counter moved, and by how much. */
   runs: Partial<Record<Stage, number>>;
   ms: number;
+  /** Draft parts that ran (render({ draft: true })), and how often. */
+  draft: Partial<Record<'brackets' | 'merge' | 'fusion', number>>;
 }
 
 let pipeline: Pipeline;
 
-async function record(): Promise<Recorded> {
+async function record(draft = false): Promise<Recorded> {
   const before = { ...pipeline.runs };
+  const draftBefore = { ...pipeline.draftRuns };
   const ops: string[] = (log = []);
   const t0 = performance.now();
   try {
-    await pipeline.render();
+    await pipeline.render({ draft });
   } finally {
     log = null;
   }
@@ -114,8 +117,10 @@ async function record(): Promise<Recorded> {
   }
   const runs: Partial<Record<Stage, number>> = {};
   for (const s of STAGES) if (pipeline.runs[s] !== before[s]) runs[s] = pipeline.runs[s] - before[s];
-  if (process.env.DISPATCH_LOG) console.log(JSON.stringify({ ms: Math.round(ms), runs, work }));
-  return { work, runs, ms };
+  const drafts: Recorded['draft'] = {};
+  for (const [k, n] of Object.entries(pipeline.draftRuns) as [keyof Recorded['draft'], number][]) if (n !== draftBefore[k]) drafts[k] = n - draftBefore[k];
+  if (process.env.DISPATCH_LOG) console.log(JSON.stringify({ ms: Math.round(ms), runs, draft: drafts, work }));
+  return { work, runs, ms, draft: drafts };
 }
 
 /** The stage a label belongs to ('detail' stands for detail or detailFull: the two filters share their labels). */
@@ -379,6 +384,48 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
     await twice((i) => set({ deghost: [0.5, 0.7][i] }), join(deghostWork(W, H), MERGE, LUMINANCE, DOWNSAMPLE, FINISH), ['deghost', 'merge', 'luminance', 'downsample', ...FINISH_STAGES]);
     set({ deghost: 0 });
     await expectRender(join(MERGE, LUMINANCE, DOWNSAMPLE, FINISH), ['merge', 'luminance', 'downsample', ...FINISH_STAGES]);
+  });
+
+  it('drafts (render({ draft: true })): a stale merge or fusion is made from the proxy set at preview size; the full-size one waits for a full render', async () => {
+    const [pw, ph] = preview();
+    const PROXY: Work = { 'proxy.pass': 1 };
+    /** A draft render: the work, the stages (their `runs`: the draft's passes count apart) and the draft parts. */
+    const expectDraft = async (work: Work, stages: readonly Stage[], parts: Recorded['draft']) => {
+      const r = await record(true);
+      expect(r.work).toEqual(work);
+      expect(Object.keys(r.runs).sort()).toEqual([...stages].sort());
+      expect(r.draft).toEqual(parts);
+      return r;
+    };
+    // Deghosting changed since the last fusion: in fusion mode the fused image is stale.
+    pipeline.setMode('fusion');
+    await expectDraft(join(PROXY, fusionWork(pw, ph), DOWNSAMPLE, FINISH), ['downsample', ...FINISH_STAGES], { brackets: 1, fusion: 1 });
+    expect(pipeline.drafted).toBe(true);
+    // Weight steps of a drag: the proxy fusion only (the proxy set is kept), never the full-size one.
+    for (const w of [0.3, 0.4]) {
+      set({ contrastWeight: w });
+      await expectDraft(join(fusionWork(pw, ph), DOWNSAMPLE, FINISH), ['downsample', ...FINISH_STAGES], { fusion: 1 });
+    }
+    // A tone-map param while a draft is shown: finish only.
+    set({ exposure: 0.3 });
+    await expectDraft(FINISH, FINISH_STAGES, {});
+    // The settle: one full-size fusion, then nothing is stale and a draft render is a full one.
+    await expectRender(join(fusionWork(W, H), DOWNSAMPLE, FINISH), ['fusion', 'downsample', ...FINISH_STAGES]);
+    expect(pipeline.drafted).toBe(false);
+    await expectDraft({}, [], {});
+    // Merge mode: the radiance is still valid, no draft.
+    pipeline.setMode('merge');
+    await expectDraft(join(DOWNSAMPLE, FINISH), ['downsample', ...FINISH_STAGES], {});
+    // An EV step: the proxy merge and its statistics, then the full-size merge on the full render.
+    pipeline.setExposures([1, 4.1, 16]);
+    await expectDraft(join(MERGE, LUMINANCE, DOWNSAMPLE, FINISH), ['downsample', ...FINISH_STAGES], { merge: 1 });
+    await expectRender(join(MERGE, LUMINANCE, DOWNSAMPLE, FINISH), ['merge', 'luminance', 'downsample', ...FINISH_STAGES]);
+    // Zoomed in, nothing is drafted: the view needs real pixels.
+    pipeline.setExposures([1, 4, 16]);
+    pipeline.setView({ zoom: 1, center: [0.5, 0.5] });
+    await expectDraft(join(MERGE, LUMINANCE, DOWNSAMPLE, FINISH), ['merge', 'luminance', 'downsample', ...FINISH_STAGES], {});
+    pipeline.setView(FIT_VIEW);
+    await expectRender(join(DOWNSAMPLE, FINISH), ['downsample', ...FINISH_STAGES]);
   });
 
   it('alignment: after the estimate, and on each switch, the warp (when on) and all downstream; never an upload', async () => {

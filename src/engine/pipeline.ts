@@ -27,6 +27,7 @@
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
 import { Align, type AlignResult, type CropRect } from './align';
 import { Deghost } from './deghost';
+import { Draft } from './draft';
 import { autoReference } from './reference/deghost';
 import { LocalDetail } from './local-detail';
 import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './reference/local-detail';
@@ -89,6 +90,13 @@ export const INVALIDATES: Record<Change, readonly Stage[]> = {
  * would otherwise cost them a resampling and a crop for nothing.
  */
 export const MIN_MOTION_PX = 0.5;
+
+/**
+ * Drafts (render({ draft: true })) only where the image has at least this
+ * many times the preview's pixels: below that the full-size work is about
+ * the same as the draft's, and the draft would only add a second render.
+ */
+export const DRAFT_MIN_RATIO = 2;
 
 /** The largest displacement of the image corners under a layer's matrix (bracket = M · reference), in pixels. */
 export function cornerMotion(m: readonly number[], width: number, height: number): number {
@@ -177,6 +185,12 @@ export class Pipeline {
   /** The baked tone curves (4 × CURVE_LUT_SIZE f32), shared by preview and export. */
   private readonly luts: GPUBuffer;
   private readonly present: PresentPass | null;
+  /** Canvas-sized merges and fusions for render({ draft: true }): made on the first draft. */
+  private draft: Draft | null = null;
+  /** The last render showed a draft: the full-size result is still to come (settle()). */
+  private draftShown = false;
+  /** The camera response set last (null: sRGB), for a draft made later. */
+  private response: ResponseLuts | null = null;
 
   /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
   blackLevel = 0;
@@ -240,7 +254,13 @@ export class Pipeline {
   }
 
   private invalidate(change: Change): void {
-    for (const s of INVALIDATES[change]) this.dirty.add(s);
+    const stages = INVALIDATES[change];
+    for (const s of stages) this.dirty.add(s);
+    if (this.draft) {
+      if (stages.includes('align')) this.draft.dirty.add('brackets');
+      if (stages.includes('merge')) this.draft.dirty.add('merge');
+      if (stages.includes('fusion')) this.draft.dirty.add('fusion');
+    }
     // A new full-size detail result is seconds away at 12 MP on a software adapter: drags go back to the preview-scale filter.
     if (INVALIDATES[change].includes('detailFull')) this.settledDetail = false;
   }
@@ -289,6 +309,7 @@ export class Pipeline {
     // A scan's fog level (0 for a camera's true black) keeps the merge off codes that carry no signal.
     this.blackLevel = estimateBlackLevel(brackets);
     this.merge.setBlackLevel(this.blackLevel);
+    this.draft?.setBlackLevel(this.blackLevel);
     this.deghost.setBlackLevel(this.blackLevel);
     this.autoGhostReference = autoReference(brackets, mergeWeights(this.blackLevel));
     this.invalidate('brackets');
@@ -335,6 +356,7 @@ export class Pipeline {
     this.params = { ...params };
     if (weights) {
       this.fusion.setParams(this.params);
+      this.draft?.setParams(this.params);
       this.invalidate('weights');
     }
     if (ghosts) {
@@ -433,7 +455,8 @@ export class Pipeline {
    * AbortError if new brackets arrive meanwhile.
    */
   async alignBrackets(signal?: AbortSignal): Promise<AlignResult | null> {
-    if (this.pending) await this.render();
+    // The upload (and a first picture, a draft where one is due: the estimate takes seconds).
+    if (this.pending) await this.render({ draft: true });
     const uploaded = this.uploaded;
     if (!uploaded || uploaded.depthOrArrayLayers < 2) return null;
     if (this.alignment) return this.alignment;
@@ -536,15 +559,22 @@ export class Pipeline {
     this.invalidate('viewport');
   }
 
-  /** Encode and submit every dirty stage; resolves when the GPU is done. */
-  async render(): Promise<void> {
+  /**
+   * Encode and submit every dirty stage; resolves when the GPU is done.
+   * draft: where the full-size merge or fusion is stale and the whole image
+   * is in view, show it made from the canvas-sized proxy set instead
+   * (draft.ts), leaving the full-size stages dirty for the next full render.
+   * The caller (src/bridge.ts) drafts while edits move and renders in full
+   * once they pause; exports and reads always render in full.
+   */
+  async render(opts: { draft?: boolean } = {}): Promise<void> {
     // Push, encode, submit and pop in one synchronous run, so overlapping
     // renders never interleave their error scopes.
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     let thrown: unknown = null;
     try {
-      this.encodeDirty();
+      this.encodeDirty(opts.draft === true);
     } catch (err) {
       thrown = err;
     }
@@ -557,7 +587,51 @@ export class Pipeline {
     await this.device.queue.onSubmittedWorkDone();
   }
 
-  private encodeDirty(): void {
+  /**
+   * The last render showed a draft: the full-size result is still to come.
+   * (A draft is shown only while the full-size one is stale.)
+   */
+  get drafted(): boolean {
+    return this.draftShown;
+  }
+
+  /** Whether a full render would change the picture: a draft is shown, or local detail is yet to settle. */
+  get unsettled(): boolean {
+    return this.draftShown || this.detailUnsettled;
+  }
+
+  /**
+   * A draft is worth it: the mode's full-size result is stale, the whole
+   * image is in view, and it has at least DRAFT_MIN_RATIO times the pixels of
+   * the canvas-sized preview. Not for a radiance map (nothing to merge) or
+   * with deghosting on (its weights are made at full size).
+   */
+  private draftable(): boolean {
+    if (!this.brackets || !this.exposures || this.radianceInput || this.ghostsActive || this.viewport[0] === 0 || !this.geometry().fit) return false;
+    const stale = this.mode === 'fusion' ? this.dirty.has('fusion') : this.dirty.has('merge') || this.dirty.has('luminance');
+    if (!stale) return false;
+    const [pw, ph] = this.previewSize();
+    return pw * ph * DRAFT_MIN_RATIO <= this.size[0] * this.size[1];
+  }
+
+  /** Encode the draft's stale parts; returns the draft image (the preview's size). */
+  private encodeDraft(encoder: GPUCommandEncoder): GPUTexture {
+    if (!this.draft) {
+      this.draft = new Draft(this.device, this.res);
+      this.draft.setBlackLevel(this.blackLevel);
+      if (this.response) this.draft.setResponse(this.response);
+      this.draft.setParams(this.params);
+    }
+    const [pw, ph] = this.previewSize();
+    return this.draft.encode(encoder, this.mode, this.brackets!, this.exposures!, String(textureId(this.brackets!)), pw, ph);
+  }
+
+  /** Draft parts run so far (proxy brackets, merges, fusions): tests check what a drag re-runs. */
+  get draftRuns(): Readonly<Record<'brackets' | 'merge' | 'fusion', number>> {
+    return this.draft?.runs ?? { brackets: 0, merge: 0, fusion: 0 };
+  }
+
+  private encodeDirty(draft: boolean): void {
     if (this.pending) this.upload(this.pending);
     if (this.pendingRadiance) this.uploadRadiance(this.pendingRadiance);
     this.pending = this.pendingRadiance = null;
@@ -569,12 +643,20 @@ export class Pipeline {
     }
     const needed = this.needed();
     if (this.aligned) needed.add('align');
+    const drafting = draft && this.draftable();
+    if (drafting) {
+      // The full-size stages stay dirty; local detail runs on the preview.
+      for (const s of ['deghost', 'merge', 'luminance', 'fusion', 'detailFull'] as const) needed.delete(s);
+      if (this.detailActive) needed.add('detail');
+    }
+    // From draft to full or back: the view chain reads another source (and other stats).
+    if (drafting !== this.draftShown) this.invalidate('viewport');
+    this.draftShown = drafting;
     const due = (stage: Stage) => this.dirty.has(stage) && needed.has(stage);
     if (due('deghost')) this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
     if (due('merge')) this.allocRadiance();
     if (due('fusion') && this.brackets) this.fusion.bind(this.brackets, this.ghosts());
     if (due('detailFull')) this.bindFullDetail();
-    this.bindView(needed);
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
     const fullRuns = this.runs.detailFull;
     const run = (stage: Stage, encode: () => void) => {
@@ -584,6 +666,8 @@ export class Pipeline {
       this.runs[stage]++;
     };
     run('align', () => this.aligner!.encodeWarp(encoder));
+    // After the warp: the proxy set reads the warped brackets.
+    this.bindView(needed, drafting ? this.encodeDraft(encoder) : null);
     run('deghost', () => this.deghost.encode(encoder));
     run('merge', () => this.merge.encode(encoder));
     run('luminance', () => this.luminance.encode(encoder));
@@ -648,6 +732,7 @@ export class Pipeline {
   private dropBrackets(): void {
     // Abandons an estimate in flight; the warp's output goes with it.
     this.aligner?.release();
+    this.draft?.release();
     this.alignment = null;
     this.res.release(this.uploaded);
     this.res.release(this.exposures);
@@ -718,14 +803,15 @@ export class Pipeline {
    * [detail] → tonemap → curve → histogram / present, and the before image.
    * A no-op while nothing it depends on changed.
    */
-  private bindView(needed: ReadonlySet<Stage>): void {
+  private bindView(needed: ReadonlySet<Stage>, draft: GPUTexture | null): void {
     const g = this.geometry();
     const zoomedDetail = needed.has('detailFull');
     const fitDetail = needed.has('detail');
     const compare = needed.has('before');
     const mask = needed.has('ghostView');
     // Texture identities too: a new set of the same size brings new textures to bind.
-    const ids = [this.source(), this.brackets, zoomedDetail ? this.detailedFull : null, mask ? this.deghost.mask : null].map((t) => (t ? textureId(t) : 0));
+    const source = draft ?? this.source();
+    const ids = [source, this.brackets, zoomedDetail ? this.detailedFull : null, mask ? this.deghost.mask : null].map((t) => (t ? textureId(t) : 0));
     const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, mask, ids].join('|');
     if (key === this.viewKey) return;
     this.viewKey = key;
@@ -770,13 +856,16 @@ export class Pipeline {
       this.ghostView ??= float('ghost-view.preview');
       this.ghostDownsample.bind(this.deghost.mask, this.ghostView, g.region);
     }
-    const input = zoomedDetail ? this.detailedFull! : this.source();
-    const downsampleKey = [textureId(input), g.region, g.out].join('|');
+    const input = zoomedDetail ? this.detailedFull! : source;
+    // A draft is the whole image at the preview's size already.
+    const region: [number, number, number, number] = draft ? [0, 0, draft.width, draft.height] : g.region;
+    const downsampleKey = [textureId(input), region, g.out].join('|');
     // Another input or region: the preview is stale (a 'detail' change does not dirty it by itself).
     if (downsampleKey !== this.downsampleKey) this.dirty.add('downsample');
     this.downsampleKey = downsampleKey;
-    this.downsample.bind(input, this.preview, g.region);
-    this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, this.luminance.stats, this.toned!);
+    this.downsample.bind(input, this.preview, region);
+    const stats = draft && this.mode === 'merge' ? this.draft!.stats : this.luminance.stats;
+    this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, stats, this.toned!);
     if (this.present) {
       // The tone mapper's input too: the HDR display lifts what the tone mapper compressed.
       const toneInput = fitDetail ? this.detailed! : this.preview;
@@ -876,7 +965,9 @@ export class Pipeline {
 
   /** The inverse camera response the merge uses (sRGB until set): re-merges, no re-upload. */
   setResponse(luts: ResponseLuts): void {
+    this.response = luts;
     this.merge.setResponse(luts);
+    this.draft?.setResponse(luts);
     this.deghost.setResponse(luts);
     this.invalidate('exposures');
     if (this.ghostsActive) this.invalidate('ghosts');
@@ -903,9 +994,9 @@ export class Pipeline {
     return this.luminance.read();
   }
 
-  /** The canvas-sized preview as sRGB RGBA8 bytes. */
-  async readDisplay(): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
-    await this.render();
+  /** The canvas-sized preview as sRGB RGBA8 bytes (draft: as a draft render leaves it, see render()). */
+  async readDisplay(opts: { draft?: boolean } = {}): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
+    await this.render(opts);
     if (!this.display) throw new EngineInputError('No preview yet.');
     return { width: this.display.width, height: this.display.height, data: new Uint8Array(await readTexture(this.device, this.display, 4, 'display')) };
   }
@@ -934,6 +1025,7 @@ export class Pipeline {
     this.res.destroyAll();
     this.radiance = this.preview = this.toned = this.display = this.brackets = this.uploaded = null;
     this.aligner = null;
+    this.draft = null;
     this.alignment = null;
     this.detailed = this.detailedFull = this.before = this.ghostView = null;
     this.exposures = null;
