@@ -11,8 +11,23 @@ export function shaderSource(code: string, libs: readonly ShaderLib[] = []): str
   return [...libs.map((l) => LIBS[l]), code].join('\n');
 }
 
+/**
+ * Shader modules and pipelines are made once per device and shared: two
+ * instances of a pass (the full-size merge and the draft's, src/engine/draft.ts)
+ * use the same compiled pipeline. Compiling is what costs (seconds for the
+ * fusion's on a software adapter); a bind group from getBindGroupLayout() of a
+ * shared 'auto' pipeline is valid for every user of it.
+ */
+const modules = new WeakMap<GPUDevice, Map<string, GPUShaderModule>>();
+const pipelines = new WeakMap<GPUShaderModule, Map<string, GPUComputePipeline>>();
+
 export function createShader(device: GPUDevice, label: string, code: string, libs: readonly ShaderLib[] = []): GPUShaderModule {
-  return device.createShaderModule({ label, code: shaderSource(code, libs) });
+  const source = shaderSource(code, libs);
+  let byCode = modules.get(device);
+  if (!byCode) modules.set(device, (byCode = new Map()));
+  let module = byCode.get(source);
+  if (!module) byCode.set(source, (module = device.createShaderModule({ label, code: source })));
+  return module;
 }
 
 export function computePipeline(
@@ -22,7 +37,12 @@ export function computePipeline(
   entryPoint: string,
   constants?: Record<string, number>,
 ): GPUComputePipeline {
-  return device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint, constants } });
+  let byEntry = pipelines.get(module);
+  if (!byEntry) pipelines.set(module, (byEntry = new Map()));
+  const key = `${entryPoint}|${JSON.stringify(constants ?? {})}`;
+  let pipeline = byEntry.get(key);
+  if (!pipeline) byEntry.set(key, (pipeline = device.createComputePipeline({ label, layout: 'auto', compute: { module, entryPoint, constants } })));
+  return pipeline;
 }
 
 /** Workgroup counts for an 8x8 2D pass over width x height. */
