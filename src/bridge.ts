@@ -221,14 +221,24 @@ function attach(store: EditStore, engine: Engine): Attached {
   /** Resolves when no frame is queued or rendering. */
   const frameSettled = () => (frame || store.getState().pending.frame ? new Promise<void>((r) => waiters.push(r)) : rendering);
 
+  /** Resolves when no frame is queued or rendering and no settle is due: the full-size picture is up. */
+  const pictureSettled = async () => {
+    for (;;) {
+      await frameSettled();
+      if (settling) await settling.promise;
+      else return;
+    }
+  };
+
   /** The alignment estimate in flight, if any: settled() waits for it and the frame it brings. */
   let aligning: Promise<void> | null = null;
   let alignAbort: AbortController | null = null;
 
   /**
-   * Estimate the brackets' motion once the first (unaligned) picture is up,
-   * then render again through the warp if anything moved. A new set
-   * abandons an estimate in flight.
+   * Estimate the brackets' motion once the first (unaligned) picture is up at
+   * full size (after the draft and its settle: the estimate's seconds of GPU
+   * work would otherwise hold the full-size picture back), then render again
+   * through the warp if anything moved. A new set abandons an estimate in flight.
    */
   const align = () => {
     const s = store.getState();
@@ -238,8 +248,11 @@ function attach(store: EditStore, engine: Engine): Attached {
     s.setAlignment({ state: 'running' });
     begin('align');
     const t0 = performance.now();
-    const job = frameSettled()
-      .then(() => pipeline.alignBrackets(ctl.signal))
+    const job = pictureSettled()
+      .then(() => {
+        if (ctl.signal.aborted) throw new DOMException('alignment superseded', 'AbortError');
+        return pipeline.alignBrackets(ctl.signal);
+      })
       .then((result) => {
         if (ctl.signal.aborted) return;
         store.getState().setAlignment(result ? alignmentReport(result, pipeline.aligned, performance.now() - t0) : null);
