@@ -68,7 +68,17 @@ for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) test(
                 };
                 subscribe(f: (s: { progress: { step: string } | null }) => void): () => void;
               };
-              bridge: { settled(): Promise<void>; engine: { pipeline: { exportRgba8(): Promise<{ data: Uint8Array }>; runs: { present: number }; readonly drafted: boolean } } };
+              bridge: {
+                settled(): Promise<void>;
+                engine: {
+                  pipeline: {
+                    exportRgba8(): Promise<{ data: Uint8Array }>;
+                    render(opts?: { draft?: boolean }): Promise<void>;
+                    runs: { present: number; merge: number; fusion: number };
+                    readonly drafted: boolean;
+                  };
+                };
+              };
             };
           };
           const { store, bridge } = (window as unknown as H).__hdr;
@@ -97,13 +107,21 @@ for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) test(
           files.forEach((f) => dt.items.add(f));
           const pipeline = bridge.engine.pipeline;
           /** Resolves at the first animation frame after the next present (a frame on the canvas, draft or full). */
-          const presented = (full = false) => {
+          // The counters move when a pass is encoded, not when the GPU is done with it: a frame is on the canvas
+          // when the render() that presented it resolves (it waits for the queue).
+          const waiting: { full: boolean; m0: number; resolve: () => void }[] = [];
+          const render = pipeline.render.bind(pipeline);
+          pipeline.render = async (opts) => {
             const n0 = pipeline.runs.present;
-            return new Promise<void>((resolve) => {
-              const tick = () => (pipeline.runs.present > n0 && !(full && pipeline.drafted) ? resolve() : requestAnimationFrame(tick));
-              requestAnimationFrame(tick);
-            });
+            await render(opts);
+            if (pipeline.runs.present === n0) return;
+            for (const w of waiting.splice(0)) {
+              if (!w.full || (!pipeline.drafted && pipeline.runs[mode] > w.m0)) w.resolve();
+              else waiting.push(w);
+            }
           };
+          /** The next frame on the canvas; full: the first one with the full-size merge or fusion (not a draft). */
+          const presented = (full = false) => new Promise<void>((resolve) => waiting.push({ full, m0: pipeline.runs[mode], resolve }));
           const firstFrame = presented();
           const fullFrame = presented(true);
           const t0 = performance.now();

@@ -125,6 +125,8 @@ function attach(store: EditStore, engine: Engine): Attached {
   let disposed = false;
 
   let frame = 0;
+  /** Frames queued behind the one rendering, or rendering: the settle waits for them. */
+  let inFlight = 0;
   /** The next frame renders in full (the settle), not a draft. */
   let full = false;
   let rendering: Promise<void> = Promise.resolve();
@@ -164,7 +166,9 @@ function attach(store: EditStore, engine: Engine): Attached {
     }
     settleTimer = window.setTimeout(() => {
       settleTimer = 0;
-      if (!frame) {
+      // A frame still to come (an edit arrived as the last one finished) re-arms the settle when it is done:
+      // a drag whose frames take longer than SETTLE_MS must not get a full-size render in the middle.
+      if (!frame && !inFlight) {
         const detail = pipeline.settleDetail();
         if (detail || pipeline.drafted) {
           full = true;
@@ -182,6 +186,7 @@ function attach(store: EditStore, engine: Engine): Attached {
     begin('frame');
     frame = requestAnimationFrame(() => {
       frame = 0;
+      inFlight++;
       rendering = rendering
         .then(async () => {
           const reduced = pipeline.runs.luminance;
@@ -204,6 +209,7 @@ function attach(store: EditStore, engine: Engine): Attached {
           if (!disposed) report(`Rendering failed: ${String(err)}`);
         })
         .finally(() => {
+          inFlight--;
           if (merging) {
             merging = false;
             if (MERGE_STEPS.includes(store.getState().progress?.step ?? '')) setProgress(null);

@@ -14,6 +14,12 @@
 // reference frame, cropped to the area every bracket covers, and everything
 // downstream reads the warped set at the crop's size, export included.
 //
+// Drafts (render({ draft: true }), draft.ts): while the full-size merge or
+// fusion is stale and the whole image is in view, the view chain can read a
+// draft instead, the same operator run on the brackets box-downsampled to
+// the preview's size; the full-size stages stay dirty until a full render
+// (the bridge renders in full once edits pause; exports always do).
+//
 // The view (src/engine/view.ts) picks the region: at fit the whole image at
 // canvas size, zoomed in the visible part, from full-resolution pixels. Local
 // detail is scale-dependent, so zoomed in it runs once on the full-size image
@@ -187,7 +193,7 @@ export class Pipeline {
   private readonly present: PresentPass | null;
   /** Canvas-sized merges and fusions for render({ draft: true }): made on the first draft. */
   private draft: Draft | null = null;
-  /** The last render showed a draft: the full-size result is still to come (settle()). */
+  /** The last render showed a draft: the full-size result is still to come (the bridge's settle). */
   private draftShown = false;
   /** The camera response set last (null: sRGB), for a draft made later. */
   private response: ResponseLuts | null = null;
