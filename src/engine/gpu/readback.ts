@@ -14,7 +14,8 @@ export async function readBuffer(device: GPUDevice, src: GPUBuffer, size: number
   }
 }
 
-export async function readTexture(device: GPUDevice, texture: GPUTexture, bytesPerPixel: number, label: string): Promise<ArrayBuffer> {
+/** One layer (default the first) of a texture, rows unpadded. */
+export async function readTexture(device: GPUDevice, texture: GPUTexture, bytesPerPixel: number, label: string, layer = 0): Promise<ArrayBuffer> {
   const { width, height } = texture;
   const rowBytes = width * bytesPerPixel;
   const paddedRow = Math.ceil(rowBytes / 256) * 256;
@@ -24,7 +25,7 @@ export async function readTexture(device: GPUDevice, texture: GPUTexture, bytesP
     usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ,
   });
   const encoder = device.createCommandEncoder({ label: `${label}.copy` });
-  encoder.copyTextureToBuffer({ texture }, { buffer: staging, bytesPerRow: paddedRow, rowsPerImage: height }, { width, height });
+  encoder.copyTextureToBuffer({ texture, origin: [0, 0, layer] }, { buffer: staging, bytesPerRow: paddedRow, rowsPerImage: height }, { width, height });
   device.queue.submit([encoder.finish()]);
   try {
     await staging.mapAsync(GPUMapMode.READ);

@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { nodeGpu } from '../../cli/gpu';
 import { halfBits, halfToFloat } from '../half';
+import { readTexture } from '../gpu/readback';
 import { Resources } from '../gpu/resources';
 import { proxyBrackets } from '../reference/proxy';
 import { rng } from '../reference/random';
@@ -36,20 +37,6 @@ function layers(eightBit: boolean): FloatImage[] {
   });
 }
 
-async function readLayer(device: GPUDevice, texture: GPUTexture, layer: number, bytesPerPixel: number): Promise<Uint8Array> {
-  const row = Math.ceil((texture.width * bytesPerPixel) / 256) * 256;
-  const staging = device.createBuffer({ size: row * texture.height, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.MAP_READ });
-  const encoder = device.createCommandEncoder();
-  encoder.copyTextureToBuffer({ texture, origin: [0, 0, layer] }, { buffer: staging, bytesPerRow: row, rowsPerImage: texture.height }, [texture.width, texture.height, 1]);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const padded = new Uint8Array(staging.getMappedRange());
-  const out = new Uint8Array(texture.width * texture.height * bytesPerPixel);
-  for (let y = 0; y < texture.height; y++) out.set(padded.subarray(y * row, y * row + texture.width * bytesPerPixel), y * texture.width * bytesPerPixel);
-  staging.destroy();
-  return out;
-}
-
 describe.skipIf(skip)('proxy pass (Dawn in Node) against reference/proxy.ts', { timeout: 60_000 }, () => {
   for (const format of ['rgba8unorm', 'rgba16float'] as const) {
     it(`${format}: ${W}×${H}×${LAYERS} to 10×7 and 37×29`, async () => {
@@ -72,7 +59,7 @@ describe.skipIf(skip)('proxy pass (Dawn in Node) against reference/proxy.ts', { 
         const want = proxyBrackets(input, w, h, eightBit);
         let worst = 0;
         for (let k = 0; k < LAYERS; k++) {
-          const raw = await readLayer(device, pass.result!, k, eightBit ? 4 : 8);
+          const raw = new Uint8Array(await readTexture(device, pass.result!, eightBit ? 4 : 8, 'proxy.test', k));
           const got = eightBit ? Float32Array.from(raw, (b) => b / 255) : Float32Array.from(new Uint16Array(raw.buffer), halfToFloat);
           for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[k]!.data[i]!));
         }
