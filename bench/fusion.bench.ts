@@ -60,7 +60,7 @@ for (const size of SIZES) {
               p.setBrackets(brackets);
               await p.render();
               samples.first!.push(performance.now() - t);
-              const phases = await p.profileFusion();
+              const phases = await p.debug.profileFusion();
               for (const [k, v] of Object.entries(phases)) samples[k]!.push(v);
               params = { ...params, contrastWeight: params.contrastWeight === 1 ? 0.8 : 1 };
               p.setParams(params);

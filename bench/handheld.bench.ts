@@ -177,18 +177,18 @@ for (const size of SIZES) {
             });
             if (!p.aligned) checks.push(`run ${run}: not aligned after the estimate`);
 
-            const aligns = p.runs.align;
+            const aligns = p.debug.runs.align;
             t = performance.now();
             await p.render();
             samples.warp.push(performance.now() - t);
-            if (p.runs.align !== aligns + 1) checks.push(`run ${run}: the render after alignment ran align ${p.runs.align - aligns} times`);
+            if (p.debug.runs.align !== aligns + 1) checks.push(`run ${run}: the render after alignment ran align ${p.debug.runs.align - aligns} times`);
 
-            const deghosts = p.runs.deghost;
+            const deghosts = p.debug.runs.deghost;
             p.setParams({ ...params, deghost: 1 });
             t = performance.now();
             await p.render();
             samples.deghost.push(performance.now() - t);
-            if (p.runs.deghost !== deghosts + 1) checks.push(`run ${run}: the deghost render ran deghost ${p.runs.deghost - deghosts} times`);
+            if (p.debug.runs.deghost !== deghosts + 1) checks.push(`run ${run}: the deghost render ran deghost ${p.debug.runs.deghost - deghosts} times`);
           }
           return { samples, estimates, checks };
         } finally {

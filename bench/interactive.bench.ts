@@ -74,7 +74,7 @@ for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) test(
                   pipeline: {
                     exportRgba8(): Promise<{ data: Uint8Array }>;
                     render(opts?: { draft?: boolean }): Promise<void>;
-                    runs: { present: number; merge: number; fusion: number };
+                    debug: { runs: { present: number; merge: number; fusion: number } };
                     readonly drafted: boolean;
                   };
                 };
@@ -112,16 +112,16 @@ for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) test(
           const waiting: { full: boolean; m0: number; resolve: () => void }[] = [];
           const render = pipeline.render.bind(pipeline);
           pipeline.render = async (opts) => {
-            const n0 = pipeline.runs.present;
+            const n0 = pipeline.debug.runs.present;
             await render(opts);
-            if (pipeline.runs.present === n0) return;
+            if (pipeline.debug.runs.present === n0) return;
             for (const w of waiting.splice(0)) {
-              if (!w.full || (!pipeline.drafted && pipeline.runs[mode] > w.m0)) w.resolve();
+              if (!w.full || (!pipeline.drafted && pipeline.debug.runs[mode] > w.m0)) w.resolve();
               else waiting.push(w);
             }
           };
           /** The next frame on the canvas; full: the first one with the full-size merge or fusion (not a draft). */
-          const presented = (full = false) => new Promise<void>((resolve) => waiting.push({ full, m0: pipeline.runs[mode], resolve }));
+          const presented = (full = false) => new Promise<void>((resolve) => waiting.push({ full, m0: pipeline.debug.runs[mode], resolve }));
           const firstFrame = presented();
           const fullFrame = presented(true);
           const t0 = performance.now();

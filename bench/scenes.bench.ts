@@ -277,12 +277,12 @@ async function runEngine(page: Page, mode: 'merge' | 'fusion', exposures: readon
       const p = e.pipeline;
       const prof = w.__scenesProfiler;
       prof.device = e.gpu.device;
-      const ran = (before: Record<string, number>) => Object.keys(p.runs).filter((k) => p.runs[k as keyof typeof p.runs] !== before[k]);
+      const ran = (before: Record<string, number>) => Object.keys(p.debug.runs).filter((k) => p.debug.runs[k as keyof typeof p.debug.runs] !== before[k]);
       const brackets = store.getState().brackets.map((b, i) => ({ width: b.width, height: b.height, pixels: b.pixels, exposure: exposures[i]! }));
       // A set of another size would leave the old size's results alive until the render: drop them first.
       p.res.resetPeak();
 
-      let runs0 = { ...p.runs };
+      let runs0 = { ...p.debug.runs };
       prof.begin();
       const t0 = performance.now();
       p.setBrackets(brackets);
@@ -306,7 +306,7 @@ async function runEngine(page: Page, mode: 'merge' | 'fusion', exposures: readon
 
       p.setClipWarnings(true);
       await p.render();
-      runs0 = { ...p.runs };
+      runs0 = { ...p.debug.runs };
       prof.begin();
       p.setClipWarnings(false);
       t = performance.now();

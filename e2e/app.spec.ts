@@ -9,14 +9,14 @@ import { finishFused } from '../src/engine/reference/tonemap';
 import { defaultParams, PARAMS, type Params } from '../src/engine/params';
 import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, lumaSpread, openApp, psnr, waitIdle } from './helpers';
 
-type Hooks = { __hdr: { store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } }; bridge: { engine: { pipeline: { runs: Record<string, number> } } } } };
+type Hooks = { __hdr: { store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } }; bridge: { engine: { pipeline: { debug: { runs: Record<string, number> } } } } } };
 
 const state = (page: Page) =>
   page.evaluate(() => {
     const s = (window as unknown as Hooks).__hdr.store.getState();
     return { params: s.params, brackets: s.brackets.map((b) => ({ name: b.name, ev: b.ev, evSource: b.evSource })) };
   });
-const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs }));
+const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs }));
 
 /** The canvas as the compositor shows it. */
 async function canvasPixels(page: Page) {

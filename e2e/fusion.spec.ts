@@ -44,7 +44,7 @@ async function fuseOnGpu(page: import('@playwright/test').Page, brackets: Bracke
           fused: b64(new Uint8Array(fused.data.buffer)),
           rgba8: b64(out.data),
           preview: { width: preview.width, height: preview.height, data: b64(preview.data) },
-          runs: { ...pipeline.runs },
+          runs: { ...pipeline.debug.runs },
         };
       } finally {
         e.dispose();

@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 type Hooks = {
   __hdr: {
     store: { getState(): { setParam(n: string, v: number): void; setMode(m: string): void; params: Record<string, number> } };
-    bridge: { settled(): Promise<void>; engine: { pipeline: { readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>; ghostReference: number; runs: Record<string, number> } } };
+    bridge: { settled(): Promise<void>; engine: { pipeline: { readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>; ghostReference: number; debug: { runs: Record<string, number> } } } };
   };
 };
 
@@ -93,12 +93,12 @@ test('deghosting removes a moving object from the merge; the ghost mask shows wh
   const slider = page.getByTestId('deghost').locator('.tp-sldv_t');
   await slider.scrollIntoViewIfNeeded();
   const box = (await slider.boundingBox())!;
-  const runs0 = await page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs }));
+  const runs0 = await page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs }));
   await page.mouse.click(box.x + box.width - 1, box.y + box.height / 2);
   await waitIdle(page);
   const strength = await page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().params.deghost);
   expect(strength).toBeGreaterThan(0.95);
-  const runs1 = await page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs }));
+  const runs1 = await page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs }));
   expect(runs1.deghost, 'the slider runs deghosting').toBeGreaterThan(runs0.deghost!);
   expect(runs1.upload, 'and never re-uploads').toBe(runs0.upload);
   expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.ghostReference)).toBe(2);

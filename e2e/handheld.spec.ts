@@ -26,7 +26,7 @@ type Hooks = {
     store: { getState(): { setParam(n: string, v: number): void; alignment: { state: string; rows?: Row[]; crop?: Crop; applied?: boolean; ms?: number } | null } };
     bridge: {
       settled(): Promise<void>;
-      engine: { pipeline: { readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>; runs: Record<string, number> } };
+      engine: { pipeline: { readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>; debug: { runs: Record<string, number> } } };
     };
   };
 };
@@ -141,7 +141,7 @@ test('a handheld set: the report shows each bracket’s motion and the merge is 
   const onError = cropError(aligned, clean, crop);
 
   // Off: the brackets as shot, the whole frame; the estimate is kept.
-  const uploads = await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.upload);
+  const uploads = await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.upload);
   await page.getByTestId('align').uncheck();
   await waitIdle(page);
   await expect(report).toHaveAttribute('data-applied', 'false');
@@ -161,7 +161,7 @@ test('a handheld set: the report shows each bracket’s motion and the merge is 
   expect(again.applied).toBe(true);
   const back = await radiance(page);
   expect(Buffer.from(back.data.buffer).equals(Buffer.from(aligned.data.buffer)), 'the same aligned merge').toBe(true);
-  expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.upload), 'never re-uploaded').toBe(uploads);
+  expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.upload), 'never re-uploaded').toBe(uploads);
 
   // Deghosting over the aligned set, and its mask on the canvas.
   await page.evaluate(async () => {
@@ -169,10 +169,10 @@ test('a handheld set: the report shows each bracket’s motion and the merge is 
     h.store.getState().setParam('deghost', 1);
     await h.bridge.settled();
   });
-  const masks = await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.ghostView);
+  const masks = await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.ghostView);
   await page.getByTestId('ghost-mask').check();
   await waitIdle(page);
-  expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.ghostView)).toBeGreaterThan(masks!);
+  expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.ghostView)).toBeGreaterThan(masks!);
   await page.getByTestId('ghost-mask').uncheck();
   await waitIdle(page);
 });

@@ -31,7 +31,7 @@ type Frame = PresentReadback & { toneMapping: string | null };
 type Hooks = {
   __hdr: {
     store: { getState(): { hdrDisplay: boolean; split: number; setParam(name: string, v: number): void } };
-    bridge: { engine: { pipeline: { readPresented(): Promise<PresentReadback> } } };
+    bridge: { engine: { pipeline: { debug: { readPresented(): Promise<PresentReadback> } } } };
   };
 };
 
@@ -39,7 +39,7 @@ type Hooks = {
 async function presented(page: Page): Promise<Frame> {
   const w = await page.evaluate(async (): Promise<Wire> => {
     const { b64 } = (window as unknown as PageCodec).__codec;
-    const r = await (window as unknown as Hooks).__hdr.bridge.engine.pipeline.readPresented();
+    const r = await (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.readPresented();
     const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="preview"]')!;
     const config = canvas.getContext('webgpu')!.getConfiguration();
     return {

@@ -43,7 +43,7 @@ type Hooks = PageCodec & {
         setMode(m: string): void;
       };
     };
-    bridge: { engine: { pipeline: { runs: Record<string, number>; readRadiance(): Promise<FloatImage>; readFused(): Promise<FloatImage> } } };
+    bridge: { engine: { pipeline: { debug: { runs: Record<string, number> }; readRadiance(): Promise<FloatImage>; readFused(): Promise<FloatImage> } } };
   };
 };
 
@@ -192,7 +192,7 @@ test.describe('HDR inputs', () => {
     const s = await page.evaluate(() => {
       const w = window as unknown as Hooks;
       const st = w.__hdr.store.getState();
-      return { mode: st.mode, brackets: st.brackets.length, radiance: st.radiance && [st.radiance.width, st.radiance.height], runs: { ...w.__hdr.bridge.engine.pipeline.runs } };
+      return { mode: st.mode, brackets: st.brackets.length, radiance: st.radiance && [st.radiance.width, st.radiance.height], runs: { ...w.__hdr.bridge.engine.pipeline.debug.runs } };
     });
     expect(s).toEqual(expect.objectContaining({ mode: 'merge', brackets: 0, radiance: [map.width, map.height] }));
     expect(s.runs.merge, 'nothing merged').toBe(0);
@@ -215,7 +215,7 @@ test.describe('HDR inputs', () => {
     console.log(`EXR → radiance: worst ${worst.toFixed(3)} of the half-precision bound; ${exact} of ${(map.data.length / 4) * 3} samples exactly the file's half`);
     expect(worst).toBeLessThanOrEqual(1);
     expect(exact).toBe((map.data.length / 4) * 3);
-    expect((await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.merge)), 'still nothing merged').toBe(0);
+    expect((await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.merge)), 'still nothing merged').toBe(0);
 
     // Brackets again: the map goes, fusion comes back, the merge runs on them.
     const { files, brackets } = tiffSet(srgb, gammaIcc(2.2));

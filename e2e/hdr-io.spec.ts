@@ -46,9 +46,9 @@ type StoreState = {
   setParam(n: string, v: number): void;
   setCurve(c: string, points: { x: number; y: number }[]): void;
 };
-type Hooks = { __hdr: { store: { getState(): StoreState }; bridge: { engine: { pipeline: { runs: Record<string, number> } } } } };
+type Hooks = { __hdr: { store: { getState(): StoreState }; bridge: { engine: { pipeline: { debug: { runs: Record<string, number> } } } } } };
 
-const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs }));
+const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs }));
 /** What a download must leave as it was. */
 const edit = (page: Page) =>
   page.evaluate(() => {

@@ -30,8 +30,7 @@ type Hooks = {
           readDisplay(opts?: { draft?: boolean }): Promise<{ width: number; height: number; data: Uint8Array }>;
           render(opts?: { draft?: boolean }): Promise<void>;
           readonly drafted: boolean;
-          runs: Record<string, number>;
-          draftRuns: Record<string, number>;
+          debug: { runs: Record<string, number>; draftRuns: Record<string, number> };
           exportRgba8(): Promise<{ width: number; height: number; data: Uint8Array }>;
         };
       };
@@ -173,7 +172,7 @@ test('preview first: a new set and a weight drag show a draft at canvas size, th
       const t0 = performance.now();
       await render(opts);
       // The bridge's frames pass their draft flag; reads and exports call render() without one.
-      if (opts) frames.push({ draft: opts.draft === true, drafted: p.drafted, ms: performance.now() - t0, fusion: p.runs.fusion!, merge: p.runs.merge! });
+      if (opts) frames.push({ draft: opts.draft === true, drafted: p.drafted, ms: performance.now() - t0, fusion: p.debug.runs.fusion!, merge: p.debug.runs.merge! });
     };
   });
   const frames = () => page.evaluate(() => (window as unknown as { __frames: Frame[] }).__frames.splice(0));
@@ -190,7 +189,7 @@ test('preview first: a new set and a weight drag show a draft at canvas size, th
   // A drag of a weight: drafts while it moves, one full-size fusion once it stops.
   const before = await page.evaluate(() => {
     const p = (window as unknown as Hooks).__hdr.bridge.engine.pipeline;
-    return { fusion: p.runs.fusion!, drafts: p.draftRuns.fusion! };
+    return { fusion: p.debug.runs.fusion!, drafts: p.debug.draftRuns.fusion! };
   });
   await page.evaluate(async () => {
     const s = (window as unknown as Hooks).__hdr.store.getState();
@@ -203,7 +202,7 @@ test('preview first: a new set and a weight drag show a draft at canvas size, th
   const drag = await frames();
   const after = await page.evaluate(() => {
     const p = (window as unknown as Hooks).__hdr.bridge.engine.pipeline;
-    return { fusion: p.runs.fusion!, drafts: p.draftRuns.fusion! };
+    return { fusion: p.debug.runs.fusion!, drafts: p.debug.draftRuns.fusion! };
   });
   console.log(`drag: ${drag.map((f) => `${f.drafted ? 'draft' : 'full'} ${f.ms.toFixed(0)} ms`).join(', ')}; ${after.drafts - before.drafts} draft fusions, ${after.fusion - before.fusion} full-size`);
   expect(after.drafts - before.drafts, 'the drag was drawn from drafts').toBeGreaterThanOrEqual(2);

@@ -17,7 +17,7 @@ import { byteDiffs, decodePng, fixturePaths, loadFixture, openApp, waitIdle } fr
 type Hooks = {
   __hdr: {
     store: { getState(): { params: Params; curves: Curves; histogram: Uint32Array | null; setParam(n: string, v: number): void } };
-    bridge: { engine: { pipeline: { runs: Record<string, number>; previewSize(): [number, number] } } };
+    bridge: { engine: { pipeline: { debug: { runs: Record<string, number> }; previewSize(): [number, number] } } };
   };
 };
 const edit = (page: Page) =>
@@ -25,7 +25,7 @@ const edit = (page: Page) =>
     const s = (window as unknown as Hooks).__hdr.store.getState();
     return { params: s.params, curves: s.curves, histogram: s.histogram ? Array.from(s.histogram) : null };
   });
-const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs }));
+const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs }));
 const canvas = async (page: Page) => decodePng(await page.getByTestId('preview').screenshot());
 const meanLuma = (img: { data: Uint8Array }) => {
   let s = 0;

@@ -29,7 +29,7 @@ type Hooks = {
       settled(): Promise<void>;
       engine: {
         gpu: { device: GPUDevice };
-        pipeline: { readDisplay(): Promise<{ width: number; height: number; data: Uint8Array }>; res: { counts(): Counts }; runs: Record<string, number> };
+        pipeline: { readDisplay(): Promise<{ width: number; height: number; data: Uint8Array }>; res: { counts(): Counts }; debug: { runs: Record<string, number> } };
       };
     };
   };
@@ -85,13 +85,13 @@ test('a lost GPU device is restarted: the same picture and settings, no reload',
   for (let i = 0; i < before.data.length; i++) diff = Math.max(diff, Math.abs(before.data[i]! - after.data[i]!));
   expect(diff, 'the same picture, byte for byte').toBe(0);
   // The new device works on: an edit re-renders.
-  const runs = await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.tonemap);
+  const runs = await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.tonemap);
   await page.evaluate(async () => {
     const h = (window as unknown as Hooks).__hdr;
     h.store.getState().setParam('exposure', 0.2);
     await h.bridge.settled();
   });
-  expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs.tonemap)).toBeGreaterThan(runs!);
+  expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.tonemap)).toBeGreaterThan(runs!);
 });
 
 test('50 bracket replacements: live GPU objects back to the baseline, JS heap bounded', async ({ page }) => {

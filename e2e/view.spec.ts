@@ -29,7 +29,7 @@ type Hooks = {
     bridge: {
       engine: {
         pipeline: {
-          runs: Record<string, number>;
+          debug: { runs: Record<string, number> };
           geometry(): ViewGeometry;
           readDisplay(): Promise<Image8>;
           exportRgba8(): Promise<Image8>;
@@ -40,7 +40,7 @@ type Hooks = {
 };
 
 const geometry = (page: Page) => page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.geometry());
-const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.runs }) as Record<Stage, number>);
+const runs = (page: Page) => page.evaluate(() => ({ ...(window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs }) as Record<Stage, number>);
 /**
  * The canvas's own pixels (its backing store, device pixels): no controls
  * drawn over it, and no dependence on where the page layout puts it.

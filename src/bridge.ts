@@ -189,18 +189,18 @@ function attach(store: EditStore, engine: Engine): Attached {
       inFlight++;
       rendering = rendering
         .then(async () => {
-          const reduced = pipeline.runs.luminance;
-          const counted = pipeline.runs.histogram;
+          const reduced = pipeline.debug.runs.luminance;
+          const counted = pipeline.debug.runs.histogram;
           const draft = !full;
           full = false;
           await pipeline.render({ draft });
           armSettle();
-          if (pipeline.runs.luminance !== reduced) {
+          if (pipeline.debug.runs.luminance !== reduced) {
             const stats = await pipeline.readStats();
             store.getState().setScene({ rangeEv: dynamicRangeEv(stats) });
           }
           // Not awaited: the histogram reaches the editor a moment later, the next frame need not wait for it.
-          if (pipeline.runs.histogram !== counted) {
+          if (pipeline.debug.runs.histogram !== counted) {
             void pipeline.latestHistogram().then((h) => store.getState().setHistogram(h), () => undefined);
           }
         })

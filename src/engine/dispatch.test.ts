@@ -3,7 +3,9 @@
 // next render() records, by pass label, on Dawn in Node (npm `webgpu`, the
 // adapter src/cli/gpu.ts finds: Chromium's SwiftShader where there is no GPU
 // driver). This reads what the engine hands to WebGPU, not its own
-// bookkeeping, and checks that the `runs` counters agree with it.
+// bookkeeping, and checks that the `runs` counters agree with it, and that
+// what ran is what the scheduler planned from the operators' declarations
+// (graph/operators.ts) before the render.
 //
 // Headless Pipeline (no canvas): `present` never runs here, so "finish" is
 // tonemap + curve + histogram. Every pass is a compute pass with a label
@@ -22,7 +24,7 @@ import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { nodeGpu } from '../cli/gpu';
-import { createEngine, defaultParams, STAGES, type Bracket, type Engine, type Params, type Pipeline, type Stage } from './index';
+import { createEngine, defaultParams, DRAFT_STAGES, STAGES, type Bracket, type Engine, type Params, type Pipeline, type Stage } from './index';
 import { identityCurves } from './curve';
 import { LEVELS_PER_GROUP } from './passes/local-laplacian';
 import { pyramidLevelCount } from './pyramid';
@@ -99,9 +101,12 @@ interface Recorded {
 
 let pipeline: Pipeline;
 
+const isDraft = (s: Stage) => (DRAFT_STAGES as readonly Stage[]).includes(s);
+
 async function record(draft = false): Promise<Recorded> {
-  const before = { ...pipeline.runs };
-  const draftBefore = { ...pipeline.draftRuns };
+  const before = { ...pipeline.debug.runs };
+  const draftBefore = { ...pipeline.debug.draftRuns };
+  const planned = pipeline.debug.plan({ draft });
   const ops: string[] = (log = []);
   const t0 = performance.now();
   try {
@@ -116,9 +121,12 @@ async function record(draft = false): Promise<Recorded> {
     work[key] = (work[key] ?? 0) + 1;
   }
   const runs: Partial<Record<Stage, number>> = {};
-  for (const s of STAGES) if (pipeline.runs[s] !== before[s]) runs[s] = pipeline.runs[s] - before[s];
+  const after = pipeline.debug.runs;
+  for (const s of STAGES) if (!isDraft(s) && after[s] !== before[s]) runs[s] = after[s] - before[s];
+  // Every operator that ran, the draft's too, was planned, and nothing else.
+  expect(STAGES.filter((s) => after[s] !== before[s] && s !== 'upload')).toEqual(planned.filter((s) => s !== 'upload'));
   const drafts: Recorded['draft'] = {};
-  for (const [k, n] of Object.entries(pipeline.draftRuns) as [keyof Recorded['draft'], number][]) if (n !== draftBefore[k]) drafts[k] = n - draftBefore[k];
+  for (const [k, n] of Object.entries(pipeline.debug.draftRuns) as [keyof Recorded['draft'], number][]) if (n !== draftBefore[k]) drafts[k] = n - draftBefore[k];
   if (process.env.DISPATCH_LOG) console.log(JSON.stringify({ ms: Math.round(ms), runs, draft: drafts, work }));
   return { work, runs, ms, draft: drafts };
 }
@@ -447,7 +455,7 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
     pipeline.setMode('fusion');
     await expectRender(join(fusionWork(cw, ch), DOWNSAMPLE, FINISH), ['fusion', 'downsample', ...FINISH_STAGES]);
     // Headless: nothing was ever presented, and the upload ran once, for the first render.
-    expect(pipeline.runs.present).toBe(0);
-    expect(pipeline.runs.upload).toBe(1);
+    expect(pipeline.debug.runs.present).toBe(0);
+    expect(pipeline.debug.runs.upload).toBe(1);
   });
 });

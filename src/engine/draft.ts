@@ -15,21 +15,15 @@ import type { Params } from './params';
 import type { ResponseLuts } from './response';
 import type { Mode } from './types';
 
-/** What a draft caches: the proxy brackets, and the proxy merge (with its stats) or fusion. */
-export type DraftPart = 'brackets' | 'merge' | 'fusion';
-
+// The scheduler (graph/operators.ts) decides when each part runs: the proxy
+// brackets ('draftBrackets'), and from them the merge with its statistics
+// ('draftMerge') or the fusion ('draftFusion').
 export class Draft {
   private readonly proxy: ProxyPass;
   private readonly merge: MergePass;
   private readonly luminance: LuminancePass;
   private readonly fusion: Fusion;
   private radiance: GPUTexture | null = null;
-  /** Parts that are stale (all of them until a first draft). */
-  readonly dirty = new Set<DraftPart>(['brackets', 'merge', 'fusion']);
-  /** Identity and size of what the proxy brackets were made from. */
-  private key = '';
-  /** How many times each part ran: tests check a drag re-runs only the draft. */
-  readonly runs: Record<DraftPart, number> = { brackets: 0, merge: 0, fusion: 0 };
 
   constructor(
     device: GPUDevice,
@@ -58,31 +52,16 @@ export class Draft {
     return this.luminance.stats;
   }
 
-  /**
-   * Encode what is stale for this mode: the proxy brackets (width × height)
-   * when the brackets (key: their identity) or the size changed, then the
-   * merge and its stats or the fusion. Returns the draft image.
-   */
-  encode(encoder: GPUCommandEncoder, mode: Mode, brackets: GPUTexture, exposures: GPUBuffer, key: string, width: number, height: number): GPUTexture {
-    const k = `${key}|${width}|${height}`;
-    if (k !== this.key || this.dirty.has('brackets') || !this.proxy.result) {
-      this.key = k;
-      this.proxy.bind(brackets, width, height);
-      this.proxy.encode(encoder);
-      this.runs.brackets++;
-      this.dirty.delete('brackets');
-      this.dirty.add('merge').add('fusion');
-    }
+  /** The proxy brackets: the brackets box-downsampled to width × height. */
+  encodeBrackets(encoder: GPUCommandEncoder, brackets: GPUTexture, width: number, height: number): void {
+    this.proxy.bind(brackets, width, height);
+    this.proxy.encode(encoder);
+  }
+
+  /** The merge of the proxy brackets, and its statistics. */
+  encodeMerge(encoder: GPUCommandEncoder, exposures: GPUBuffer): void {
     const proxy = this.proxy.result!;
-    if (mode === 'fusion') {
-      if (this.dirty.has('fusion') || !this.fusion.result) {
-        this.fusion.bind(proxy);
-        this.fusion.encode(encoder);
-        this.runs.fusion++;
-        this.dirty.delete('fusion');
-      }
-      return this.fusion.result!;
-    }
+    const { width, height } = proxy;
     if (!this.radiance || this.radiance.width !== width || this.radiance.height !== height) {
       this.res.release(this.radiance);
       this.radiance = this.res.texture({
@@ -92,16 +71,23 @@ export class Draft {
         usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
       });
       this.luminance.bind(this.radiance);
-      this.dirty.add('merge');
     }
-    if (this.dirty.has('merge')) {
-      this.merge.bind(proxy, exposures, this.radiance);
-      this.merge.encode(encoder);
-      this.luminance.encode(encoder);
-      this.runs.merge++;
-      this.dirty.delete('merge');
-    }
-    return this.radiance;
+    this.merge.bind(proxy, exposures, this.radiance);
+    this.merge.encode(encoder);
+    this.luminance.encode(encoder);
+  }
+
+  /** The fusion of the proxy brackets. */
+  encodeFusion(encoder: GPUCommandEncoder): void {
+    this.fusion.bind(this.proxy.result!);
+    this.fusion.encode(encoder);
+  }
+
+  /** The draft image of a mode, as last encoded. */
+  image(mode: Mode): GPUTexture {
+    const image = mode === 'fusion' ? this.fusion.result : this.radiance;
+    if (!image) throw new Error(`draft: no ${mode} draft yet`);
+    return image;
   }
 
   /** Everything image-sized goes (new brackets); the passes and their small buffers stay. */
@@ -110,7 +96,5 @@ export class Draft {
     this.fusion.release();
     this.res.release(this.radiance);
     this.radiance = null;
-    this.key = '';
-    this.dirty.add('brackets').add('merge').add('fusion');
   }
 }

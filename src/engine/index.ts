@@ -5,7 +5,8 @@ import { Pipeline } from './pipeline';
 import { configureCanvas } from './passes/present';
 
 export { GpuUnavailableError } from './gpu/device';
-export { EngineInputError, INVALIDATES, MODE_STAGES, Pipeline, STAGES, type Change, type Stage } from './pipeline';
+export { EngineInputError, Pipeline, type PipelineDebug } from './pipeline';
+export { DRAFT_STAGES, OPERATORS, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
 export * from './params';
 export * from './types';
 

@@ -1,23 +1,18 @@
-// The processing graph: owns the GPU resources, caches every intermediate and
-// re-runs only the stages a change invalidates.
-//
-//   brackets ─upload─[align]─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
-//                            │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
-//                            └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
-//                                          source → detailFull ─→ downsample  (zoomed in, local detail on: real full-size pixels)
-//                            └→ (layer N/2) → before (same region; the compare split) → present
-//                  (export) source or detailFull + stats → tonemap → curve → rgba8 → readback
+// The processing graph's owner: the GPU resources, every intermediate, and
+// the operators' passes. What a change re-runs and what a render needs is not
+// decided here: the operators are declared in graph/operators.ts (diagram
+// there) and graph/scheduler.ts derives both from those declarations.
 //
 // Alignment (align.ts) is estimated apart from render(), after the first
 // picture is up (alignBrackets(): seconds on a software adapter); once it
-// finds motion, the 'align' stage warps the uploaded brackets into the
+// finds motion, the 'align' operator warps the uploaded brackets into the
 // reference frame, cropped to the area every bracket covers, and everything
 // downstream reads the warped set at the crop's size, export included.
 //
 // Drafts (render({ draft: true }), draft.ts): while the full-size merge or
-// fusion is stale and the whole image is in view, the view chain can read a
+// fusion is stale and the whole image is in view, the view chain reads a
 // draft instead, the same operator run on the brackets box-downsampled to
-// the preview's size; the full-size stages stay dirty until a full render
+// the preview's size; the full-size operators stay dirty until a full render
 // (the bridge renders in full once edits pause; exports always do).
 //
 // The view (src/engine/view.ts) picks the region: at fit the whole image at
@@ -25,11 +20,6 @@
 // detail is scale-dependent, so zoomed in it runs once on the full-size image
 // (kept until its settings or the source change) and the view crops that, as
 // the export does; at fit it runs on the preview.
-//
-// What each kind of change dirties is the table INVALIDATES below; a tone-map
-// slider re-runs tonemap and present only. A render runs only the dirty stages
-// the current mode needs (MODE_STAGES); the others stay dirty, so switching
-// back to a mode whose result is still valid costs a downsample, not a merge.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
 import { Align, type AlignResult, type CropRect } from './align';
 import { Deghost } from './deghost';
@@ -52,40 +42,9 @@ import { estimateBlackLevel, mergeWeights, type ResponseLuts } from './response'
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { unorm16HalfTable } from './half';
 import { isWide, MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
+import { createScheduler, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
 
-export { MAX_BRACKETS };
-
-export const STAGES = ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'ghostView', 'present'] as const;
-export type Stage = (typeof STAGES)[number];
-export type Change = 'brackets' | 'alignment' | 'exposures' | 'ghosts' | 'weights' | 'mode' | 'detail' | 'params' | 'viewport' | 'curves' | 'compare' | 'paint';
-
-const FINISH: readonly Stage[] = ['tonemap', 'curve', 'histogram', 'present'];
-export const INVALIDATES: Record<Change, readonly Stage[]> = {
-  brackets: STAGES,
-  /** Alignment found motion, or was switched on or off: the same upload, a new (or no) warp and crop. */
-  alignment: STAGES.filter((s) => s !== 'upload'),
-  /** New exposures or camera response: a new merge (fusion does not use them; deghosting, when on, adds 'ghosts'). */
-  exposures: ['merge', 'luminance', 'detailFull', 'downsample', 'detail', ...FINISH],
-  /** Deghosting settings: new weights, a new merge and fusion. */
-  ghosts: ['deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', ...FINISH, 'ghostView'],
-  weights: ['fusion', 'detailFull', 'downsample', 'detail', ...FINISH],
-  mode: ['detailFull', 'downsample', 'detail', ...FINISH],
-  /**
-   * Local detail settings. Not the downsample: at fit it reads the source,
-   * which is unchanged; where it reads the full-size detail result (zoomed in,
-   * or settled) encodeDirty() dirties it when that result is made again, and
-   * bindView() when its input switches (a 12 MP read saved per slider step).
-   */
-  detail: ['detailFull', 'detail', ...FINISH],
-  /** The canvas size, zoom or pan: a new region. */
-  viewport: ['downsample', 'detail', ...FINISH, 'before', 'ghostView'],
-  params: FINISH,
-  curves: ['curve', 'histogram', 'present'],
-  /** The before/after split or the ghost mask turned on, or the split moved. */
-  compare: ['before', 'ghostView', 'present'],
-  /** Clip warnings on or off. */
-  paint: ['present'],
-};
+export { MAX_BRACKETS, STAGES, type Stage };
 
 /**
  * Below this many pixels of displacement at every image corner, an estimated
@@ -116,12 +75,6 @@ export function cornerMotion(m: readonly number[], width: number, height: number
   return worst;
 }
 
-/** The stages each mode runs at fit with no local detail and no compare; see needed(). */
-export const MODE_STAGES: Record<Mode, readonly Stage[]> = {
-  merge: ['upload', 'merge', 'luminance', 'downsample', ...FINISH],
-  fusion: ['upload', 'fusion', 'downsample', ...FINISH],
-};
-
 const textureIds = new WeakMap<GPUTexture, number>();
 let nextTextureId = 0;
 /** A stable identity for a texture object (labels repeat across reallocations). */
@@ -144,6 +97,23 @@ function writeHalfRows(queue: GPUQueue, texture: GPUTexture, layer: number, pixe
   }
 }
 
+/**
+ * The engine's instrumentation, for tests, benches and users' scripts
+ * (`pipeline.debug`): not part of what the app uses.
+ */
+export interface PipelineDebug {
+  /** How many times each operator has run (graph/operators.ts). */
+  readonly runs: Readonly<Record<Stage, number>>;
+  /** Draft parts run so far (proxy brackets, merges, fusions). */
+  readonly draftRuns: Readonly<Record<'brackets' | 'merge' | 'fusion', number>>;
+  /** The canvas as last presented (re-presented and copied back), with what present read. */
+  readPresented(): ReturnType<PresentPass['readPresented']>;
+  /** Fuse the current brackets again step by step, one submission per step: the GPU wall time of each phase (ms). */
+  profileFusion(): Promise<Record<FusionPhase, number>>;
+  /** The operators the next render would run, in order. */
+  plan(opts?: { draft?: boolean }): Stage[];
+}
+
 export class EngineInputError extends Error {
   override name = 'EngineInputError';
 }
@@ -158,8 +128,8 @@ export interface PipelineOptions {
 export class Pipeline {
   readonly device: GPUDevice;
   readonly res: Resources;
-  /** How many times each stage has run: tests check what a change re-runs. */
-  readonly runs = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  /** Decides what each change re-runs and what each render needs (graph/). */
+  private readonly graph = createScheduler();
 
   private readonly merge: MergePass;
   private readonly luminance: LuminancePass;
@@ -200,7 +170,6 @@ export class Pipeline {
 
   /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
   blackLevel = 0;
-  private dirty = new Set<Stage>();
   private pending: Bracket[] | null = null;
   /** A radiance map from a file (setRadiance), uploaded on the next render. */
   private pendingRadiance: FloatImage | null = null;
@@ -217,8 +186,6 @@ export class Pipeline {
   private split: number | null = null;
   /** What the view chain is bound to; rebinding happens only when it changes. */
   private viewKey = '';
-  /** The downsample's input texture and region as last bound. */
-  private downsampleKey = '';
 
   /** The brackets as uploaded. */
   private uploaded: GPUTexture | null = null;
@@ -260,15 +227,9 @@ export class Pipeline {
   }
 
   private invalidate(change: Change): void {
-    const stages = INVALIDATES[change];
-    for (const s of stages) this.dirty.add(s);
-    if (this.draft) {
-      if (stages.includes('align')) this.draft.dirty.add('brackets');
-      if (stages.includes('merge')) this.draft.dirty.add('merge');
-      if (stages.includes('fusion')) this.draft.dirty.add('fusion');
-    }
+    this.graph.change(change);
     // A new full-size detail result is seconds away at 12 MP on a software adapter: drags go back to the preview-scale filter.
-    if (INVALIDATES[change].includes('detailFull')) this.settledDetail = false;
+    if (this.graph.reaches(change, 'detailFull')) this.settledDetail = false;
   }
 
   /**
@@ -350,8 +311,6 @@ export class Pipeline {
     if (!this.exposures || exposures.length * 4 !== this.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
     this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(exposures));
     this.invalidate('exposures');
-    // Deghosting predicts brackets through the exposures: new weights, and so a new fusion too.
-    if (this.ghostsActive) this.invalidate('ghosts');
   }
 
   setParams(params: Params): void {
@@ -421,7 +380,7 @@ export class Pipeline {
   }
 
   /** The canvas as last presented (re-presented and copied back), with what present read: for tests. */
-  async readPresented(): ReturnType<PresentPass['readPresented']> {
+  private async readPresentedNow(): ReturnType<PresentPass['readPresented']> {
     await this.render();
     if (!this.present) throw new EngineInputError('Nothing is presented headless.');
     return this.present.readPresented();
@@ -542,18 +501,30 @@ export class Pipeline {
     return !isIdentity(localDetailParams(this.params));
   }
 
-  /** The stages the next render runs where dirty: the mode's, and those the view and local detail add. */
-  private needed(): Set<Stage> {
-    const out = new Set<Stage>(MODE_STAGES[this.mode]);
-    const fit = this.geometry().fit;
-    if (this.detailActive) out.add(fit && !this.settledDetail ? 'detail' : 'detailFull');
-    if (this.split !== null && this.present && !this.radianceInput) out.add('before');
-    if (this.ghostsActive && !this.radianceInput) {
-      out.add('deghost');
-      if (this.ghostMask && this.present) out.add('ghostView');
-    }
-    if (!this.present || this.viewport[0] === 0) out.delete('present');
-    return out;
+  /** The graph's configuration now (drafting or not): what decides its edges. */
+  private config(draft: boolean): GraphConfig {
+    const present = !!this.present && this.viewport[0] > 0;
+    const ghosts = this.ghostsActive && !this.radianceInput;
+    const detail = !this.detailActive ? 'off' : draft || (this.geometry().fit && !this.settledDetail) ? 'preview' : 'full';
+    return {
+      mode: this.mode,
+      radianceInput: this.radianceInput,
+      aligned: this.aligned,
+      ghosts,
+      detail,
+      draft,
+      compare: present && this.split !== null && !this.radianceInput,
+      ghostMask: present && ghosts && this.ghostMask,
+      present,
+      preview: this.previewSize(),
+    };
+  }
+
+  /** The stages the next render would run, in order (without running anything): for tests and the debug view. */
+  plan(opts: { draft?: boolean } = {}): Stage[] {
+    if (!this.brackets && !this.radianceInput && !this.pending && !this.pendingRadiance) return [];
+    const cfg = this.config(opts.draft === true && this.draftable());
+    return this.graph.plan(cfg, sinks(cfg));
   }
 
   /** The canvas size in device pixels; the preview is fitted into it. */
@@ -614,84 +585,113 @@ export class Pipeline {
    */
   private draftable(): boolean {
     if (!this.brackets || !this.exposures || this.radianceInput || this.ghostsActive || this.viewport[0] === 0 || !this.geometry().fit) return false;
-    const stale = this.mode === 'fusion' ? this.dirty.has('fusion') : this.dirty.has('merge') || this.dirty.has('luminance');
+    const full = this.config(false);
+    const stale = this.mode === 'fusion' ? this.graph.stale('fusion', full) : this.graph.stale('luminance', full);
     if (!stale) return false;
     const [pw, ph] = this.previewSize();
     return pw * ph * DRAFT_MIN_RATIO <= this.size[0] * this.size[1];
   }
 
-  /** Encode the draft's stale parts; returns the draft image (the preview's size). */
-  private encodeDraft(encoder: GPUCommandEncoder): GPUTexture {
+  private get draftParts(): Draft {
     if (!this.draft) {
       this.draft = new Draft(this.device, this.res);
       this.draft.setBlackLevel(this.blackLevel);
       if (this.response) this.draft.setResponse(this.response);
       this.draft.setParams(this.params);
     }
-    const [pw, ph] = this.previewSize();
-    return this.draft.encode(encoder, this.mode, this.brackets!, this.exposures!, String(textureId(this.brackets!)), pw, ph);
+    return this.draft;
   }
 
-  /** Draft parts run so far (proxy brackets, merges, fusions): tests check what a drag re-runs. */
-  get draftRuns(): Readonly<Record<'brackets' | 'merge' | 'fusion', number>> {
-    return this.draft?.runs ?? { brackets: 0, merge: 0, fusion: 0 };
+  /** The instrumentation: run counters and test-only reads, apart from the engine's face. */
+  get debug(): PipelineDebug {
+    return this.debugView;
   }
+
+  private readonly debugView: PipelineDebug = (() => {
+    const runs = this.graph.runs;
+    return {
+      runs,
+      get draftRuns() {
+        return { brackets: runs.draftBrackets, merge: runs.draftMerge, fusion: runs.draftFusion };
+      },
+      readPresented: () => this.readPresentedNow(),
+      profileFusion: () => this.profileFusionNow(),
+      plan: (opts?: { draft?: boolean }) => this.plan(opts),
+    };
+  })();
 
   private encodeDirty(draft: boolean): void {
     if (this.pending) this.upload(this.pending);
     if (this.pendingRadiance) this.uploadRadiance(this.pendingRadiance);
     this.pending = this.pendingRadiance = null;
-    // A map from a file is the merge's result already.
-    if (this.radianceInput) this.dirty.delete('merge');
-    if (!this.brackets && !this.radianceInput) {
-      this.dirty.clear();
-      return;
-    }
-    const needed = this.needed();
-    if (this.aligned) needed.add('align');
+    if (!this.brackets && !this.radianceInput) return;
     const drafting = draft && this.draftable();
-    if (drafting) {
-      // The full-size stages stay dirty; local detail runs on the preview.
-      for (const s of ['deghost', 'merge', 'luminance', 'fusion', 'detailFull'] as const) needed.delete(s);
-      if (this.detailActive) needed.add('detail');
-    }
-    // From draft to full or back: the view chain reads another source (and other stats).
-    if (drafting !== this.draftShown) this.invalidate('viewport');
     this.draftShown = drafting;
-    const due = (stage: Stage) => this.dirty.has(stage) && needed.has(stage);
-    if (due('deghost')) this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
-    if (due('merge')) this.allocRadiance();
-    if (due('fusion') && this.brackets) this.fusion.bind(this.brackets, this.ghosts());
-    if (due('detailFull')) this.bindFullDetail();
+    const cfg = this.config(drafting);
+    const graph = this.graph;
+    graph.begin(cfg);
+    const needed = graph.needed(cfg, sinks(cfg));
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.render' });
-    const fullRuns = this.runs.detailFull;
-    const run = (stage: Stage, encode: () => void) => {
-      if (!due(stage)) return;
-      encode();
-      this.dirty.delete(stage);
-      this.runs[stage]++;
-    };
-    run('align', () => this.aligner!.encodeWarp(encoder));
-    // After the warp: the proxy set reads the warped brackets.
-    this.bindView(needed, drafting ? this.encodeDraft(encoder) : null);
-    run('deghost', () => this.deghost.encode(encoder));
-    run('merge', () => this.merge.encode(encoder));
-    run('luminance', () => this.luminance.encode(encoder));
-    run('fusion', () => this.fusion.encode(encoder));
-    run('detailFull', () => this.fullDetail.encode(encoder));
-    // A new full-size detail result: the view reads it through the downsample.
-    if (this.runs.detailFull !== fullRuns && needed.has('detailFull')) this.dirty.add('downsample');
-    run('downsample', () => this.downsample.encode(encoder));
-    run('detail', () => this.previewDetail.encode(encoder));
-    run('tonemap', () => this.previewTone.encode(encoder));
-    run('curve', () => this.previewCurve.encode(encoder));
-    run('histogram', () => this.histogram.encode(encoder));
-    run('before', () => this.beforeDownsample.encode(encoder));
-    run('ghostView', () => this.ghostDownsample.encode(encoder));
-    run('present', () => this.present!.encode(encoder));
+    const fullRuns = graph.runs.detailFull;
+    for (const stage of graph.order) {
+      // The view chain is bound once its inputs exist (after the warp, the sources and the draft).
+      if (stage === 'downsample') this.bindView(cfg);
+      if (!graph.due(stage, cfg, needed)) continue;
+      this.encodeStage(stage, encoder);
+      graph.ran(stage, cfg);
+    }
     this.device.queue.submit([encoder.finish()]);
     // The full-size filter's pyramids (≈ 56 B per pixel) go once its work is queued; its result stays.
-    if (this.runs.detailFull !== fullRuns) this.fullDetail.release();
+    if (graph.runs.detailFull !== fullRuns) this.fullDetail.release();
+  }
+
+  /** Bind (where its inputs moved) and encode one operator. */
+  private encodeStage(stage: Stage, encoder: GPUCommandEncoder): void {
+    switch (stage) {
+      case 'upload':
+        // Uploads are written by upload() before the encoder exists.
+        return;
+      case 'align':
+        return this.aligner!.encodeWarp(encoder);
+      case 'deghost':
+        this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
+        return this.deghost.encode(encoder);
+      case 'merge':
+        this.allocRadiance();
+        return this.merge.encode(encoder);
+      case 'luminance':
+        return this.luminance.encode(encoder);
+      case 'fusion':
+        this.fusion.bind(this.brackets!, this.ghosts());
+        return this.fusion.encode(encoder);
+      case 'detailFull':
+        this.bindFullDetail();
+        return this.fullDetail.encode(encoder);
+      case 'draftBrackets': {
+        const [pw, ph] = this.previewSize();
+        return this.draftParts.encodeBrackets(encoder, this.brackets!, pw, ph);
+      }
+      case 'draftMerge':
+        return this.draftParts.encodeMerge(encoder, this.exposures!);
+      case 'draftFusion':
+        return this.draftParts.encodeFusion(encoder);
+      case 'downsample':
+        return this.downsample.encode(encoder);
+      case 'detail':
+        return this.previewDetail.encode(encoder);
+      case 'tonemap':
+        return this.previewTone.encode(encoder);
+      case 'curve':
+        return this.previewCurve.encode(encoder);
+      case 'histogram':
+        return this.histogram.encode(encoder);
+      case 'before':
+        return this.beforeDownsample.encode(encoder);
+      case 'ghostView':
+        return this.ghostDownsample.encode(encoder);
+      case 'present':
+        return this.present!.encode(encoder);
+    }
   }
 
   private upload(brackets: readonly Bracket[]): void {
@@ -716,10 +716,9 @@ export class Pipeline {
     });
     this.exposures = this.res.buffer({ label: 'upload.exposures', size: brackets.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(brackets.map((b) => b.exposure)));
-    this.runs.upload++;
-    this.dirty.delete('upload');
     this.radianceInput = false;
     this.resize(width, height);
+    this.graph.ran('upload', this.config(false));
   }
 
   /** A map from a file into the radiance texture (rgba32float, as the merge writes it); the brackets go. */
@@ -729,9 +728,11 @@ export class Pipeline {
     this.resize(width, height);
     this.allocRadiance();
     this.device.queue.writeTexture({ texture: this.radiance! }, image.data, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height, 1]);
-    this.runs.upload++;
-    this.dirty.delete('upload');
     this.radianceInput = true;
+    // The map is the merge's output: what reads the merge runs next.
+    const cfg = this.config(false);
+    this.graph.ran('upload', cfg);
+    this.graph.given('merge', cfg);
   }
 
   /** The uploaded brackets go, with their exposures, alignment and warp. */
@@ -809,12 +810,12 @@ export class Pipeline {
    * [detail] → tonemap → curve → histogram / present, and the before image.
    * A no-op while nothing it depends on changed.
    */
-  private bindView(needed: ReadonlySet<Stage>, draft: GPUTexture | null): void {
+  private bindView(cfg: GraphConfig): void {
     const g = this.geometry();
-    const zoomedDetail = needed.has('detailFull');
-    const fitDetail = needed.has('detail');
-    const compare = needed.has('before');
-    const mask = needed.has('ghostView');
+    const zoomedDetail = cfg.detail === 'full';
+    const fitDetail = cfg.detail === 'preview';
+    const { compare, ghostMask: mask } = cfg;
+    const draft = cfg.draft ? this.draftParts.image(this.mode) : null;
     // Texture identities too: a new set of the same size brings new textures to bind.
     const source = draft ?? this.source();
     const ids = [source, this.brackets, zoomedDetail ? this.detailedFull : null, mask ? this.deghost.mask : null].map((t) => (t ? textureId(t) : 0));
@@ -865,10 +866,6 @@ export class Pipeline {
     const input = zoomedDetail ? this.detailedFull! : source;
     // A draft is the whole image at the preview's size already.
     const region: [number, number, number, number] = draft ? [0, 0, draft.width, draft.height] : g.region;
-    const downsampleKey = [textureId(input), region, g.out].join('|');
-    // Another input or region: the preview is stale (a 'detail' change does not dirty it by itself).
-    if (downsampleKey !== this.downsampleKey) this.dirty.add('downsample');
-    this.downsampleKey = downsampleKey;
     this.downsample.bind(input, this.preview, region);
     const stats = draft && this.mode === 'merge' ? this.draft!.stats : this.luminance.stats;
     this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, stats, this.toned!);
@@ -929,7 +926,8 @@ export class Pipeline {
     const p = this.detailParams(params);
     if (isIdentity(p)) return this.source();
     const own = p.detail === this.params.detail && p.range === this.params.rangeCompression;
-    if (own && this.detailedFull && !this.dirty.has('detailFull')) return this.detailedFull;
+    const cfg = this.config(false);
+    if (own && this.detailedFull && !this.graph.stale('detailFull', cfg)) return this.detailedFull;
     this.fullDetail.setParams(p);
     this.bindFullDetail();
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.export-detail' });
@@ -937,8 +935,7 @@ export class Pipeline {
     this.device.queue.submit([encoder.finish()]);
     this.fullDetail.release();
     if (own) {
-      this.dirty.delete('detailFull');
-      this.runs.detailFull++;
+      this.graph.ran('detailFull', cfg);
     } else {
       // Other settings than the view's: the kept result no longer matches the view.
       this.fullDetail.setParams(this.detailParams(this.params));
@@ -955,14 +952,12 @@ export class Pipeline {
   async readRadiance(): Promise<FloatImage> {
     await this.render();
     if (!this.brackets && !this.radianceInput) throw new EngineInputError('Nothing to merge yet.');
-    if (!this.radianceInput && (!this.radiance || this.dirty.has('merge') || this.dirty.has('luminance'))) {
-      this.allocRadiance();
+    const cfg = this.config(false);
+    if (!this.radianceInput && (!this.radiance || this.graph.stale('luminance', cfg))) {
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.merge-on-demand' });
       for (const stage of ['merge', 'luminance'] as const) {
-        if (stage === 'merge') this.merge.encode(encoder);
-        else this.luminance.encode(encoder);
-        this.dirty.delete(stage);
-        this.runs[stage]++;
+        this.encodeStage(stage, encoder);
+        this.graph.ran(stage, cfg);
       }
       this.device.queue.submit([encoder.finish()]);
     }
@@ -976,7 +971,6 @@ export class Pipeline {
     this.draft?.setResponse(luts);
     this.deghost.setResponse(luts);
     this.invalidate('exposures');
-    if (this.ghostsActive) this.invalidate('ghosts');
   }
 
   /** The fused image before finishing (fusion mode): sRGB-encoded values, unclamped. */
@@ -1011,7 +1005,7 @@ export class Pipeline {
    * Fuse the current brackets again step by step, one submission per step, and
    * return the GPU wall time of each phase (ms). For benchmarks only.
    */
-  async profileFusion(): Promise<Record<FusionPhase, number>> {
+  private async profileFusionNow(): Promise<Record<FusionPhase, number>> {
     await this.render();
     if (!this.brackets) throw new EngineInputError('Nothing to fuse yet.');
     this.fusion.bind(this.brackets);
