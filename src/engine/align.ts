@@ -73,6 +73,29 @@ export {
   type MotionModel,
 } from './reference/align';
 
+/**
+ * Below this many pixels of displacement at every image corner, an estimated
+ * motion is treated as none and the brackets are used as shot: a bilinear
+ * warp softens a bracket about as much as half a pixel of misregistration
+ * does, and tripod sets come out of the estimate with a few tenths of a pixel
+ * (0.1–0.3 px on the fixtures with pasted ghosts or linear 16-bit data), which
+ * would otherwise cost them a resampling and a crop for nothing.
+ */
+export const MIN_MOTION_PX = 0.5;
+
+/** The largest displacement of the image corners under a layer's matrix (bracket = M · reference), in pixels. */
+export function cornerMotion(m: readonly number[], width: number, height: number): number {
+  let worst = 0;
+  for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
+    const d = m[6]! * x + m[7]! * y + m[8]!;
+    const u = (m[0]! * x + m[1]! * y + m[2]!) / d;
+    const v = (m[3]! * x + m[4]! * y + m[5]!) / d;
+    worst = Math.max(worst, Math.hypot(u - x, v - y));
+  }
+  return worst;
+}
+
+
 export interface AlignOptions {
   /** 'chain' (default): each bracket against its neighbour towards the reference; 'direct': against the reference. */
   mode?: AlignMode;

@@ -21,40 +21,25 @@
 // (kept until its settings or the source change) and the view crops that, as
 // the export does; at fit it runs on the preview.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
-import { Align, type AlignResult, type CropRect } from './align';
-import { Deghost } from './deghost';
-import { Draft } from './draft';
-import { autoReference } from './reference/deghost';
-import { LocalDetail } from './local-detail';
+import { Align, cornerMotion, MIN_MOTION_PX, type AlignResult, type CropRect } from './align';
 import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './reference/local-detail';
-import { CurvePass } from './passes/curve';
-import { DownsamplePass } from './passes/downsample';
-import { HistogramPass } from './passes/histogram';
-import { Fusion, type FusionPhase } from './fusion';
-import { LuminancePass } from './passes/luminance';
-import { MergePass } from './passes/merge';
+import type { FusionPhase } from './fusion';
 import { PresentPass } from './passes/present';
-import { TonemapPass } from './passes/tonemap';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
 import { defaultParams, localDetailParams, passChanged, type Params } from './params';
-import { estimateBlackLevel, mergeWeights, type ResponseLuts } from './response';
+import type { ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
-import { unorm16HalfTable } from './half';
-import { isWide, MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
+import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 import { createScheduler, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
+import { VIEW_STAGES, ViewChain, type ViewStage } from './graph/view-chain';
+import { FullSize, type FullSizeContext } from './graph/full-size';
+import { Exporter, toUnorm16, type ExportFormat, type Finished } from './graph/export';
+import { checkBrackets, checkRadiance, EngineInputError } from './graph/upload';
 
-export { MAX_BRACKETS, STAGES, type Stage };
+const isViewStage = (s: Stage): s is ViewStage => (VIEW_STAGES as readonly Stage[]).includes(s);
 
-/**
- * Below this many pixels of displacement at every image corner, an estimated
- * motion is treated as none and the brackets are used as shot: a bilinear
- * warp softens a bracket about as much as half a pixel of misregistration
- * does, and tripod sets come out of the estimate with a few tenths of a pixel
- * (0.1–0.3 px on the fixtures with pasted ghosts or linear 16-bit data), which
- * would otherwise cost them a resampling and a crop for nothing.
- */
-export const MIN_MOTION_PX = 0.5;
+export { cornerMotion, EngineInputError, MAX_BRACKETS, MIN_MOTION_PX, STAGES, type Stage };
 
 /**
  * Drafts (render({ draft: true })) only where the image has at least this
@@ -62,40 +47,6 @@ export const MIN_MOTION_PX = 0.5;
  * the same as the draft's, and the draft would only add a second render.
  */
 export const DRAFT_MIN_RATIO = 2;
-
-/** The largest displacement of the image corners under a layer's matrix (bracket = M · reference), in pixels. */
-export function cornerMotion(m: readonly number[], width: number, height: number): number {
-  let worst = 0;
-  for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
-    const d = m[6]! * x + m[7]! * y + m[8]!;
-    const u = (m[0]! * x + m[1]! * y + m[2]!) / d;
-    const v = (m[3]! * x + m[4]! * y + m[5]!) / d;
-    worst = Math.max(worst, Math.hypot(u - x, v - y));
-  }
-  return worst;
-}
-
-const textureIds = new WeakMap<GPUTexture, number>();
-let nextTextureId = 0;
-/** A stable identity for a texture object (labels repeat across reallocations). */
-function textureId(t: GPUTexture): number {
-  let id = textureIds.get(t);
-  if (id === undefined) textureIds.set(t, (id = ++nextTextureId));
-  return id;
-}
-
-/** 16-bit samples into one layer of an rgba16float texture, as half floats, a band of rows (≤ 4 MiB) at a time. */
-function writeHalfRows(queue: GPUQueue, texture: GPUTexture, layer: number, pixels: Uint16Array, width: number, height: number): void {
-  const table = unorm16HalfTable();
-  const rows = Math.max(1, Math.min(height, Math.floor((4 << 20) / (width * 8))));
-  const half = new Uint16Array(rows * width * 4);
-  for (let y = 0; y < height; y += rows) {
-    const n = Math.min(rows, height - y);
-    const src = pixels.subarray(y * width * 4, (y + n) * width * 4);
-    for (let i = 0; i < src.length; i++) half[i] = table[src[i]!]!;
-    queue.writeTexture({ texture, origin: [0, y, layer] }, half, { bytesPerRow: width * 8, rowsPerImage: n }, [width, n, 1]);
-  }
-}
 
 /**
  * The engine's instrumentation, for tests, benches and users' scripts
@@ -114,10 +65,6 @@ export interface PipelineDebug {
   plan(opts?: { draft?: boolean }): Stage[];
 }
 
-export class EngineInputError extends Error {
-  override name = 'EngineInputError';
-}
-
 export interface PipelineOptions {
   device: GPUDevice;
   /** Omit for headless use (tests, batch): nothing is presented. */
@@ -131,99 +78,49 @@ export class Pipeline {
   /** Decides what each change re-runs and what each render needs (graph/). */
   private readonly graph = createScheduler();
 
-  private readonly merge: MergePass;
-  private readonly luminance: LuminancePass;
-  private readonly fusion: Fusion;
-  private readonly downsample: DownsamplePass;
-  private readonly beforeDownsample: DownsamplePass;
-  private readonly ghostDownsample: DownsamplePass;
-  private readonly deghost: Deghost;
-  /** Made on first use: its passes compile only when a set has more than one bracket. */
-  private aligner: Align | null = null;
+  /** The full-size operators and their results. */
+  private readonly full: FullSize;
   /** Align the brackets (on by default); off, the uploaded brackets are used as they are. */
   private alignOn = true;
   /** The estimate for the current upload, once alignBrackets() has run on it. */
   private alignment: AlignResult | null = null;
-  /** The bracket autoReference picked for the current set (deghosting's default reference). */
-  private autoGhostReference = 0;
-  private ghostView: GPUTexture | null = null;
   /** Paint the ghost mask over the canvas. */
   private ghostMask = false;
-  private readonly previewDetail: LocalDetail;
-  private readonly fullDetail: LocalDetail;
-  private readonly previewTone: TonemapPass;
-  private readonly exportTone: TonemapPass;
-  private readonly previewCurve: CurvePass;
-  private readonly exportCurve: CurvePass;
-  /** The 16-bit export: the same curve, kept in float (made on first use). */
-  private export16Curve: CurvePass | null = null;
-  private readonly histogram: HistogramPass;
+  /** What the canvas shows: downsample → detail → tone map → curve → histogram, present. */
+  private readonly view: ViewChain;
+  private readonly exporter: Exporter;
   /** The baked tone curves (4 × CURVE_LUT_SIZE f32), shared by preview and export. */
   private readonly luts: GPUBuffer;
-  private readonly present: PresentPass | null;
-  /** Canvas-sized merges and fusions for render({ draft: true }): made on the first draft. */
-  private draft: Draft | null = null;
   /** The last render showed a draft: the full-size result is still to come (the bridge's settle). */
   private draftShown = false;
-  /** The camera response set last (null: sRGB), for a draft made later. */
-  private response: ResponseLuts | null = null;
 
-  /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
-  blackLevel = 0;
   private pending: Bracket[] | null = null;
   /** A radiance map from a file (setRadiance), uploaded on the next render. */
   private pendingRadiance: FloatImage | null = null;
   /** The radiance texture holds a map from a file: there are no brackets and nothing to merge. */
   private radianceInput = false;
-  private size: [number, number] = [0, 0];
   private viewport: [number, number] = [0, 0];
   private params: Params = defaultParams();
   private mode: Mode = 'merge';
-  private view: ViewState = FIT_VIEW;
+  private viewState: ViewState = FIT_VIEW;
   /** At fit, local detail comes from the full-size filter (settleDetail()). */
   private settledDetail = false;
   /** The compare split as a fraction of the canvas width, or null. */
   private split: number | null = null;
-  /** What the view chain is bound to; rebinding happens only when it changes. */
-  private viewKey = '';
 
-  /** The brackets as uploaded. */
-  private uploaded: GPUTexture | null = null;
-  /** What merge, fusion, deghosting and the compare view read: the upload, or its aligned and cropped warp. */
-  private brackets: GPUTexture | null = null;
-  private exposures: GPUBuffer | null = null;
-  private radiance: GPUTexture | null = null;
-  private preview: GPUTexture | null = null;
-  private detailed: GPUTexture | null = null;
-  private detailedFull: GPUTexture | null = null;
-  private before: GPUTexture | null = null;
-  private toned: GPUTexture | null = null;
-  private display: GPUTexture | null = null;
   private curves: Curves = identityCurves();
 
   constructor(opts: PipelineOptions) {
     this.device = opts.device;
     this.res = new Resources(this.device);
-    this.merge = new MergePass(this.device, this.res);
-    this.luminance = new LuminancePass(this.device, this.res);
-    this.fusion = new Fusion(this.device, this.res);
-    this.downsample = new DownsamplePass(this.device, this.res);
-    this.beforeDownsample = new DownsamplePass(this.device, this.res, 'before');
-    this.ghostDownsample = new DownsamplePass(this.device, this.res, 'ghost-view');
-    this.deghost = new Deghost(this.device, this.res);
-    this.previewDetail = new LocalDetail(this.device, this.res);
-    this.fullDetail = new LocalDetail(this.device, this.res);
-    this.previewTone = new TonemapPass(this.device, this.res, 'tonemap.preview');
-    this.exportTone = new TonemapPass(this.device, this.res, 'tonemap.export', this.previewTone);
-    this.previewCurve = new CurvePass(this.device, 'curve.preview');
-    this.exportCurve = new CurvePass(this.device, 'curve.export', this.previewCurve);
-    this.histogram = new HistogramPass(this.device, this.res);
+    this.full = new FullSize(this.device, this.res);
     const luts = bakeCurves(this.curves);
     this.luts = this.res.buffer({ label: 'curve.luts', size: luts.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     this.device.queue.writeBuffer(this.luts, 0, luts);
-    this.present = opts.context ? new PresentPass(this.device, this.res, opts.context, opts.format ?? 'rgba8unorm') : null;
-    this.previewTone.setParams(this.params);
-    this.fusion.setParams(this.params);
+    this.view = new ViewChain(this.device, this.res, this.luts, opts.context, opts.format);
+    this.exporter = new Exporter(this.device, this.res, this.luts, this.view.tone, this.view.curve);
+    this.view.setParams(this.params);
+    this.full.setFusionParams(this.params);
   }
 
   private invalidate(change: Change): void {
@@ -250,35 +147,15 @@ export class Pipeline {
 
   /** Whether settleDetail() would change what is shown. */
   get detailUnsettled(): boolean {
-    return !this.settledDetail && this.detailActive && this.geometry().fit && (!!this.brackets || this.radianceInput);
+    return !this.settledDetail && this.detailActive && this.geometry().fit && (!!this.full.brackets || this.radianceInput);
   }
 
   /** Validate and stage new brackets (sorted darkest first); uploaded on the next render. */
   setBrackets(brackets: readonly Bracket[]): void {
-    const first = brackets[0];
-    if (!first) throw new EngineInputError('No images to merge.');
-    if (brackets.length > MAX_BRACKETS) throw new EngineInputError(`At most ${MAX_BRACKETS} brackets can be merged; got ${brackets.length}.`);
-    const limit = this.device.limits.maxTextureDimension2D;
-    if (first.width > limit || first.height > limit) {
-      throw new EngineInputError(`The images are ${first.width}×${first.height} pixels; this GPU handles at most ${limit} pixels on a side.`);
-    }
-    for (const b of brackets) {
-      if (b.width !== first.width || b.height !== first.height) throw new EngineInputError('All brackets must have the same size.');
-      if (b.pixels.length !== b.width * b.height * 4) throw new EngineInputError('Bracket pixel data does not match its size.');
-      if (isWide(b.pixels) !== isWide(first.pixels)) throw new EngineInputError('All brackets must have the same bit depth (8 or 16 bits per sample).');
-      if (!(b.exposure > 0)) throw new EngineInputError('Every bracket needs a positive exposure.');
-    }
-    for (let i = 1; i < brackets.length; i++) {
-      if (brackets[i]!.exposure < brackets[i - 1]!.exposure) throw new EngineInputError('Brackets must be sorted darkest first.');
-    }
+    checkBrackets(brackets, this.device.limits);
     this.pending = [...brackets];
     this.pendingRadiance = null;
-    // A scan's fog level (0 for a camera's true black) keeps the merge off codes that carry no signal.
-    this.blackLevel = estimateBlackLevel(brackets);
-    this.merge.setBlackLevel(this.blackLevel);
-    this.draft?.setBlackLevel(this.blackLevel);
-    this.deghost.setBlackLevel(this.blackLevel);
-    this.autoGhostReference = autoReference(brackets, mergeWeights(this.blackLevel));
+    this.full.prepare(brackets);
     this.invalidate('brackets');
   }
 
@@ -289,11 +166,7 @@ export class Pipeline {
    * ignored until brackets come back); no compare view (no bracket to show).
    */
   setRadiance(image: FloatImage): void {
-    const { width, height } = image;
-    if (!(width > 0 && height > 0)) throw new EngineInputError('The radiance map is empty.');
-    const limit = this.device.limits.maxTextureDimension2D;
-    if (width > limit || height > limit) throw new EngineInputError(`The image is ${width}×${height} pixels; this GPU handles at most ${limit} pixels on a side.`);
-    if (image.data.length !== width * height * 4) throw new EngineInputError('Radiance data does not match its size.');
+    checkRadiance(image, this.device.limits);
     this.pending = null;
     this.pendingRadiance = image;
     this.mode = 'merge';
@@ -308,8 +181,8 @@ export class Pipeline {
       this.setBrackets(this.pending.map((b, i) => ({ ...b, exposure: exposures[i]! })));
       return;
     }
-    if (!this.exposures || exposures.length * 4 !== this.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
-    this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(exposures));
+    if (!this.full.exposures || exposures.length * 4 !== this.full.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
+    this.device.queue.writeBuffer(this.full.exposures, 0, new Float32Array(exposures));
     this.invalidate('exposures');
   }
 
@@ -320,21 +193,20 @@ export class Pipeline {
     const tone = passChanged('tonemap', params, this.params);
     this.params = { ...params };
     if (weights) {
-      this.fusion.setParams(this.params);
-      this.draft?.setParams(this.params);
+      this.full.setFusionParams(this.params);
       this.invalidate('weights');
     }
     if (ghosts) {
-      this.deghost.setParams({ strength: params.deghost, reference: params.deghostReference });
+      this.full.deghost.setParams({ strength: params.deghost, reference: params.deghostReference });
       this.invalidate('ghosts');
     }
     if (detail) {
-      this.previewDetail.setParams(this.detailParams(this.params));
-      this.fullDetail.setParams(this.detailParams(this.params));
+      this.view.setDetailParams(this.detailParams(this.params));
+      this.full.detail.setParams(this.detailParams(this.params));
       this.invalidate('detail');
     }
     if (tone) {
-      this.previewTone.setParams(this.params);
+      this.view.setParams(this.params);
       this.invalidate('params');
     }
   }
@@ -343,8 +215,8 @@ export class Pipeline {
     if (mode === this.mode || (this.radianceInput && mode === 'fusion')) return;
     this.mode = mode;
     // The fused image is display-referred: local detail floors it higher (reference/local-detail.ts).
-    this.previewDetail.setParams(this.detailParams(this.params));
-    this.fullDetail.setParams(this.detailParams(this.params));
+    this.view.setDetailParams(this.detailParams(this.params));
+    this.full.detail.setParams(this.detailParams(this.params));
     this.invalidate('mode');
   }
 
@@ -363,8 +235,9 @@ export class Pipeline {
 
   /** Paint clipped highlights and shadows on the canvas (never in the export or the histogram). */
   setClipWarnings(on: boolean): void {
-    if (!this.present || this.present.clipWarnings === on) return;
-    this.present.setClipWarnings(on);
+    const present = this.view.present;
+    if (!present || present.clipWarnings === on) return;
+    present.setClipWarnings(on);
     this.invalidate('paint');
   }
 
@@ -374,16 +247,17 @@ export class Pipeline {
    * Only presents again; nothing upstream changes. No-op headless.
    */
   setHdrDisplay(on: boolean): void {
-    if (!this.present || this.present.hdr === on) return;
-    this.present.setHdr(on);
+    const present = this.view.present;
+    if (!present || present.hdr === on) return;
+    present.setHdr(on);
     this.invalidate('paint');
   }
 
   /** The canvas as last presented (re-presented and copied back), with what present read: for tests. */
   private async readPresentedNow(): ReturnType<PresentPass['readPresented']> {
     await this.render();
-    if (!this.present) throw new EngineInputError('Nothing is presented headless.');
-    return this.present.readPresented();
+    if (!this.view.present) throw new EngineInputError('Nothing is presented headless.');
+    return this.view.present.readPresented();
   }
 
   /** Paint deghosting's mask (where a bracket was rejected) over the canvas. */
@@ -405,9 +279,14 @@ export class Pipeline {
     return this.alignment;
   }
 
+  /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
+  get blackLevel(): number {
+    return this.full.blackLevel;
+  }
+
   /** The brackets are being read through the warp (alignment on and motion found). */
   get aligned(): boolean {
-    return !!this.brackets && this.brackets !== this.uploaded;
+    return !!this.full.brackets && this.full.brackets !== this.full.uploaded;
   }
 
   /**
@@ -422,13 +301,13 @@ export class Pipeline {
   async alignBrackets(signal?: AbortSignal): Promise<AlignResult | null> {
     // The upload (and a first picture, a draft where one is due: the estimate takes seconds).
     if (this.pending) await this.render({ draft: true });
-    const uploaded = this.uploaded;
+    const uploaded = this.full.uploaded;
     if (!uploaded || uploaded.depthOrArrayLayers < 2) return null;
     if (this.alignment) return this.alignment;
-    this.aligner ??= new Align(this.device, this.res);
-    this.aligner.bind(uploaded, this.autoGhostReference);
-    const result = await this.aligner.estimate(signal);
-    if (uploaded !== this.uploaded) throw new DOMException('alignment superseded', 'AbortError');
+    this.full.aligner ??= new Align(this.device, this.res);
+    this.full.aligner.bind(uploaded, this.full.autoGhostReference);
+    const result = await this.full.aligner.estimate(signal);
+    if (uploaded !== this.full.uploaded) throw new DOMException('alignment superseded', 'AbortError');
     this.alignment = result;
     this.applyAlignment();
     return result;
@@ -436,47 +315,47 @@ export class Pipeline {
 
   /** Point the graph at the warped or the uploaded brackets, per the switch and the estimate. */
   private applyAlignment(): void {
-    const uploaded = this.uploaded;
+    const uploaded = this.full.uploaded;
     if (!uploaded) return;
     const { width, height } = uploaded;
     const result = this.alignment;
     const moved = !!result && result.motions.some((m) => cornerMotion(m.matrix, width, height) >= MIN_MOTION_PX);
-    const warp = this.alignOn && moved && !!this.aligner && result.crop.width > 0 && result.crop.height > 0;
+    const warp = this.alignOn && moved && !!this.full.aligner && result.crop.width > 0 && result.crop.height > 0;
     let next = uploaded;
     if (warp) {
-      this.aligner!.crop(result.crop);
-      next = this.aligner!.warped!;
+      this.full.aligner!.crop(result.crop);
+      next = this.full.aligner!.warped!;
     }
-    if (next === this.brackets) return;
-    this.brackets = next;
-    this.resize(next.width, next.height);
+    if (next === this.full.brackets) return;
+    this.full.brackets = next;
+    if (this.full.resize(next.width, next.height)) this.view.releaseDetail();
     this.invalidate('alignment');
   }
 
   /** The part of the uploaded frame the graph works on (the whole frame unless aligned). */
   get crop(): CropRect {
-    const u = this.uploaded;
+    const u = this.full.uploaded;
     if (this.aligned && this.alignment) return { ...this.alignment.crop };
-    return { x: 0, y: 0, width: u?.width ?? this.size[0], height: u?.height ?? this.size[1] };
+    return { x: 0, y: 0, width: u?.width ?? this.full.size[0], height: u?.height ?? this.full.size[1] };
   }
 
   /** The bracket deghosting compares the others with (darkest first from 0). */
   get ghostReference(): number {
-    return this.deghost.reference;
+    return this.full.deghost.reference;
   }
 
   /** Deghosting is on (strength above 0) and has brackets to compare. */
   private get ghostsActive(): boolean {
-    return this.params.deghost > 0 && !!this.brackets && this.brackets.depthOrArrayLayers > 1;
+    return this.params.deghost > 0 && !!this.full.brackets && this.full.brackets.depthOrArrayLayers > 1;
   }
 
   /** Zoom and pan (src/engine/view.ts): renders the visible region only. */
   setView(view: ViewState): void {
-    if (view.zoom === this.view.zoom && view.center[0] === this.view.center[0] && view.center[1] === this.view.center[1]) return;
+    if (view.zoom === this.viewState.zoom && view.center[0] === this.viewState.center[0] && view.center[1] === this.viewState.center[1]) return;
     const before = this.geometry();
-    this.view = { zoom: view.zoom, center: [view.center[0], view.center[1]] };
+    this.viewState = { zoom: view.zoom, center: [view.center[0], view.center[1]] };
     const after = this.geometry();
-    if (before.fit && after.fit && this.size[0] > 0) return;
+    if (before.fit && after.fit && this.full.size[0] > 0) return;
     this.invalidate('viewport');
   }
 
@@ -486,14 +365,14 @@ export class Pipeline {
     if (s === this.split) return;
     const toggled = (s === null) !== (this.split === null);
     this.split = s;
-    this.present?.setSplit(s === null ? null : s * this.viewport[0]);
+    this.view.present?.setSplit(s === null ? null : s * this.viewport[0]);
     // Moving the divider only presents again.
     this.invalidate(toggled ? 'compare' : 'paint');
   }
 
   /** What the canvas shows of the image at the current view. */
   geometry(): ViewGeometry {
-    return viewGeometry(this.size, this.viewport, this.view);
+    return viewGeometry(this.full.size, this.viewport, this.viewState);
   }
 
   /** Local detail is on (its settings are not the identity). */
@@ -503,7 +382,7 @@ export class Pipeline {
 
   /** The graph's configuration now (drafting or not): what decides its edges. */
   private config(draft: boolean): GraphConfig {
-    const present = !!this.present && this.viewport[0] > 0;
+    const present = !!this.view.present && this.viewport[0] > 0;
     const ghosts = this.ghostsActive && !this.radianceInput;
     const detail = !this.detailActive ? 'off' : draft || (this.geometry().fit && !this.settledDetail) ? 'preview' : 'full';
     return {
@@ -522,7 +401,7 @@ export class Pipeline {
 
   /** The stages the next render would run, in order (without running anything): for tests and the debug view. */
   plan(opts: { draft?: boolean } = {}): Stage[] {
-    if (!this.brackets && !this.radianceInput && !this.pending && !this.pendingRadiance) return [];
+    if (!this.full.brackets && !this.radianceInput && !this.pending && !this.pendingRadiance) return [];
     const cfg = this.config(opts.draft === true && this.draftable());
     return this.graph.plan(cfg, sinks(cfg));
   }
@@ -559,7 +438,7 @@ export class Pipeline {
     const invalid = this.device.popErrorScope();
     const [oomError, invalidError] = await Promise.all([oom, invalid]);
     if (thrown) throw thrown;
-    if (oomError) throw new EngineInputError(`The GPU ran out of memory for ${this.size[0]}×${this.size[1]} images (${oomError.message}).`);
+    if (oomError) throw new EngineInputError(`The GPU ran out of memory for ${this.full.size[0]}×${this.full.size[1]} images (${oomError.message}).`);
     if (invalidError) throw new Error(`WebGPU validation error: ${invalidError.message}`);
     await this.device.queue.onSubmittedWorkDone();
   }
@@ -584,22 +463,12 @@ export class Pipeline {
    * with deghosting on (its weights are made at full size).
    */
   private draftable(): boolean {
-    if (!this.brackets || !this.exposures || this.radianceInput || this.ghostsActive || this.viewport[0] === 0 || !this.geometry().fit) return false;
+    if (!this.full.brackets || !this.full.exposures || this.radianceInput || this.ghostsActive || this.viewport[0] === 0 || !this.geometry().fit) return false;
     const full = this.config(false);
     const stale = this.mode === 'fusion' ? this.graph.stale('fusion', full) : this.graph.stale('luminance', full);
     if (!stale) return false;
     const [pw, ph] = this.previewSize();
-    return pw * ph * DRAFT_MIN_RATIO <= this.size[0] * this.size[1];
-  }
-
-  private get draftParts(): Draft {
-    if (!this.draft) {
-      this.draft = new Draft(this.device, this.res);
-      this.draft.setBlackLevel(this.blackLevel);
-      if (this.response) this.draft.setResponse(this.response);
-      this.draft.setParams(this.params);
-    }
-    return this.draft;
+    return pw * ph * DRAFT_MIN_RATIO <= this.full.size[0] * this.full.size[1];
   }
 
   /** The instrumentation: run counters and test-only reads, apart from the engine's face. */
@@ -624,7 +493,7 @@ export class Pipeline {
     if (this.pending) this.upload(this.pending);
     if (this.pendingRadiance) this.uploadRadiance(this.pendingRadiance);
     this.pending = this.pendingRadiance = null;
-    if (!this.brackets && !this.radianceInput) return;
+    if (!this.full.brackets && !this.radianceInput) return;
     const drafting = draft && this.draftable();
     this.draftShown = drafting;
     const cfg = this.config(drafting);
@@ -637,97 +506,26 @@ export class Pipeline {
       // The view chain is bound once its inputs exist (after the warp, the sources and the draft).
       if (stage === 'downsample') this.bindView(cfg);
       if (!graph.due(stage, cfg, needed)) continue;
-      this.encodeStage(stage, encoder);
+      if (isViewStage(stage)) this.view.encode(stage, encoder);
+      else this.full.encode(stage, encoder, this.fullContext());
       graph.ran(stage, cfg);
     }
     this.device.queue.submit([encoder.finish()]);
     // The full-size filter's pyramids (≈ 56 B per pixel) go once its work is queued; its result stays.
-    if (graph.runs.detailFull !== fullRuns) this.fullDetail.release();
-  }
-
-  /** Bind (where its inputs moved) and encode one operator. */
-  private encodeStage(stage: Stage, encoder: GPUCommandEncoder): void {
-    switch (stage) {
-      case 'upload':
-        // Uploads are written by upload() before the encoder exists.
-        return;
-      case 'align':
-        return this.aligner!.encodeWarp(encoder);
-      case 'deghost':
-        this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
-        return this.deghost.encode(encoder);
-      case 'merge':
-        this.allocRadiance();
-        return this.merge.encode(encoder);
-      case 'luminance':
-        return this.luminance.encode(encoder);
-      case 'fusion':
-        this.fusion.bind(this.brackets!, this.ghosts());
-        return this.fusion.encode(encoder);
-      case 'detailFull':
-        this.bindFullDetail();
-        return this.fullDetail.encode(encoder);
-      case 'draftBrackets': {
-        const [pw, ph] = this.previewSize();
-        return this.draftParts.encodeBrackets(encoder, this.brackets!, pw, ph);
-      }
-      case 'draftMerge':
-        return this.draftParts.encodeMerge(encoder, this.exposures!);
-      case 'draftFusion':
-        return this.draftParts.encodeFusion(encoder);
-      case 'downsample':
-        return this.downsample.encode(encoder);
-      case 'detail':
-        return this.previewDetail.encode(encoder);
-      case 'tonemap':
-        return this.previewTone.encode(encoder);
-      case 'curve':
-        return this.previewCurve.encode(encoder);
-      case 'histogram':
-        return this.histogram.encode(encoder);
-      case 'before':
-        return this.beforeDownsample.encode(encoder);
-      case 'ghostView':
-        return this.ghostDownsample.encode(encoder);
-      case 'present':
-        return this.present!.encode(encoder);
-    }
+    if (graph.runs.detailFull !== fullRuns) this.full.detail.release();
   }
 
   private upload(brackets: readonly Bracket[]): void {
-    const first = brackets[0]!;
-    const { width, height } = first;
-    this.dropBrackets();
-    // 16-bit brackets as half floats (half.ts: 11 significant bits), read as f32 like rgba8unorm.
-    const wide = isWide(first.pixels);
-    this.brackets = this.uploaded = this.res.texture({
-      label: 'upload.brackets',
-      size: [width, height, brackets.length],
-      format: wide ? 'rgba16float' : 'rgba8unorm',
-      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
-    });
-    brackets.forEach((b, layer) => {
-      if (isWide(b.pixels)) {
-        writeHalfRows(this.device.queue, this.brackets!, layer, b.pixels, width, height);
-        return;
-      }
-      const bytes = new Uint8Array(b.pixels.buffer, b.pixels.byteOffset, b.pixels.byteLength);
-      this.device.queue.writeTexture({ texture: this.brackets!, origin: [0, 0, layer] }, bytes, { bytesPerRow: width * 4, rowsPerImage: height }, [width, height, 1]);
-    });
-    this.exposures = this.res.buffer({ label: 'upload.exposures', size: brackets.length * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    this.device.queue.writeBuffer(this.exposures, 0, new Float32Array(brackets.map((b) => b.exposure)));
+    this.alignment = null;
+    if (this.full.upload(brackets)) this.view.releaseDetail();
     this.radianceInput = false;
-    this.resize(width, height);
     this.graph.ran('upload', this.config(false));
   }
 
-  /** A map from a file into the radiance texture (rgba32float, as the merge writes it); the brackets go. */
+  /** A map from a file: the merge's output, written straight into the radiance texture. */
   private uploadRadiance(image: FloatImage): void {
-    const { width, height } = image;
-    this.dropBrackets();
-    this.resize(width, height);
-    this.allocRadiance();
-    this.device.queue.writeTexture({ texture: this.radiance! }, image.data, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height, 1]);
+    this.alignment = null;
+    if (this.full.uploadRadiance(image)) this.view.releaseDetail();
     this.radianceInput = true;
     // The map is the merge's output: what reads the merge runs next.
     const cfg = this.config(false);
@@ -735,147 +533,28 @@ export class Pipeline {
     this.graph.given('merge', cfg);
   }
 
-  /** The uploaded brackets go, with their exposures, alignment and warp. */
-  private dropBrackets(): void {
-    // Abandons an estimate in flight; the warp's output goes with it.
-    this.aligner?.release();
-    this.draft?.release();
-    this.alignment = null;
-    this.res.release(this.uploaded);
-    this.res.release(this.exposures);
-    this.brackets = this.uploaded = this.exposures = null;
-  }
-
-  /** A new image size: results of the old size are of no use any more. */
-  private resize(width: number, height: number): void {
-    if (this.size[0] === width && this.size[1] === height) return;
-    this.res.release(this.radiance);
-    this.res.release(this.detailedFull);
-    this.radiance = this.detailedFull = null;
-    this.fusion.release();
-    this.fullDetail.release();
-    this.previewDetail.release();
-    this.size = [width, height];
-  }
-
-  /** The radiance map is made when a merge first runs, not before: fusion alone never needs it. */
-  private allocRadiance(): void {
-    if (!this.radiance) {
-      this.radiance = this.res.texture({
-        label: 'merge.radiance',
-        size: this.size,
-        format: 'rgba32float',
-        // COPY_DST: a radiance map from a file is written straight in (setRadiance).
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
-      });
-      this.luminance.bind(this.radiance);
-    }
-    if (this.brackets) this.merge.bind(this.brackets, this.exposures!, this.radiance, this.ghosts());
-  }
-
-  /** Deghosting's weights for the merge and the fusion, or null while it is off. */
-  private ghosts(): GPUTexture | null {
-    return this.ghostsActive ? this.deghost.result : null;
-  }
-
-  /** The full-size image the current mode tone-maps: radiance or fused. */
-  private source(): GPUTexture {
-    const src = this.mode === 'fusion' ? this.fusion.result : this.radiance;
-    if (!src) throw new Error(`pipeline: no ${this.mode} result yet`);
-    return src;
+  private fullContext(): FullSizeContext {
+    return { mode: this.mode, ghosts: this.ghostsActive, preview: this.previewSize() };
   }
 
   /** Preview size: the whole image fitted into the viewport, never enlarged. */
   previewSize(): [number, number] {
-    return viewGeometry(this.size, this.viewport, FIT_VIEW).out;
+    return viewGeometry(this.full.size, this.viewport, FIT_VIEW).out;
   }
 
-  /** Full-size local detail of the source into detailedFull (allocated on first use). */
-  private bindFullDetail(): void {
-    const [w, h] = this.size;
-    if (!this.detailedFull || this.detailedFull.width !== w || this.detailedFull.height !== h) {
-      this.res.release(this.detailedFull);
-      this.detailedFull = this.res.texture({
-        label: 'local-detail.full',
-        size: [w, h],
-        format: 'rgba32float',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
-      });
-    }
-    this.fullDetail.bind(this.source(), this.detailedFull);
-  }
-
-  /**
-   * (Re)allocate and bind the region chain for the current view: downsample →
-   * [detail] → tonemap → curve → histogram / present, and the before image.
-   * A no-op while nothing it depends on changed.
-   */
+  /** Bind the view chain to what it reads under cfg. */
   private bindView(cfg: GraphConfig): void {
-    const g = this.geometry();
-    const zoomedDetail = cfg.detail === 'full';
-    const fitDetail = cfg.detail === 'preview';
-    const { compare, ghostMask: mask } = cfg;
-    const draft = cfg.draft ? this.draftParts.image(this.mode) : null;
-    // Texture identities too: a new set of the same size brings new textures to bind.
-    const source = draft ?? this.source();
-    const ids = [source, this.brackets, zoomedDetail ? this.detailedFull : null, mask ? this.deghost.mask : null].map((t) => (t ? textureId(t) : 0));
-    const key = [this.mode, this.size, this.viewport, g.region, g.out, g.rect, zoomedDetail, fitDetail, compare, mask, ids].join('|');
-    if (key === this.viewKey) return;
-    this.viewKey = key;
-    const [pw, ph] = g.out;
-    if (!this.preview || this.preview.width !== pw || this.preview.height !== ph) {
-      for (const t of [this.preview, this.detailed, this.toned, this.display, this.before, this.ghostView]) this.res.release(t);
-      this.detailed = this.before = this.ghostView = null;
-      const float: Omit<GPUTextureDescriptor, 'label'> = {
-        size: [pw, ph],
-        format: 'rgba32float',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
-      };
-      this.preview = this.res.texture({ label: 'downsample.preview', ...float });
-      this.toned = this.res.texture({ label: 'tonemap.toned', ...float });
-      this.display = this.res.texture({
-        label: 'curve.display',
-        size: [pw, ph],
-        format: 'rgba8unorm',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
-      });
-      this.previewCurve.bind(this.toned, this.luts, this.display);
-      this.histogram.bind(this.display);
-    }
-    const float = (label: string) =>
-      this.res.texture({
-        label,
-        size: [pw, ph],
-        format: 'rgba32float',
-        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
-      });
-    if (fitDetail) {
-      this.detailed ??= float('local-detail.preview');
-      this.previewDetail.bind(this.preview, this.detailed);
-    }
-    if (compare) {
-      this.before ??= float('before.preview');
-      const mid = Math.floor(this.brackets!.depthOrArrayLayers / 2);
-      const layer = this.brackets!.createView({ dimension: '2d', baseArrayLayer: mid, arrayLayerCount: 1 });
-      this.beforeDownsample.bind(layer, this.before, g.region);
-    }
-    if (mask && this.deghost.mask) {
-      this.ghostView ??= float('ghost-view.preview');
-      this.ghostDownsample.bind(this.deghost.mask, this.ghostView, g.region);
-    }
-    const input = zoomedDetail ? this.detailedFull! : source;
-    // A draft is the whole image at the preview's size already.
-    const region: [number, number, number, number] = draft ? [0, 0, draft.width, draft.height] : g.region;
-    this.downsample.bind(input, this.preview, region);
-    const stats = draft && this.mode === 'merge' ? this.draft!.stats : this.luminance.stats;
-    this.previewTone.bind(this.mode, fitDetail ? this.detailed! : this.preview, stats, this.toned!);
-    if (this.present) {
-      // The tone mapper's input too: the HDR display lifts what the tone mapper compressed.
-      const toneInput = fitDetail ? this.detailed! : this.preview;
-      this.present.bind(this.display!, compare ? this.before! : this.display!, mask && this.ghostView ? this.ghostView : null, toneInput, this.mode === 'fusion');
-      this.present.setRect(g.rect);
-      this.present.setSplit(this.split === null ? null : this.split * this.viewport[0]);
-    }
+    const draft = cfg.draft ? this.full.draft.image(this.mode) : null;
+    this.view.bind(cfg, {
+      mode: this.mode,
+      input: draft ?? (cfg.detail === 'full' ? this.full.detailed! : this.full.source(this.mode)),
+      draft: !!draft,
+      brackets: this.full.brackets,
+      ghostMask: this.full.deghost.mask,
+      stats: draft && this.mode === 'merge' ? this.full.draft.stats : this.full.luminance.stats,
+      geometry: this.geometry(),
+      split: this.split === null ? null : this.split * this.viewport[0],
+    });
   }
 
   /** Finish the full-size result of the current mode with the current params: sRGB RGBA8 bytes. */
@@ -890,32 +569,13 @@ export class Pipeline {
    */
   async exportRgba16(params: Params = this.params): Promise<{ width: number; height: number; data: Uint16Array<ArrayBuffer> }> {
     const { width, height, data } = await this.exportFinished(params, 'rgba32float');
-    const f = new Float32Array(data);
-    const out = new Uint16Array(f.length);
-    for (let i = 0; i < f.length; i++) out[i] = Math.round(Math.min(1, Math.max(0, f[i]!)) * 65535);
-    return { width, height, data: out };
+    return { width, height, data: toUnorm16(data) };
   }
 
-  private async exportFinished(params: Params, format: 'rgba8unorm' | 'rgba32float'): Promise<{ width: number; height: number; data: ArrayBuffer }> {
-    if (!this.brackets && !this.pending && !this.radianceInput && !this.pendingRadiance) throw new EngineInputError('Nothing to export yet.');
+  private async exportFinished(params: Params, format: ExportFormat): Promise<Finished> {
+    if (!this.full.brackets && !this.pending && !this.radianceInput && !this.pendingRadiance) throw new EngineInputError('Nothing to export yet.');
     await this.render();
-    const [width, height] = this.size;
-    const curve = format === 'rgba8unorm' ? this.exportCurve : (this.export16Curve ??= new CurvePass(this.device, 'curve.export16', this.exportCurve, 'rgba32float'));
-    const toned = this.res.texture({ label: 'tonemap.export', size: [width, height], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING });
-    const out = this.res.texture({ label: 'curve.export', size: [width, height], format, usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
-    try {
-      this.exportTone.setParams(params);
-      this.exportTone.bind(this.mode, await this.finishedSource(params), this.luminance.stats, toned);
-      curve.bind(toned, this.luts, out);
-      const encoder = this.device.createCommandEncoder({ label: 'pipeline.export' });
-      this.exportTone.encode(encoder);
-      curve.encode(encoder);
-      this.device.queue.submit([encoder.finish()]);
-      return { width, height, data: await readTexture(this.device, out, format === 'rgba8unorm' ? 4 : 16, 'export') };
-    } finally {
-      this.res.release(toned);
-      this.res.release(out);
-    }
+    return this.exporter.finish(this.mode, await this.finishedSource(params), this.full.luminance.stats, params, format);
   }
 
   /**
@@ -924,25 +584,25 @@ export class Pipeline {
    */
   private async finishedSource(params: Params): Promise<GPUTexture> {
     const p = this.detailParams(params);
-    if (isIdentity(p)) return this.source();
+    if (isIdentity(p)) return this.full.source(this.mode);
     const own = p.detail === this.params.detail && p.range === this.params.rangeCompression;
     const cfg = this.config(false);
-    if (own && this.detailedFull && !this.graph.stale('detailFull', cfg)) return this.detailedFull;
-    this.fullDetail.setParams(p);
-    this.bindFullDetail();
+    if (own && this.full.detailed && !this.graph.stale('detailFull', cfg)) return this.full.detailed;
+    this.full.detail.setParams(p);
+    this.full.bindDetail(this.mode);
     const encoder = this.device.createCommandEncoder({ label: 'pipeline.export-detail' });
-    this.fullDetail.encode(encoder);
+    this.full.detail.encode(encoder);
     this.device.queue.submit([encoder.finish()]);
-    this.fullDetail.release();
+    this.full.detail.release();
     if (own) {
       this.graph.ran('detailFull', cfg);
     } else {
       // Other settings than the view's: the kept result no longer matches the view.
-      this.fullDetail.setParams(this.detailParams(this.params));
+      this.full.detail.setParams(this.detailParams(this.params));
       this.invalidate('detail');
     }
     await this.device.queue.onSubmittedWorkDone();
-    return this.detailedFull!;
+    return this.full.detailed!;
   }
 
   /**
@@ -951,32 +611,29 @@ export class Pipeline {
    */
   async readRadiance(): Promise<FloatImage> {
     await this.render();
-    if (!this.brackets && !this.radianceInput) throw new EngineInputError('Nothing to merge yet.');
+    if (!this.full.brackets && !this.radianceInput) throw new EngineInputError('Nothing to merge yet.');
     const cfg = this.config(false);
-    if (!this.radianceInput && (!this.radiance || this.graph.stale('luminance', cfg))) {
+    if (!this.radianceInput && (!this.full.radiance || this.graph.stale('luminance', cfg))) {
       const encoder = this.device.createCommandEncoder({ label: 'pipeline.merge-on-demand' });
       for (const stage of ['merge', 'luminance'] as const) {
-        this.encodeStage(stage, encoder);
+        this.full.encode(stage, encoder, this.fullContext());
         this.graph.ran(stage, cfg);
       }
       this.device.queue.submit([encoder.finish()]);
     }
-    return { width: this.size[0], height: this.size[1], data: new Float32Array(await readTexture(this.device, this.radiance!, 16, 'radiance')) };
+    return { width: this.full.size[0], height: this.full.size[1], data: new Float32Array(await readTexture(this.device, this.full.radiance!, 16, 'radiance')) };
   }
 
   /** The inverse camera response the merge uses (sRGB until set): re-merges, no re-upload. */
   setResponse(luts: ResponseLuts): void {
-    this.response = luts;
-    this.merge.setResponse(luts);
-    this.draft?.setResponse(luts);
-    this.deghost.setResponse(luts);
+    this.full.setResponse(luts);
     this.invalidate('exposures');
   }
 
   /** The fused image before finishing (fusion mode): sRGB-encoded values, unclamped. */
   async readFused(): Promise<FloatImage> {
     await this.render();
-    const fused = this.fusion.result;
+    const fused = this.full.fusion.result;
     if (!fused || this.mode !== 'fusion') throw new EngineInputError('No fused image yet: it is made in fusion mode.');
     return { width: fused.width, height: fused.height, data: new Float32Array(await readTexture(this.device, fused, 16, 'fused')) };
   }
@@ -986,19 +643,20 @@ export class Pipeline {
    * as of the last submitted render, without rendering: no wait on the next frame.
    */
   latestHistogram(): Promise<Uint32Array> {
-    return this.histogram.read();
+    return this.view.latestHistogram();
   }
 
   async readStats(): Promise<LuminanceStats> {
     await this.render();
-    return this.luminance.read();
+    return this.full.luminance.read();
   }
 
   /** The canvas-sized preview as sRGB RGBA8 bytes (draft: as a draft render leaves it, see render()). */
   async readDisplay(opts: { draft?: boolean } = {}): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
     await this.render(opts);
-    if (!this.display) throw new EngineInputError('No preview yet.');
-    return { width: this.display.width, height: this.display.height, data: new Uint8Array(await readTexture(this.device, this.display, 4, 'display')) };
+    const display = this.view.displayed;
+    if (!display) throw new EngineInputError('No preview yet.');
+    return { width: display.width, height: display.height, data: new Uint8Array(await readTexture(this.device, display, 4, 'display')) };
   }
 
   /**
@@ -1007,10 +665,10 @@ export class Pipeline {
    */
   private async profileFusionNow(): Promise<Record<FusionPhase, number>> {
     await this.render();
-    if (!this.brackets) throw new EngineInputError('Nothing to fuse yet.');
-    this.fusion.bind(this.brackets);
+    if (!this.full.brackets) throw new EngineInputError('Nothing to fuse yet.');
+    this.full.fusion.bind(this.full.brackets);
     const times: Record<FusionPhase, number> = { weights: 0, pyramid: 0, blend: 0, collapse: 0 };
-    for (const step of this.fusion.steps()) {
+    for (const step of this.full.fusion.steps()) {
       const t0 = performance.now();
       const encoder = this.device.createCommandEncoder({ label: `profile.${step.phase}` });
       step.encode(encoder);
@@ -1023,11 +681,8 @@ export class Pipeline {
 
   dispose(): void {
     this.res.destroyAll();
-    this.radiance = this.preview = this.toned = this.display = this.brackets = this.uploaded = null;
-    this.aligner = null;
-    this.draft = null;
+    this.view.dispose();
+    this.full.dispose();
     this.alignment = null;
-    this.detailed = this.detailedFull = this.before = this.ghostView = null;
-    this.exposures = null;
   }
 }

@@ -1,0 +1,211 @@
+// The full-size operators: upload, align (the warp), deghost, merge,
+// luminance, fusion and the full-size local detail, with the draft's three
+// parts beside them. This holds their passes and image-sized results; the
+// scheduler (graph/operators.ts) decides when each runs, the pipeline what
+// configuration it runs in.
+import { Align } from '../align';
+import { Deghost } from '../deghost';
+import { Draft } from '../draft';
+import { Fusion } from '../fusion';
+import { LocalDetail } from '../local-detail';
+import { LuminancePass } from '../passes/luminance';
+import { MergePass } from '../passes/merge';
+import { autoReference } from '../reference/deghost';
+import { estimateBlackLevel, mergeWeights, type ResponseLuts } from '../response';
+import type { Resources } from '../gpu/resources';
+import type { Params } from '../params';
+import type { Bracket, FloatImage, Mode } from '../types';
+import type { Stage } from './operators';
+import { uploadBrackets } from './upload';
+
+/** The operators this module runs. */
+export type FullSizeStage = Extract<Stage, 'upload' | 'align' | 'deghost' | 'merge' | 'luminance' | 'fusion' | 'detailFull' | 'draftBrackets' | 'draftMerge' | 'draftFusion'>;
+
+/** What an encode reads from the pipeline's state. */
+export interface FullSizeContext {
+  readonly mode: Mode;
+  /** Deghosting is on: merge and fusion read its weights. */
+  readonly ghosts: boolean;
+  /** The preview's size (the draft is made at it). */
+  readonly preview: readonly [number, number];
+}
+
+// A function: the WebGPU globals exist only once a device module has loaded (Node).
+const resultUsage = () => GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST;
+
+export class FullSize {
+  readonly merge: MergePass;
+  readonly luminance: LuminancePass;
+  readonly fusion: Fusion;
+  readonly deghost: Deghost;
+  readonly detail: LocalDetail;
+  /** Made on first use: its passes compile only when a set has more than one bracket. */
+  aligner: Align | null = null;
+  /** Canvas-sized merges and fusions for drafts: made on the first draft. */
+  private draftParts: Draft | null = null;
+  /** The brackets as uploaded. */
+  uploaded: GPUTexture | null = null;
+  /** What merge, fusion, deghosting and the compare view read: the upload, or its aligned and cropped warp. */
+  brackets: GPUTexture | null = null;
+  exposures: GPUBuffer | null = null;
+  radiance: GPUTexture | null = null;
+  detailed: GPUTexture | null = null;
+  size: [number, number] = [0, 0];
+  /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
+  blackLevel = 0;
+  /** The bracket autoReference picked for the current set (deghosting's default reference). */
+  autoGhostReference = 0;
+  /** The camera response set last (null: sRGB), for a draft made later. */
+  private response: ResponseLuts | null = null;
+  private params: Params | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly res: Resources,
+  ) {
+    this.merge = new MergePass(device, res);
+    this.luminance = new LuminancePass(device, res);
+    this.fusion = new Fusion(device, res);
+    this.deghost = new Deghost(device, res);
+    this.detail = new LocalDetail(device, res);
+  }
+
+  /** The draft's parts (made on first use). */
+  get draft(): Draft {
+    if (!this.draftParts) {
+      this.draftParts = new Draft(this.device, this.res);
+      this.draftParts.setBlackLevel(this.blackLevel);
+      if (this.response) this.draftParts.setResponse(this.response);
+      if (this.params) this.draftParts.setParams(this.params);
+    }
+    return this.draftParts;
+  }
+
+  /** The set's black level and deghosting's automatic reference, before its upload. */
+  prepare(brackets: readonly Bracket[]): void {
+    // A scan's fog level (0 for a camera's true black) keeps the merge off codes that carry no signal.
+    this.blackLevel = estimateBlackLevel(brackets);
+    this.merge.setBlackLevel(this.blackLevel);
+    this.draftParts?.setBlackLevel(this.blackLevel);
+    this.deghost.setBlackLevel(this.blackLevel);
+    this.autoGhostReference = autoReference(brackets, mergeWeights(this.blackLevel));
+  }
+
+  setFusionParams(params: Params): void {
+    this.params = params;
+    this.fusion.setParams(params);
+    this.draftParts?.setParams(params);
+  }
+
+  setResponse(luts: ResponseLuts): void {
+    this.response = luts;
+    this.merge.setResponse(luts);
+    this.draftParts?.setResponse(luts);
+    this.deghost.setResponse(luts);
+  }
+
+  /** Write new brackets; the old ones go. Returns whether the image size changed. */
+  upload(brackets: readonly Bracket[]): boolean {
+    const { width, height } = brackets[0]!;
+    this.drop();
+    const { texture, exposures } = uploadBrackets(this.device, this.res, brackets);
+    this.brackets = this.uploaded = texture;
+    this.exposures = exposures;
+    return this.resize(width, height);
+  }
+
+  /** A map from a file into the radiance texture (rgba32float, as the merge writes it); the brackets go. */
+  uploadRadiance(image: FloatImage): boolean {
+    const { width, height } = image;
+    this.drop();
+    const resized = this.resize(width, height);
+    this.allocRadiance(false);
+    this.device.queue.writeTexture({ texture: this.radiance! }, image.data, { bytesPerRow: width * 16, rowsPerImage: height }, [width, height, 1]);
+    return resized;
+  }
+
+  /** The uploaded brackets go, with their exposures, alignment warp and draft. */
+  private drop(): void {
+    // Abandons an estimate in flight; the warp's output goes with it.
+    this.aligner?.release();
+    this.draftParts?.release();
+    this.res.release(this.uploaded);
+    this.res.release(this.exposures);
+    this.brackets = this.uploaded = this.exposures = null;
+  }
+
+  /** A new image size: results of the old size are of no use any more. Returns whether it changed. */
+  resize(width: number, height: number): boolean {
+    if (this.size[0] === width && this.size[1] === height) return false;
+    this.res.release(this.radiance);
+    this.res.release(this.detailed);
+    this.radiance = this.detailed = null;
+    this.fusion.release();
+    this.detail.release();
+    this.size = [width, height];
+    return true;
+  }
+
+  /** The radiance map is made when a merge first runs, not before: fusion alone never needs it. */
+  allocRadiance(ghosts: boolean): void {
+    if (!this.radiance) {
+      this.radiance = this.res.texture({ label: 'merge.radiance', size: this.size, format: 'rgba32float', usage: resultUsage() });
+      this.luminance.bind(this.radiance);
+    }
+    if (this.brackets) this.merge.bind(this.brackets, this.exposures!, this.radiance, ghosts ? this.deghost.result : null);
+  }
+
+  /** The full-size image a mode tone-maps: radiance or fused. */
+  source(mode: Mode): GPUTexture {
+    const src = mode === 'fusion' ? this.fusion.result : this.radiance;
+    if (!src) throw new Error(`pipeline: no ${mode} result yet`);
+    return src;
+  }
+
+  /** Full-size local detail of a mode's source into `detailed` (allocated on first use). */
+  bindDetail(mode: Mode): void {
+    const [w, h] = this.size;
+    if (!this.detailed || this.detailed.width !== w || this.detailed.height !== h) {
+      this.res.release(this.detailed);
+      this.detailed = this.res.texture({ label: 'local-detail.full', size: [w, h], format: 'rgba32float', usage: resultUsage() });
+    }
+    this.detail.bind(this.source(mode), this.detailed);
+  }
+
+  /** Bind (where its inputs moved) and encode one operator. */
+  encode(stage: FullSizeStage, encoder: GPUCommandEncoder, ctx: FullSizeContext): void {
+    switch (stage) {
+      case 'upload':
+        // Uploads are written by upload() before the encoder exists.
+        return;
+      case 'align':
+        return this.aligner!.encodeWarp(encoder);
+      case 'deghost':
+        this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
+        return this.deghost.encode(encoder);
+      case 'merge':
+        this.allocRadiance(ctx.ghosts);
+        return this.merge.encode(encoder);
+      case 'luminance':
+        return this.luminance.encode(encoder);
+      case 'fusion':
+        this.fusion.bind(this.brackets!, ctx.ghosts ? this.deghost.result : null);
+        return this.fusion.encode(encoder);
+      case 'detailFull':
+        this.bindDetail(ctx.mode);
+        return this.detail.encode(encoder);
+      case 'draftBrackets':
+        return this.draft.encodeBrackets(encoder, this.brackets!, ctx.preview[0], ctx.preview[1]);
+      case 'draftMerge':
+        return this.draft.encodeMerge(encoder, this.exposures!);
+      case 'draftFusion':
+        return this.draft.encodeFusion(encoder);
+    }
+  }
+
+  dispose(): void {
+    this.aligner = this.draftParts = null;
+    this.radiance = this.brackets = this.uploaded = this.detailed = null;
+    this.exposures = null;
+  }
+}
