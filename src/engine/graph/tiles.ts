@@ -174,6 +174,8 @@ function maxReadLength(n: number, core: number, halo: number, g: number): number
  * tallest core height that fits, the one reading the fewest pixels in all
  * (least halo overhead), then the fewest tiles. Throws TilePlanError, with the
  * numbers, when not even a granularity-sized core with its halo fits.
+ * A read side is at most core + halo + (halo rounded up to the granularity),
+ * the read origin being aligned down: that is what must fit the limits.
  */
 export function planTiles(req: TileRequest): TilePlan {
   const { width: W, height: H, bytesPerPixel: bpp, halo, budgetBytes: budget, maxTextureDimension2D: maxDim } = req;
