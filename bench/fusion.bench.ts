@@ -10,6 +10,7 @@
 // Wall times, median of the runs; prints a table and writes bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { test } from '@playwright/test';
+import { appUrl } from '../e2e/helpers';
 
 const SIZES = [
   { label: '2 MP', width: 1732, height: 1155 },
@@ -32,7 +33,7 @@ for (const size of SIZES) {
     test(`fusion of ${count} brackets at ${size.label}`, async ({ page, browser }) => {
       test.setTimeout(30 * 60_000);
       browserVersion = browser.version();
-      await page.goto('/?sample=0');
+      await page.goto(appUrl());
       await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
       const r = await page.evaluate(
         async ({ width, height, count, runs }) => {

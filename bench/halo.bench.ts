@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { PNG } from 'pngjs';
+import { appUrl } from '../e2e/helpers';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/brackets/', import.meta.url));
 const SCENES = ['desk_window', 'stlouis_arch'];
@@ -141,7 +142,7 @@ test('local detail leaves no halo around bright windows', async ({ page }) => {
   test.skip(!existsSync(SHARED), `${SHARED} is absent: this quality check needs the shared bracket sets`);
   test.setTimeout(20 * 60_000);
   mkdirSync(OUT, { recursive: true });
-  await page.goto('/?sample=0');
+  await page.goto(appUrl());
   await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
   const rows: Record<string, unknown>[] = [];
   for (const scene of SCENES) {

@@ -18,6 +18,7 @@
 // median of the runs; prints a table and writes bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
+import { appUrl } from '../e2e/helpers';
 import { similarityMatrix, type Matrix3 } from '../src/engine/reference/align';
 import { autoReference } from '../src/engine/reference/deghost';
 import { mergeWeights } from '../src/engine/response';
@@ -74,7 +75,7 @@ for (const size of SIZES) {
   test(`alignment and deghosting of ${COUNT} brackets at ${size.label}`, async ({ page, browser }) => {
     test.setTimeout(45 * 60_000);
     browserVersion = browser.version();
-    await page.goto('/?sample=0');
+    await page.goto(appUrl());
     await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
     const { width, height } = size;
 

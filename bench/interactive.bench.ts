@@ -9,6 +9,7 @@
 // Wall times, median of the runs; prints a table and writes bench/results/.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { test } from '@playwright/test';
+import { appUrl } from '../e2e/helpers';
 
 const SIZES = [
   { label: '2 MP', width: 1732, height: 1155 },
@@ -30,7 +31,7 @@ test.describe.configure({ mode: 'serial' });
 
 for (const size of SIZES) for (const mode of ['fusion', 'merge'] as const) test(`interactive timings: ${mode} at ${size.label}`, async ({ page, browser }) => {
   test.setTimeout(40 * 60_000);
-  await page.goto('/?sample=0');
+  await page.goto(appUrl());
   await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
   const adapter = await page.evaluate(() => {
     const s = (window as unknown as { __hdr: { store: { getState(): { gpu: { state: string; adapter?: string } } } } }).__hdr.store.getState();

@@ -23,6 +23,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
+import { appUrl } from '../e2e/helpers';
 import { defaultParams, type Params } from '../src/engine/params';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -387,7 +388,7 @@ test('exposure fusion vs OpenCV and enfuse on real bracket sets', async ({ brows
       const t0 = performance.now();
       let r: SceneResult;
       try {
-        await page.goto('/?sample=0');
+        await page.goto(appUrl());
         await page.waitForFunction(() => document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false');
         adapter ||= await page.evaluate(() => {
           const s = (window as unknown as { __hdr: { store: { getState(): { gpu: { state: string; adapter?: string } } } } }).__hdr.store.getState();

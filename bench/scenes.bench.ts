@@ -45,6 +45,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, type Browser, type Page } from '@playwright/test';
 import { bundleForPage } from '../e2e/bundle';
+import { appUrl } from '../e2e/helpers';
 import { installProfiler, type Profile, type ProfilerHandle, type StageTime } from './scenes-profiler';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -145,7 +146,7 @@ interface AdapterInfo {
 
 /** Open the app, keep its own engine idle, install the profiler, the encoder and the two bench engines. */
 async function openPage(page: Page, encodeCode: string): Promise<AdapterInfo> {
-  await page.goto('/?sample=0');
+  await page.goto(appUrl());
   await page.waitForFunction(() => {
     const w = window as unknown as Hooks;
     return !!w.__hdr?.bridge && document.querySelector('[data-testid=app]')?.getAttribute('data-busy') === 'false';
@@ -981,7 +982,7 @@ for (const size of ALL.includes(SYNTH_FROM) ? SYNTH : []) {
     mkdirSync(dir, { recursive: true });
     try {
       await serve(page, () => source);
-      await page.goto('/?sample=0');
+      await page.goto(appUrl());
       const jpegs = await upscaleInPage(page, source.length, size.width, size.height);
       const files = source.map((f, i) => {
         const path = join(dir, basename(f.name));

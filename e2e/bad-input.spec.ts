@@ -17,7 +17,7 @@ import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { referencePipeline } from '../src/engine/reference/pipeline';
 import type { Params } from '../src/engine/params';
-import { pngChunkData, writeFlatPng, writePng } from '../src/io/testing/png-writer';
+import { pngChunkData, writeFlatPng, writePng } from '../test/support/png-writer';
 import { byteDiffs, decodeJpeg, decodePng, FIXTURES, fixturePaths, loadFixture, lumaSpread, openApp, waitIdle } from './helpers';
 
 interface StoreView {

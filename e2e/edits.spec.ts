@@ -8,7 +8,7 @@ import { expect, test, type Page } from '@playwright/test';
 import type { Curves } from '../src/engine/curve';
 import type { Params } from '../src/engine/params';
 import { plotBox, toCanvas } from '../src/ui/curve-geometry';
-import { byteDiffs, decodePng, fixturePaths, openApp, waitIdle } from './helpers';
+import { appUrl, byteDiffs, decodePng, fixturePaths, openApp, waitIdle } from './helpers';
 
 interface EditView {
   mode: string;
@@ -270,7 +270,7 @@ test('forget deletes what is kept; a reload then opens the sample', async ({ pag
   expect(await storedRecords(page)).toBe(0);
 
   // With the sample on (no ?sample=0), as a first visit.
-  await page.goto('/');
+  await page.goto(appUrl(''));
   await waitIdle(page);
   await expect(page.getByTestId('bracket')).toHaveCount(3);
   const s = await edit(page);

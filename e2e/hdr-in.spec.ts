@@ -14,7 +14,7 @@
 //    file's values, each within half precision (2^-11 relative, 2^-24
 //    absolute) of the fixture; no merge runs, fusion is off.
 //  - Three DNGs (a Bayer camera rendered from the fixture at 2 × 2 photosites
-//    per map pixel, src/io/testing/tiff-writer.ts), developed by libraw-wasm:
+//    per map pixel, test/support/tiff-writer.ts), developed by libraw-wasm:
 //    the merge, 2 × 2 box-averaged, within 0.25 stops RMS of the fixture,
 //    scale-free (the unit tests see 0.11 on the CPU: demosaicing).
 import { expect, test, type Page } from '@playwright/test';
@@ -27,7 +27,7 @@ import { halfBits, halfToFloat } from '../src/engine/half';
 import { codes8, mergeWeights, responseLuts } from '../src/engine/response';
 import type { Bracket, FloatImage } from '../src/engine/types';
 import { encodeExr } from '../src/io/exr';
-import { gammaIcc, writeDng, writeTiff, type TiffCompression } from '../src/io/testing/tiff-writer';
+import { gammaIcc, writeDng, writeTiff, type TiffCompression } from '../test/support/tiff-writer';
 import { CONTENT_SECURITY_POLICY, RAW_WORKER_POLICY } from '../vite.config';
 import { floatsFromBase64, openApp, waitIdle, type PageCodec } from './helpers';
 

@@ -1,6 +1,6 @@
 // The HDR downloads and the camera response, as a person uses them: open
 // brackets, click a download, and the file is decoded in Node by an
-// independent reader (src/io/testing/readers.ts, nothing shared with the
+// independent reader (test/support/readers.ts, nothing shared with the
 // writers) and compared with the CPU reference (src/engine/reference).
 //
 // Tolerances:
@@ -32,7 +32,7 @@ import { quantise, tonemapImage } from '../src/engine/reference/tonemap';
 import { estimateBlackLevel, mergeWeights, recoverResponse, responseLuts, type ResponseLuts } from '../src/engine/response';
 import type { Bracket, FloatImage } from '../src/engine/types';
 import { insertExif } from '../src/io/exif-copy';
-import { buildExif, jpegSegments, readExr, readRadiance, rebuildUltraHdr, stopsError } from '../src/io/testing/readers';
+import { buildExif, jpegSegments, readExr, readRadiance, rebuildUltraHdr, stopsError } from '../test/support/readers';
 import { midtoneScale } from '../src/io/ultrahdr';
 import { decodeJpeg, FIXTURES, fixturePaths, loadFixture, openApp, psnr, waitIdle } from './helpers';
 

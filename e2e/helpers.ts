@@ -147,10 +147,20 @@ function installCodec(): void {
   };
 }
 
-/** Open the app without the bundled sample and wait until it is idle with WebGPU ready. */
+/**
+ * The app's path with `query` ('?sample=0', '' for the bundled sample) and
+ * `automation`, the flag that gives the page `window.__hdr` (the store, the
+ * engine module and the bridge) for the specs and benches to drive.
+ */
+export function appUrl(query = '?sample=0'): string {
+  const rest = query.replace(/^\?/, '');
+  return `/?${rest ? `${rest}&` : ''}automation`;
+}
+
+/** Open the app (with `?automation`) without the bundled sample and wait until it is idle with WebGPU ready. */
 export async function openApp(page: Page, query = '?sample=0'): Promise<void> {
   await page.addInitScript(installCodec);
-  await page.goto(`/${query}`);
+  await page.goto(appUrl(query));
   await waitIdle(page);
   await expect(page.getByTestId('gpu-status')).toHaveCount(0);
 }

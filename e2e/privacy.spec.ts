@@ -6,7 +6,7 @@
 // requests are in the log too.
 import { expect, test } from '@playwright/test';
 import { CONTENT_SECURITY_POLICY } from '../vite.config';
-import { waitIdle } from './helpers';
+import { appUrl, waitIdle } from './helpers';
 
 // This spec checks the policy, so it must not be bypassed (the config bypasses it for pass-level specs);
 // and the service worker the config blocks for other specs is part of the session.
@@ -27,7 +27,7 @@ test('a whole session requests only its own origin, under a strict Content-Secur
     (window as unknown as { __violations: string[] }).__violations = seen;
     document.addEventListener('securitypolicyviolation', (e) => seen.push(`${e.violatedDirective} ${e.blockedURI}`));
   });
-  const response = await page.goto('/');
+  const response = await page.goto(appUrl(''));
   expect(response!.headers()['content-security-policy'], 'the server sends the policy').toBe(CONTENT_SECURITY_POLICY);
   await expect(page.locator('meta[http-equiv="Content-Security-Policy"]'), 'and the page carries it').toHaveAttribute('content', CONTENT_SECURITY_POLICY);
   for (const directive of ['unsafe-eval', 'http:', 'https:', '*']) expect(CONTENT_SECURITY_POLICY.split(/[\s;]+/)).not.toContain(directive === 'unsafe-eval' ? `'${directive}'` : directive);

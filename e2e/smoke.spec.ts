@@ -1,8 +1,8 @@
-// First contact: the bundled sample on open, a drop onto the page, and a clear
-// state where the browser has no WebGPU.
+// First contact: the bundled sample on open, a drop onto the page, a clear
+// state where the browser has no WebGPU, and no automation handle unless asked.
 import { readFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
-import { decodePng, fixturePaths, openApp, waitIdle } from './helpers';
+import { appUrl, decodePng, fixturePaths, openApp, waitIdle } from './helpers';
 
 test('opens on the bundled sample and shows the fused picture; the merge finds the scene range', async ({ page }) => {
   await openApp(page, '');
@@ -48,4 +48,21 @@ test('without WebGPU the page says so plainly', async ({ page }) => {
   await waitIdle(page);
   await expect(page.getByTestId('gpu-status')).toContainText('does not offer WebGPU');
   await expect(page.getByTestId('download-png')).toBeDisabled();
+});
+
+test('window.__hdr, the automation handle, is there only when the URL asks for it (?automation)', async ({ page }) => {
+  type Hooks = { __hdr?: { store: { getState(): { gpu: { state: string } } }; engine: { createEngine?: unknown }; bridge: unknown } };
+  const handle = () =>
+    page.evaluate(() => {
+      const h = (window as unknown as Hooks).__hdr;
+      return h === undefined ? 'undefined' : { keys: Object.keys(h).sort(), gpu: h.store.getState().gpu.state, engine: typeof h.engine.createEngine, bridge: h.bridge !== null };
+    });
+  await page.goto('/?sample=0');
+  await waitIdle(page);
+  await expect(page.getByTestId('gpu-status')).toHaveCount(0);
+  expect(await handle(), 'the product, as a user opens it').toBe('undefined');
+  await page.goto(appUrl());
+  await waitIdle(page);
+  await expect(page.getByTestId('gpu-status')).toHaveCount(0);
+  expect(await handle()).toEqual({ keys: ['bridge', 'engine', 'store'], gpu: 'ready', engine: 'function', bridge: true });
 });

@@ -9,9 +9,10 @@ import './ui/app.css';
 const store = createEditStore();
 const params = new URLSearchParams(location.search);
 
-// Stable handle for tests and users' own automation (see README).
+// Stable handle for tests and users' own automation (see README), only on a
+// page opened with ?automation in its URL.
 const hooks: { store: typeof store; bridge: Bridge | null; engine: typeof engine } = { store, bridge: null, engine };
-(window as unknown as { __hdr: typeof hooks }).__hdr = hooks;
+if (params.has('automation')) (window as unknown as { __hdr: typeof hooks }).__hdr = hooks;
 
 createRoot(document.getElementById('root')!).render(
   <App store={store} sample={params.get('sample') !== '0'} onBridge={(b) => (hooks.bridge = b)} />,

@@ -12,7 +12,7 @@ import { encode as jpegEncode } from 'jpeg-js';
 import { PNG } from 'pngjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { insertExif } from '../io/exif-copy';
-import { writeDng, writeTiff } from '../io/testing/tiff-writer';
+import { writeDng, writeTiff } from '../../test/support/tiff-writer';
 import { decodeFile } from './decode';
 import { orient } from '../io/orient';
 

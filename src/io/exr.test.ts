@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rng } from '../engine/reference/random';
 import type { FloatImage } from '../engine/types';
 import { encodeExr, EXR_EXTENSION, EXR_MIME, HALF_MAX } from './exr';
-import { readExr } from './testing/readers';
+import { readExr } from '../../test/support/readers';
 
-// The reader (src/io/testing/readers.ts) is written from the OpenEXR file
+// The reader (test/support/readers.ts) is written from the OpenEXR file
 // layout document, independent of the writer (hdrify).
 
 /** Log-uniform values over 2^-20..2^15, and the awkward ones in the first pixels. */

@@ -3,8 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { headerSize, jpegHeader, pngHeader, tiffHeader } from './header';
 import { sniffImage } from './sniff';
-import { writeFlatPng } from './testing/png-writer';
-import { writeTiff } from './testing/tiff-writer';
+import { writeFlatPng } from '../../test/support/png-writer';
+import { writeTiff } from '../../test/support/tiff-writer';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const read = (path: string) => new Uint8Array(readFileSync(root + path));

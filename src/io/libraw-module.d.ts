@@ -1,6 +1,6 @@
 // Types for libraw-wasm's WebAssembly module (dist/libraw.js: Emscripten and
 // embind), which the package ships without declarations. src/io/raw.worker.ts
-// runs it in the browser and src/io/testing/libraw-node.ts in Node, as the
+// runs it in the browser and test/support/libraw-node.ts in Node, as the
 // package's own dist/worker.js does.
 declare module 'libraw-wasm/dist/libraw.js' {
   import type { LibRawSettings } from 'libraw-wasm';

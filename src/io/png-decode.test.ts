@@ -4,7 +4,7 @@ import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { encodePng16 } from './png16';
 import { decodePng, needsOwnPngDecoder, pngResponse } from './png-decode';
-import { writePng, type PngSpec } from './testing/png-writer';
+import { writePng, type PngSpec } from '../../test/support/png-writer';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const gg = new Uint8Array(readFileSync(`${root}e2e/fixtures/goldengate-3/gg-1.png`));

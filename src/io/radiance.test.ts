@@ -6,9 +6,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { rng } from '../engine/reference/random';
 import type { FloatImage } from '../engine/types';
 import { encodeRadiance, RADIANCE_EXTENSION, RADIANCE_MIME, toRgbe } from './radiance';
-import { readRadiance } from './testing/readers';
+import { readRadiance } from '../../test/support/readers';
 
-// The reader (src/io/testing/readers.ts) follows Radiance's color.c and
+// The reader (test/support/readers.ts) follows Radiance's color.c and
 // Walter's rgbe.c, not this writer.
 
 /** Error in units of the RGBE step bound: max(r, g, b) / 256. */

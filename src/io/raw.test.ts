@@ -12,8 +12,8 @@ import { mergeRadiance } from '../engine/reference/merge';
 import { responseLuts } from '../engine/response';
 import type { FloatImage } from '../engine/types';
 import { exposureValue } from './exposure';
-import { nodeLibRaw } from './testing/libraw-node';
-import { writeDng } from './testing/tiff-writer';
+import { nodeLibRaw } from '../../test/support/libraw-node';
+import { writeDng } from '../../test/support/tiff-writer';
 import { decodeRaw, type RawImage } from './raw';
 import { decodeTiff } from './tiff';
 

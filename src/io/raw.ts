@@ -34,7 +34,7 @@ export const RAW_SETTINGS: LibRawSettings = {
   halfSize: false,
 };
 
-/** What decodeRaw needs of LibRaw: the wasm module's class (raw.worker.ts in the browser, testing/libraw-node.ts in Node). */
+/** What decodeRaw needs of LibRaw: the wasm module's class (raw.worker.ts in the browser, test/support/libraw-node.ts in Node). */
 export interface RawEngine {
   open(bytes: Uint8Array<ArrayBuffer>, settings: LibRawSettings): unknown;
   metadata(full?: boolean): unknown;

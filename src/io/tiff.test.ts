@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { gammaIcc, writeDng, writeTiff, type TiffCompression } from './testing/tiff-writer';
+import { gammaIcc, writeDng, writeTiff, type TiffCompression } from '../../test/support/tiff-writer';
 import { decodeTiff, iccGamma, isRawTiff, isTiff } from './tiff';
 
 const W = 37;

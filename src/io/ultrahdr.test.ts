@@ -6,10 +6,10 @@ import { readJpegGainMap } from 'hdrify';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { FloatImage } from '../engine/types';
 import { extractExif } from './exif-copy';
-import { parseUltraHdr, rebuildUltraHdr, stopsError, type ParsedUltraHdr } from './testing/readers';
+import { parseUltraHdr, rebuildUltraHdr, stopsError, type ParsedUltraHdr } from '../../test/support/readers';
 import { computeGainMap, encodeJpegRgba, encodeUltraHdr, midtoneScale, ULTRAHDR_EXTENSION, ULTRAHDR_MIME } from './ultrahdr';
 
-// The reader (src/io/testing/readers.ts) is written from the Ultra HDR 1.1
+// The reader (test/support/readers.ts) is written from the Ultra HDR 1.1
 // format description, the CIPA DC-007 MPF layout and ISO 21496-1's metadata
 // syntax; it shares no code with the writer. Both JPEGs are decoded with jpeg-js.
 

@@ -3,22 +3,13 @@
 // Chromium's SwiftShader where there is no GPU driver): 8-bit brackets to the
 // nearest code, 16-bit ones (rgba16float) within half precision, at sizes
 // that do not divide evenly.
-import { describe, expect, it } from 'vitest';
-import { nodeGpu } from '../../cli/gpu';
+import { describe, expect } from 'vitest';
+import { gpuTest } from '../../../test/support/gpu';
 import { halfBits, halfToFloat } from '../half';
-import { readTexture } from '../gpu/readback';
-import { Resources } from '../gpu/resources';
 import { proxyBrackets } from '../reference/proxy';
 import { rng } from '../reference/random';
 import type { FloatImage } from '../types';
 import { ProxyPass } from './proxy';
-
-const found = await nodeGpu().then(
-  (g) => ({ gpu: g.gpu, reason: '' }),
-  (err: unknown) => ({ gpu: null, reason: err instanceof Error ? err.message : String(err) }),
-);
-// Skip where no adapter can be had, but never in CI: there (Debian with the chromium package) it must run.
-const skip = !found.gpu && !process.env.CI;
 
 const [W, H, LAYERS] = [37, 29, 3];
 
@@ -37,12 +28,11 @@ function layers(eightBit: boolean): FloatImage[] {
   });
 }
 
-describe.skipIf(skip)('proxy pass (Dawn in Node) against reference/proxy.ts', { timeout: 60_000 }, () => {
+// The device, the skip where there is no adapter (never in CI), the error scopes and the read-back: test/support/gpu.ts.
+describe('proxy pass (Dawn in Node) against reference/proxy.ts', { timeout: 60_000 }, () => {
   for (const format of ['rgba8unorm', 'rgba16float'] as const) {
-    it(`${format}: ${W}×${H}×${LAYERS} to 10×7 and 37×29`, async () => {
-      const adapter = await found.gpu!.requestAdapter();
-      const device = await adapter!.requestDevice();
-      const res = new Resources(device);
+    gpuTest(`${format}: ${W}×${H}×${LAYERS} to 10×7 and 37×29`, async ({ gpu }) => {
+      const { device, res } = gpu;
       const eightBit = format === 'rgba8unorm';
       const input = layers(eightBit);
       const src = res.texture({ size: [W, H, LAYERS], format, usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
@@ -59,7 +49,7 @@ describe.skipIf(skip)('proxy pass (Dawn in Node) against reference/proxy.ts', { 
         const want = proxyBrackets(input, w, h, eightBit);
         let worst = 0;
         for (let k = 0; k < LAYERS; k++) {
-          const raw = new Uint8Array(await readTexture(device, pass.result!, eightBit ? 4 : 8, 'proxy.test', k));
+          const raw = new Uint8Array(await gpu.readTexture(pass.result!, eightBit ? 4 : 8, k));
           const got = eightBit ? Float32Array.from(raw, (b) => b / 255) : Float32Array.from(new Uint16Array(raw.buffer), halfToFloat);
           for (let i = 0; i < got.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[k]!.data[i]!));
         }
@@ -69,7 +59,6 @@ describe.skipIf(skip)('proxy pass (Dawn in Node) against reference/proxy.ts', { 
       }
       pass.release();
       res.destroyAll();
-      device.destroy();
     });
   }
 });

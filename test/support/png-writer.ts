@@ -6,7 +6,7 @@
 // (zlib); never imported by the app. pngjs writes neither interlaced nor
 // low-bit-depth files, hence this module.
 import { deflateSync } from 'node:zlib';
-import { crc32 } from '../png16';
+import { crc32 } from '../../src/io/png16';
 
 export interface PngSpec {
   readonly width: number;

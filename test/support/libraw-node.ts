@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import createLibRaw, { type LibRawModule } from 'libraw-wasm/dist/libraw.js';
-import type { RawEngine } from '../raw';
+import type { RawEngine } from '../../src/io/raw';
 
 let module: Promise<LibRawModule> | null = null;
 
