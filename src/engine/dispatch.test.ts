@@ -23,7 +23,7 @@
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { nodeGpu } from '../cli/gpu';
+import { found, skipGpu } from '../../test/support/gpu';
 import { createEngine, defaultParams, DRAFT_STAGES, STAGES, type Bracket, type Engine, type Params, type Pipeline, type Stage } from './index';
 import { identityCurves } from './curve';
 import { LEVELS_PER_GROUP } from './passes/local-laplacian';
@@ -34,13 +34,8 @@ import { FIT_VIEW } from './view';
 
 // ---------------------------------------------------------------- the device
 
-const found = await nodeGpu().then(
-  (g) => ({ gpu: g.gpu, reason: '' }),
-  (err: unknown) => ({ gpu: null, reason: err instanceof Error ? err.message : String(err) }),
-);
-// Skip where no adapter can be had, but never in CI: there (Debian with the chromium package) it must run.
-const skip = !found.gpu && !process.env.CI;
-if (skip) console.warn(`dispatch.test: skipped, no WebGPU adapter in Node: ${found.reason}`);
+// The shared harness's adapter (test/support/gpu.ts): skipped where there is none, never in CI.
+const skip = skipGpu;
 
 // ------------------------------------------------------------ the recording
 
@@ -308,7 +303,7 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
     pipeline = engine.pipeline;
     params = defaultParams();
     pipeline.setViewport(...VIEWPORT);
-  });
+  }, 120_000);
 
   afterAll(() => engine?.dispose());
 
