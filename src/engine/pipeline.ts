@@ -21,9 +21,8 @@
 // (kept until its settings or the source change) and the view crops that, as
 // the export does; at fit it runs on the preview.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
-import { Align, cornerMotion, MIN_MOTION_PX, type AlignResult, type CropRect } from './align';
+import { cornerMotion, MIN_MOTION_PX, type AlignResult, type CropRect } from './align';
 import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './reference/local-detail';
-import type { FusionPhase } from './fusion';
 import { PresentPass } from './passes/present';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
@@ -34,11 +33,13 @@ import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type 
 import { createScheduler, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
 import { VIEW_STAGES, ViewChain, type ViewStage } from './graph/view-chain';
 import { FullSize, type FullSizeContext } from './graph/full-size';
+import { profileFusion, type PipelineDebug } from './graph/debug';
 import { Exporter, toUnorm16, type ExportFormat, type Finished } from './graph/export';
 import { checkBrackets, checkRadiance, EngineInputError } from './graph/upload';
 
 const isViewStage = (s: Stage): s is ViewStage => (VIEW_STAGES as readonly Stage[]).includes(s);
 
+export type { PipelineDebug };
 export { cornerMotion, EngineInputError, MAX_BRACKETS, MIN_MOTION_PX, STAGES, type Stage };
 
 /**
@@ -47,23 +48,6 @@ export { cornerMotion, EngineInputError, MAX_BRACKETS, MIN_MOTION_PX, STAGES, ty
  * the same as the draft's, and the draft would only add a second render.
  */
 export const DRAFT_MIN_RATIO = 2;
-
-/**
- * The engine's instrumentation, for tests, benches and users' scripts
- * (`pipeline.debug`): not part of what the app uses.
- */
-export interface PipelineDebug {
-  /** How many times each operator has run (graph/operators.ts). */
-  readonly runs: Readonly<Record<Stage, number>>;
-  /** Draft parts run so far (proxy brackets, merges, fusions). */
-  readonly draftRuns: Readonly<Record<'brackets' | 'merge' | 'fusion', number>>;
-  /** The canvas as last presented (re-presented and copied back), with what present read. */
-  readPresented(): ReturnType<PresentPass['readPresented']>;
-  /** Fuse the current brackets again step by step, one submission per step: the GPU wall time of each phase (ms). */
-  profileFusion(): Promise<Record<FusionPhase, number>>;
-  /** The operators the next render would run, in order. */
-  plan(opts?: { draft?: boolean }): Stage[];
-}
 
 export interface PipelineOptions {
   device: GPUDevice;
@@ -80,10 +64,6 @@ export class Pipeline {
 
   /** The full-size operators and their results. */
   private readonly full: FullSize;
-  /** Align the brackets (on by default); off, the uploaded brackets are used as they are. */
-  private alignOn = true;
-  /** The estimate for the current upload, once alignBrackets() has run on it. */
-  private alignment: AlignResult | null = null;
   /** Paint the ghost mask over the canvas. */
   private ghostMask = false;
   /** What the canvas shows: downsample → detail → tone map → curve → histogram, present. */
@@ -269,14 +249,14 @@ export class Pipeline {
 
   /** Align the brackets or use them as they are: switching reuses the estimate, it never re-estimates. */
   setAlign(on: boolean): void {
-    if (on === this.alignOn) return;
-    this.alignOn = on;
+    if (on === this.full.alignOn) return;
+    this.full.alignOn = on;
     this.applyAlignment();
   }
 
   /** The estimate for the current brackets (null before alignBrackets() has finished on them). */
   get alignmentResult(): AlignResult | null {
-    return this.alignment;
+    return this.full.alignment;
   }
 
   /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
@@ -301,41 +281,23 @@ export class Pipeline {
   async alignBrackets(signal?: AbortSignal): Promise<AlignResult | null> {
     // The upload (and a first picture, a draft where one is due: the estimate takes seconds).
     if (this.pending) await this.render({ draft: true });
-    const uploaded = this.full.uploaded;
-    if (!uploaded || uploaded.depthOrArrayLayers < 2) return null;
-    if (this.alignment) return this.alignment;
-    this.full.aligner ??= new Align(this.device, this.res);
-    this.full.aligner.bind(uploaded, this.full.autoGhostReference);
-    const result = await this.full.aligner.estimate(signal);
-    if (uploaded !== this.full.uploaded) throw new DOMException('alignment superseded', 'AbortError');
-    this.alignment = result;
+    const result = await this.full.estimateAlignment(signal);
     this.applyAlignment();
     return result;
   }
 
   /** Point the graph at the warped or the uploaded brackets, per the switch and the estimate. */
   private applyAlignment(): void {
-    const uploaded = this.full.uploaded;
-    if (!uploaded) return;
-    const { width, height } = uploaded;
-    const result = this.alignment;
-    const moved = !!result && result.motions.some((m) => cornerMotion(m.matrix, width, height) >= MIN_MOTION_PX);
-    const warp = this.alignOn && moved && !!this.full.aligner && result.crop.width > 0 && result.crop.height > 0;
-    let next = uploaded;
-    if (warp) {
-      this.full.aligner!.crop(result.crop);
-      next = this.full.aligner!.warped!;
-    }
-    if (next === this.full.brackets) return;
-    this.full.brackets = next;
-    if (this.full.resize(next.width, next.height)) this.view.releaseDetail();
+    const moved = this.full.applyAlignment();
+    if (!moved) return;
+    if (moved === 'resized') this.view.releaseDetail();
     this.invalidate('alignment');
   }
 
   /** The part of the uploaded frame the graph works on (the whole frame unless aligned). */
   get crop(): CropRect {
     const u = this.full.uploaded;
-    if (this.aligned && this.alignment) return { ...this.alignment.crop };
+    if (this.aligned && this.full.alignment) return { ...this.full.alignment.crop };
     return { x: 0, y: 0, width: u?.width ?? this.full.size[0], height: u?.height ?? this.full.size[1] };
   }
 
@@ -484,7 +446,11 @@ export class Pipeline {
         return { brackets: runs.draftBrackets, merge: runs.draftMerge, fusion: runs.draftFusion };
       },
       readPresented: () => this.readPresentedNow(),
-      profileFusion: () => this.profileFusionNow(),
+      profileFusion: async () => {
+        await this.render();
+        if (!this.full.brackets) throw new EngineInputError('Nothing to fuse yet.');
+        return profileFusion(this.device, this.full.fusion, this.full.brackets);
+      },
       plan: (opts?: { draft?: boolean }) => this.plan(opts),
     };
   })();
@@ -516,7 +482,6 @@ export class Pipeline {
   }
 
   private upload(brackets: readonly Bracket[]): void {
-    this.alignment = null;
     if (this.full.upload(brackets)) this.view.releaseDetail();
     this.radianceInput = false;
     this.graph.ran('upload', this.config(false));
@@ -524,7 +489,6 @@ export class Pipeline {
 
   /** A map from a file: the merge's output, written straight into the radiance texture. */
   private uploadRadiance(image: FloatImage): void {
-    this.alignment = null;
     if (this.full.uploadRadiance(image)) this.view.releaseDetail();
     this.radianceInput = true;
     // The map is the merge's output: what reads the merge runs next.
@@ -659,30 +623,9 @@ export class Pipeline {
     return { width: display.width, height: display.height, data: new Uint8Array(await readTexture(this.device, display, 4, 'display')) };
   }
 
-  /**
-   * Fuse the current brackets again step by step, one submission per step, and
-   * return the GPU wall time of each phase (ms). For benchmarks only.
-   */
-  private async profileFusionNow(): Promise<Record<FusionPhase, number>> {
-    await this.render();
-    if (!this.full.brackets) throw new EngineInputError('Nothing to fuse yet.');
-    this.full.fusion.bind(this.full.brackets);
-    const times: Record<FusionPhase, number> = { weights: 0, pyramid: 0, blend: 0, collapse: 0 };
-    for (const step of this.full.fusion.steps()) {
-      const t0 = performance.now();
-      const encoder = this.device.createCommandEncoder({ label: `profile.${step.phase}` });
-      step.encode(encoder);
-      this.device.queue.submit([encoder.finish()]);
-      await this.device.queue.onSubmittedWorkDone();
-      times[step.phase] += performance.now() - t0;
-    }
-    return times;
-  }
-
   dispose(): void {
     this.res.destroyAll();
     this.view.dispose();
     this.full.dispose();
-    this.alignment = null;
   }
 }

@@ -3,7 +3,7 @@
 // parts beside them. This holds their passes and image-sized results; the
 // scheduler (graph/operators.ts) decides when each runs, the pipeline what
 // configuration it runs in.
-import { Align } from '../align';
+import { Align, cornerMotion, MIN_MOTION_PX, type AlignResult } from '../align';
 import { Deghost } from '../deghost';
 import { Draft } from '../draft';
 import { Fusion } from '../fusion';
@@ -41,6 +41,10 @@ export class FullSize {
   readonly detail: LocalDetail;
   /** Made on first use: its passes compile only when a set has more than one bracket. */
   aligner: Align | null = null;
+  /** Align the brackets (on by default); off, the uploaded brackets are used as they are. */
+  alignOn = true;
+  /** The estimate for the current upload, once estimateAlignment() has run on it. */
+  alignment: AlignResult | null = null;
   /** Canvas-sized merges and fusions for drafts: made on the first draft. */
   private draftParts: Draft | null = null;
   /** The brackets as uploaded. */
@@ -128,6 +132,7 @@ export class FullSize {
   private drop(): void {
     // Abandons an estimate in flight; the warp's output goes with it.
     this.aligner?.release();
+    this.alignment = null;
     this.draftParts?.release();
     this.res.release(this.uploaded);
     this.res.release(this.exposures);
@@ -144,6 +149,42 @@ export class FullSize {
     this.detail.release();
     this.size = [width, height];
     return true;
+  }
+
+  /**
+   * Estimate every bracket's motion against the reference bracket
+   * (deghosting's automatic pick, the best exposed); the same result again
+   * for the same upload. Null for a single bracket or none. Rejects with an
+   * AbortError if new brackets arrive meanwhile.
+   */
+  async estimateAlignment(signal?: AbortSignal): Promise<AlignResult | null> {
+    const uploaded = this.uploaded;
+    if (!uploaded || uploaded.depthOrArrayLayers < 2) return null;
+    if (this.alignment) return this.alignment;
+    this.aligner ??= new Align(this.device, this.res);
+    this.aligner.bind(uploaded, this.autoGhostReference);
+    const result = await this.aligner.estimate(signal);
+    if (uploaded !== this.uploaded) throw new DOMException('alignment superseded', 'AbortError');
+    this.alignment = result;
+    return result;
+  }
+
+  /**
+   * Read the warped, cropped brackets or the uploaded ones, per the switch and
+   * the estimate. Returns false if nothing changed, 'resized' if the image
+   * size changed with it, true otherwise.
+   */
+  applyAlignment(): boolean | 'resized' {
+    const uploaded = this.uploaded;
+    if (!uploaded) return false;
+    const { width, height } = uploaded;
+    const result = this.alignment;
+    const moved = !!result && result.motions.some((m) => cornerMotion(m.matrix, width, height) >= MIN_MOTION_PX);
+    const warp = this.alignOn && moved && !!this.aligner && result.crop.width > 0 && result.crop.height > 0;
+    const next = warp ? (this.aligner!.crop(result.crop), this.aligner!.warped!) : uploaded;
+    if (next === this.brackets) return false;
+    this.brackets = next;
+    return this.resize(next.width, next.height) ? 'resized' : true;
   }
 
   /** The radiance map is made when a merge first runs, not before: fusion alone never needs it. */
@@ -204,7 +245,7 @@ export class FullSize {
   }
 
   dispose(): void {
-    this.aligner = this.draftParts = null;
+    this.aligner = this.draftParts = this.alignment = null;
     this.radiance = this.brackets = this.uploaded = this.detailed = null;
     this.exposures = null;
   }
