@@ -5,6 +5,7 @@ import { Pipeline } from './pipeline';
 import { configureCanvas } from './passes/present';
 
 export { GpuUnavailableError } from './gpu/device';
+export type { PipelineEvents } from './events';
 export { EngineInputError, INVALIDATES, MODE_STAGES, Pipeline, STAGES, type Change, type Stage } from './pipeline';
 export * from './params';
 export * from './types';

@@ -33,6 +33,7 @@
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
 import { Align, type AlignResult, type CropRect } from './align';
 import { Deghost } from './deghost';
+import { Emitter, type PipelineEvents } from './events';
 import { Draft } from './draft';
 import { autoReference } from './reference/deghost';
 import { LocalDetail } from './local-detail';
@@ -160,6 +161,8 @@ export class Pipeline {
   readonly res: Resources;
   /** How many times each stage has run: tests check what a change re-runs. */
   readonly runs = Object.fromEntries(STAGES.map((s) => [s, 0])) as Record<Stage, number>;
+  /** 'stats' and 'histogram' once a render() that ran the luminance reduction or the histogram is done. */
+  readonly events = new Emitter<PipelineEvents>();
 
   private readonly merge: MergePass;
   private readonly luminance: LuminancePass;
@@ -579,6 +582,7 @@ export class Pipeline {
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     let thrown: unknown = null;
+    const { luminance, histogram } = this.runs;
     try {
       this.encodeDirty(opts.draft === true);
     } catch (err) {
@@ -591,6 +595,8 @@ export class Pipeline {
     if (oomError) throw new EngineInputError(`The GPU ran out of memory for ${this.size[0]}×${this.size[1]} images (${oomError.message}).`);
     if (invalidError) throw new Error(`WebGPU validation error: ${invalidError.message}`);
     await this.device.queue.onSubmittedWorkDone();
+    if (this.runs.luminance !== luminance) this.events.emit('stats');
+    if (this.runs.histogram !== histogram) this.events.emit('histogram');
   }
 
   /**
