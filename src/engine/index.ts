@@ -7,6 +7,7 @@ import { configureCanvas } from './passes/present';
 export { GpuUnavailableError } from './gpu/device';
 export { EngineInputError, Pipeline, type PipelineDebug } from './pipeline';
 export { DRAFT_STAGES, OPERATORS, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
+export type { PipelineEvents } from './events';
 export * from './params';
 export * from './types';
 

@@ -22,6 +22,7 @@
 // the export does; at fit it runs on the preview.
 import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
 import { cornerMotion, MIN_MOTION_PX, type AlignResult, type CropRect } from './align';
+import { Emitter, type PipelineEvents } from './events';
 import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './reference/local-detail';
 import { PresentPass } from './passes/present';
 import { readTexture } from './gpu/readback';
@@ -61,6 +62,8 @@ export class Pipeline {
   readonly res: Resources;
   /** Decides what each change re-runs and what each render needs (graph/). */
   private readonly graph = createScheduler();
+  /** 'stats' and 'histogram' once a render() that ran the luminance reduction or the histogram is done. */
+  readonly events = new Emitter<PipelineEvents>();
 
   /** The full-size operators and their results. */
   private readonly full: FullSize;
@@ -391,6 +394,7 @@ export class Pipeline {
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     let thrown: unknown = null;
+    const { luminance, histogram } = this.graph.runs;
     try {
       this.encodeDirty(opts.draft === true);
     } catch (err) {
@@ -403,6 +407,8 @@ export class Pipeline {
     if (oomError) throw new EngineInputError(`The GPU ran out of memory for ${this.full.size[0]}×${this.full.size[1]} images (${oomError.message}).`);
     if (invalidError) throw new Error(`WebGPU validation error: ${invalidError.message}`);
     await this.device.queue.onSubmittedWorkDone();
+    if (this.graph.runs.luminance !== luminance) this.events.emit('stats');
+    if (this.graph.runs.histogram !== histogram) this.events.emit('histogram');
   }
 
   /**

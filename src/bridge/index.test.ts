@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { relativeExposures } from './bridge';
+import { relativeExposures } from '.';
 
 const evs = (...ev: number[]) => ev.map((e) => ({ ev: e }));
 
