@@ -17,6 +17,7 @@
 // are capped (RADIANCE_MAX, and per operator where f32 could overflow) so the
 // WGSL, which runs in f32, stays finite; the caps are far beyond any real image.
 
+import { defaultParams } from '../params';
 import { LOG_DELTA, type FloatImage, type LuminanceStats } from '../types';
 import { clamp, luminance } from './color';
 
@@ -49,7 +50,7 @@ const ACES_MAX = 1e9;
 
 const sanitise = (v: number): number => Math.min(RADIANCE_MAX, Math.max(0, v));
 
-/** x^y for x >= 0, as the WGSL op_pow computes it: x <= 0 → (y == 0 ? 1 : 0). */
+/** x^y for x >= 0, as the WGSL pow0 (shaders/lib/color.wgsl) computes it: x <= 0 → (y == 0 ? 1 : 0). */
 function powNonNeg(x: number, y: number): number {
   if (x <= 0) return y === 0 ? 1 : 0;
   return Math.pow(Math.max(x, 1e-30), y);
@@ -327,21 +328,15 @@ export function pbrNeutral(rgb: Rgb): Rgb {
 // ---------------------------------------------------------------------------
 // Dispatch
 
-/** Every operator's params: the store's param object can be passed as is. */
+/**
+ * Every operator's params: the store's param object can be passed as is. The
+ * names are the schema's (src/engine/params.ts), which are also the fields of
+ * the WGSL struct ToneParams the operators read.
+ */
 export type OperatorParams = Reinhard02Params & ReinhardDevlin05Params & Drago03Params & AgxParams;
 
-export const DEFAULT_OPERATOR_PARAMS: Readonly<OperatorParams> = Object.freeze({
-  exposure: 0,
-  key: 0.18,
-  whitePoint: 8,
-  saturation: 1,
-  rdIntensity: 0,
-  rdContrast: 0,
-  rdLightAdaptation: 1,
-  rdChromaticAdaptation: 0,
-  dragoBias: 0.85,
-  agxLook: 0,
-});
+/** The schema's defaults (params.ts PARAMS), not a copy of them: every param, the operators' among them. */
+export const DEFAULT_OPERATOR_PARAMS: Readonly<OperatorParams> = Object.freeze(defaultParams());
 
 /**
  * Tone-map one radiance pixel (as stored, any scale) with operator id.
