@@ -16,6 +16,9 @@ import './reflect-globals';
 import { makeShaderDataDefinitions, makeStructuredView, type StructuredView, type VariableDefinition } from 'webgpu-utils';
 import type { Resources } from './resources';
 
+/** webgpu-utils' reflection, for other uses (a storage struct): import it from here, so reflect-globals loads first. */
+export { makeShaderDataDefinitions, makeStructuredView };
+
 /** A field of a reflected uniform struct: its name and WGSL type ('f32', 'u32', 'vec4f', …). */
 export interface UniformField {
   readonly name: string;

@@ -307,9 +307,9 @@ export const PBR_NEUTRAL_DESATURATION = 0.15;
  *   else pn = 1 − (1 − Ks)² / (p + 1 − 2Ks), g = 1 / (Kd (p − pn) + 1),
  *        C' = C (pn / p) g + pn (1 − g)
  *   clamped to [0,1] (the spec's output already is).
- * Input: pre-exposed scene-linear, as aces. No params, no stats.
+ * Input: pre-exposed scene-linear, as aces. No params (desaturation: Kd), no stats.
  */
-export function pbrNeutral(rgb: Rgb): Rgb {
+export function pbrNeutral(rgb: Rgb, desaturation = PBR_NEUTRAL_DESATURATION): Rgb {
   const c = rgb.map(sanitise);
   const x = Math.min(c[0] ?? 0, c[1] ?? 0, c[2] ?? 0);
   const f = x <= 0.08 ? x - 6.25 * x * x : 0.04;
@@ -319,7 +319,7 @@ export function pbrNeutral(rgb: Rgb): Rgb {
   if (peak > PBR_NEUTRAL_START) {
     const ks = PBR_NEUTRAL_START;
     const pn = 1 - ((1 - ks) * (1 - ks)) / (peak + 1 - 2 * ks);
-    const g = 1 / (PBR_NEUTRAL_DESATURATION * (peak - pn) + 1);
+    const g = 1 / (desaturation * (peak - pn) + 1);
     o = d.map((v) => v * (pn / peak) * g + pn * (1 - g));
   }
   return [clamp(o[0] ?? 0, 0, 1), clamp(o[1] ?? 0, 0, 1), clamp(o[2] ?? 0, 0, 1)];
