@@ -10,7 +10,8 @@
 const GREY = vec3f(0.299, 0.587, 0.114);
 const EPSILON = 1e-12;
 
-// Fields in the order of src/engine/params.ts (pass 'fusion').
+// The fusion params of src/engine/params.ts, by name and type (filled by
+// name, gpu/uniforms.ts; layout.test.ts checks that the two agree).
 struct FusionParams {
   contrastWeight: f32,
   saturationWeight: f32,
@@ -38,8 +39,10 @@ override DEGHOST: bool = false;
 
 // x^y for x >= 0 with 0^0 = 1 and 0^y = 0 for y > 0 (WGSL leaves pow(0, y) undefined).
 // The exponents are uniform: 1 (the default) and 0 skip pow(), an exp2 and a
-// log2 per call on a software adapter, six times per bracket and pixel.
-fn pow0(x: f32, y: f32) -> f32 {
+// log2 per call on a software adapter, six times per bracket and pixel. Not
+// lib/color.wgsl's pow0: that one always calls pow(), whose x^1 may differ
+// from x in the last bit, and this pass's results are kept as they were.
+fn weight_pow(x: f32, y: f32) -> f32 {
   if (y == 0.0) {
     return 1.0;
   }
@@ -67,7 +70,7 @@ fn raw_weight(p: vec2i, k: u32, n: vec2i) -> f32 {
   let s = sqrt(dot(d, d) / 3.0);
   let e = c - vec3f(0.5);
   let well = exp(-dot(e, e) / 0.08);
-  let w = pow0(abs(lap), params.contrastWeight) * pow0(s, params.saturationWeight) * pow0(well, params.exposureWeight);
+  let w = weight_pow(abs(lap), params.contrastWeight) * weight_pow(s, params.saturationWeight) * weight_pow(well, params.exposureWeight);
   if (DEGHOST) {
     return w * textureLoad(ghost, p, k, 0).r;
   }

@@ -13,13 +13,14 @@
 override FUSED: bool = false;
 // The operator (index into OPERATOR_IDS). A pipeline is specialised per operator,
 // so each compiles to its own straight-line code (a per-pixel switch over all six
-// made a full-size export about twice as slow on the software adapter);
-// ToneParams.toneOperator carries the same value for the CPU side and is not read here.
+// made a full-size export about twice as slow on the software adapter): the
+// toneOperator param costs 'rerun' and is no field of ToneParams.
 override OPERATOR: u32 = 0u;
 
-// Fields in the order of src/engine/params.ts (pass 'tonemap').
+// The tonemap params of src/engine/params.ts with cost 'uniform', by name and
+// type (filled by name, gpu/uniforms.ts; order free; layout.test.ts checks
+// that the two agree). lib/operators.wgsl reads it as p: ToneParams.
 struct ToneParams {
-  toneOperator: f32,
   key: f32,
   whitePoint: f32,
   rdIntensity: f32,
@@ -27,7 +28,7 @@ struct ToneParams {
   rdLightAdaptation: f32,
   rdChromaticAdaptation: f32,
   dragoBias: f32,
-  agxLook: f32,
+  agxLook: u32,
   exposure: f32,
   saturation: f32,
   gamma: f32,
@@ -40,12 +41,6 @@ struct ToneParams {
 @group(0) @binding(2) var<uniform> params: ToneParams;
 // sRGB-encoded result in [0, 1], unquantised (the curve pass quantises).
 @group(0) @binding(3) var result: texture_storage_2d<rgba32float, write>;
-
-// pow() for x >= 0 with 0^y defined as in IEEE pow (WGSL leaves pow(0, y) undefined).
-fn pow0(x: vec3f, y: f32) -> vec3f {
-  let zero = select(vec3f(0.0), vec3f(1.0), y == 0.0);
-  return select(pow(max(x, vec3f(1e-30)), vec3f(y)), zero, x <= vec3f(0.0));
-}
 
 // Colour by the luminance ratio raised to s: l * (c / l)^s (0 where l is 0).
 fn saturate_ratio(c: vec3f, s: f32) -> vec3f {
@@ -71,10 +66,7 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
     return;
   }
   let op = OPERATOR;
-  var rgb = apply_operator(op, c, params.exposure, params.key, params.whitePoint, params.saturation,
-    params.rdIntensity, params.rdContrast, params.rdLightAdaptation, params.rdChromaticAdaptation,
-    params.dragoBias, u32(round(params.agxLook)),
-    stats.log_avg, stats.min_l, stats.max_l, vec3f(stats.mean_r, stats.mean_g, stats.mean_b));
+  var rgb = apply_operator(op, c, params, stats);
   if (!has_own_saturation(op)) {
     rgb = saturate_ratio(max(rgb, vec3f(0.0)), params.saturation);
   }

@@ -21,3 +21,16 @@ fn srgb_to_linear(c: vec3f) -> vec3f {
   let hi = pow((c + 0.055) / 1.055, vec3f(2.4));
   return select(hi, lo, c <= vec3f(0.04045));
 }
+
+// x^y for x >= 0 (WGSL leaves pow(0, y) undefined): x <= 0 -> (y == 0 ? 1 : 0),
+// as IEEE pow. The one copy: tonemap.wgsl and lib/operators.wgsl use it.
+fn pow0(x: vec3f, y: f32) -> vec3f {
+  let at_zero = select(vec3f(0.0), vec3f(1.0), y == 0.0);
+  return select(pow(max(x, vec3f(1e-30)), vec3f(y)), at_zero, x <= vec3f(0.0));
+}
+
+// pow0 of one value.
+fn pow0_f32(x: f32, y: f32) -> f32 {
+  let at_zero = select(0.0, 1.0, y == 0.0);
+  return select(pow(max(x, 1e-30), y), at_zero, x <= 0.0);
+}

@@ -9,7 +9,12 @@
 //   aces              Stephen Hill's fit of the ACES RRT + sRGB ODT
 //   agx               Sobotka's AgX, Wrensch's minimal polynomial fit, looks base/punchy
 //   pbr_neutral       Khronos PBR Neutral
-// Functions only. Prepended after lib/color.wgsl, whose LUMA and luminance() it uses.
+// Functions only. Prepended after lib/color.wgsl (LUMA, luminance(), pow0,
+// pow0_f32) and lib/stats.wgsl (struct Stats). The operators take their params
+// as one struct, p: ToneParams, the uniform struct of shaders/tonemap.wgsl
+// (module-scope declarations may come in any order), whose fields are the
+// tonemap params of src/engine/params.ts by name: a new param is read as
+// p.<name> here, with no argument list to extend.
 // Every input is clamped to [0, OP_RADIANCE_MAX] and every pow/log base is kept
 // positive, so nothing here reaches an undefined f32 result.
 
@@ -19,17 +24,6 @@ const OP_LOG_DELTA: f32 = 1e-6;
 const OP_REINHARD_LS_MAX: f32 = 1e18;
 const OP_ACES_MAX: f32 = 1e9;
 const OP_MIDDLE_GREY: f32 = 0.18;
-
-// x^y for x >= 0 (WGSL leaves pow(0, y) undefined): x <= 0 -> (y == 0 ? 1 : 0).
-fn op_pow(x: vec3f, y: f32) -> vec3f {
-  let at_zero = select(vec3f(0.0), vec3f(1.0), y == 0.0);
-  return select(pow(max(x, vec3f(1e-30)), vec3f(y)), at_zero, x <= vec3f(0.0));
-}
-
-fn op_pow1(x: f32, y: f32) -> f32 {
-  let at_zero = select(0.0, 1.0, y == 0.0);
-  return select(pow(max(x, 1e-30), y), at_zero, x <= 0.0);
-}
 
 fn op_sanitise(c: vec3f) -> vec3f {
   return clamp(c, vec3f(0.0), vec3f(OP_RADIANCE_MAX));
@@ -42,17 +36,17 @@ fn op_pre_exposure(exposure: f32, log_avg: f32) -> f32 {
 
 // Colour by luminance ratio: clamp(l > 0 ? ld * (c / l)^s : 0, 0, 1).
 fn op_by_ratio(c: vec3f, l: f32, ld: f32, saturation: f32) -> vec3f {
-  let rgb = ld * op_pow(c / max(l, 1e-30), saturation);
+  let rgb = ld * pow0(c / max(l, 1e-30), saturation);
   return clamp(select(vec3f(0.0), rgb, l > 0.0), vec3f(0.0), vec3f(1.0));
 }
 
-// Reinhard 2002. Radiance as stored.
-fn reinhard02(c_in: vec3f, exposure: f32, key: f32, white_point: f32, saturation: f32, log_avg: f32) -> vec3f {
+// Reinhard 2002. Radiance as stored. p: key, whitePoint, exposure, saturation.
+fn reinhard02(c_in: vec3f, p: ToneParams, s: Stats) -> vec3f {
   let c = op_sanitise(c_in);
   let l = luminance(c);
-  let ls = min(key / max(log_avg, OP_LOG_DELTA) * exp2(exposure) * l, OP_REINHARD_LS_MAX);
-  let ld = ls * (1.0 + ls / (white_point * white_point)) / (1.0 + ls);
-  return op_by_ratio(c, l, ld, saturation);
+  let ls = min(p.key / max(s.log_avg, OP_LOG_DELTA) * exp2(p.exposure) * l, OP_REINHARD_LS_MAX);
+  let ld = ls * (1.0 + ls / (p.whitePoint * p.whitePoint)) / (1.0 + ls);
+  return op_by_ratio(c, l, ld, p.saturation);
 }
 
 // k = (ln Lmax - ln Lav) / (ln Lmax - ln Lmin) in [0, 1]; 0.5 for a flat image.
@@ -66,24 +60,25 @@ fn op_rd05_key(log_avg: f32, min_l: f32, max_l: f32) -> f32 {
 
 // V = I / (I + (f Ia)^m), per channel.
 fn op_rd05_photo(i: vec3f, ia: vec3f, f: f32, m: f32) -> vec3f {
-  return i / max(i + op_pow(max(f * ia, vec3f(1e-30)), m), vec3f(1e-30));
+  return i / max(i + pow0(max(f * ia, vec3f(1e-30)), m), vec3f(1e-30));
 }
 
-// Reinhard & Devlin 2005. Radiance as stored; mean_rgb: the channels' arithmetic means.
-// intensity f' in [-8, 8]; contrast 0 = automatic, else [0.3, 1]; light, chromatic in [0, 1].
-fn reinhard_devlin05(c_in: vec3f, exposure: f32, intensity: f32, contrast: f32, light: f32, chromatic: f32,
-                     log_avg: f32, min_l: f32, max_l: f32, mean_rgb: vec3f) -> vec3f {
-  let s = exp2(exposure) / max(log_avg, OP_LOG_DELTA);
-  let f = exp(-intensity);
-  let k = op_rd05_key(log_avg, min_l, max_l);
-  let m = select(0.3 + 0.7 * op_pow1(k, 1.4), clamp(contrast, 0.3, 1.0), contrast > 0.0);
-  let a = clamp(light, 0.0, 1.0);
-  let ca = clamp(chromatic, 0.0, 1.0);
-  let cav = op_sanitise(mean_rgb) * s;
+// Reinhard & Devlin 2005. Radiance as stored. p: exposure; rdIntensity f' in
+// [-8, 8]; rdContrast 0 = automatic, else [0.3, 1]; rdLightAdaptation,
+// rdChromaticAdaptation in [0, 1]. st: log_avg, min_l, max_l and the channels'
+// arithmetic means mean_r, mean_g, mean_b.
+fn reinhard_devlin05(c_in: vec3f, p: ToneParams, st: Stats) -> vec3f {
+  let s = exp2(p.exposure) / max(st.log_avg, OP_LOG_DELTA);
+  let f = exp(-p.rdIntensity);
+  let k = op_rd05_key(st.log_avg, st.min_l, st.max_l);
+  let m = select(0.3 + 0.7 * pow0_f32(k, 1.4), clamp(p.rdContrast, 0.3, 1.0), p.rdContrast > 0.0);
+  let a = clamp(p.rdLightAdaptation, 0.0, 1.0);
+  let ca = clamp(p.rdChromaticAdaptation, 0.0, 1.0);
+  let cav = op_sanitise(vec3f(st.mean_r, st.mean_g, st.mean_b)) * s;
   let ig = ca * cav + (1.0 - ca) * luminance(cav);
   // Bounds of V from grey pixels at the image's min and max luminance (no second pass).
-  let lo = clamp(min_l, 0.0, OP_RADIANCE_MAX) * s;
-  let hi = clamp(max_l, 0.0, OP_RADIANCE_MAX) * s;
+  let lo = clamp(st.min_l, 0.0, OP_RADIANCE_MAX) * s;
+  let hi = clamp(st.max_l, 0.0, OP_RADIANCE_MAX) * s;
   let v_lo = op_rd05_photo(vec3f(lo), a * lo + (1.0 - a) * ig, f, m);
   let v_hi = op_rd05_photo(vec3f(hi), a * hi + (1.0 - a) * ig, f, m);
   let vmin = min(v_lo.x, min(v_lo.y, v_lo.z));
@@ -97,17 +92,18 @@ fn reinhard_devlin05(c_in: vec3f, exposure: f32, intensity: f32, contrast: f32, 
   return clamp(select(v, normalised, span > 1e-6), vec3f(0.0), vec3f(1.0));
 }
 
-// Drago 2003, Ldmax = 100 cd/m^2. Radiance as stored; bias b in [0.5, 1].
-fn drago03(c_in: vec3f, exposure: f32, bias: f32, saturation: f32, log_avg: f32, max_l: f32) -> vec3f {
+// Drago 2003, Ldmax = 100 cd/m^2. Radiance as stored. p: exposure, dragoBias
+// b in [0.5, 1], saturation; st: log_avg, max_l.
+fn drago03(c_in: vec3f, p: ToneParams, st: Stats) -> vec3f {
   let c = op_sanitise(c_in);
   let l = luminance(c);
-  let s = exp2(exposure) / max(log_avg, OP_LOG_DELTA);
-  let lw_max = max(clamp(max_l, 0.0, OP_RADIANCE_MAX) * s, 1e-4);
+  let s = exp2(p.exposure) / max(st.log_avg, OP_LOG_DELTA);
+  let lw_max = max(clamp(st.max_l, 0.0, OP_RADIANCE_MAX) * s, 1e-4);
   let lw = min(l * s, lw_max);
-  let bias_p = log(clamp(bias, 0.5, 1.0)) / log(0.5);
+  let bias_p = log(clamp(p.dragoBias, 0.5, 1.0)) / log(0.5);
   // log10(x) = ln(x) / ln(10)
-  let ld = log(lw + 1.0) / log(2.0 + 8.0 * op_pow1(lw / lw_max, bias_p)) / (log(lw_max + 1.0) / log(10.0));
-  return op_by_ratio(c, l, ld, saturation);
+  let ld = log(lw + 1.0) / log(2.0 + 8.0 * pow0_f32(lw / lw_max, bias_p)) / (log(lw_max + 1.0) / log(10.0));
+  return op_by_ratio(c, l, ld, p.saturation);
 }
 
 // Hill's ACES fit. mat3x3f takes columns: each vec3f below is a column of the
@@ -155,16 +151,16 @@ fn op_agx_sigmoid(x: vec3f) -> vec3f {
   return 15.5 * x4 * x2 - 40.14 * x4 * x + 31.96 * x4 - 6.868 * x2 * x + 0.4298 * x2 + 0.1191 * x - 0.00232;
 }
 
-// Input pre-exposed. look: 0 base, 1 punchy (power 1.35, saturation 1.4).
-fn agx(c_in: vec3f, look: u32) -> vec3f {
+// Input pre-exposed. p.agxLook: 0 base, 1 punchy (power 1.35, saturation 1.4).
+fn agx(c_in: vec3f, p: ToneParams) -> vec3f {
   let e = clamp(log2(max(OP_AGX_INSET * op_sanitise(c_in), vec3f(1e-10))), vec3f(OP_AGX_MIN_EV), vec3f(OP_AGX_MAX_EV));
   var v = op_agx_sigmoid((e - OP_AGX_MIN_EV) / (OP_AGX_MAX_EV - OP_AGX_MIN_EV));
-  if (look >= 1u) {
+  if (p.agxLook >= 1u) {
     v = max(v, vec3f(0.0));
     let l = luminance(v);
-    v = l + 1.4 * (op_pow(v, 1.35) - l);
+    v = l + 1.4 * (pow0(v, 1.35) - l);
   }
-  return clamp(op_pow(OP_AGX_OUTSET * v, 2.2), vec3f(0.0), vec3f(1.0));
+  return clamp(pow0(OP_AGX_OUTSET * v, 2.2), vec3f(0.0), vec3f(1.0));
 }
 
 // Khronos PBR Neutral. Input pre-exposed.
@@ -188,19 +184,16 @@ fn pbr_neutral(c_in: vec3f) -> vec3f {
 // src/engine/reference/operators.ts (a unit test checks it):
 // 0 reinhard02, 1 reinhard_devlin05, 2 drago03, 3 aces, 4 agx, 5 pbr_neutral.
 // c: radiance as stored; aces, agx and pbr_neutral get it pre-exposed here.
-// Stats: log_avg, min_l, max_l and mean_rgb (the channels' arithmetic means).
-fn apply_operator(id: u32, c: vec3f, exposure: f32, key: f32, white_point: f32, saturation: f32,
-                  rd_intensity: f32, rd_contrast: f32, rd_light: f32, rd_chromatic: f32,
-                  drago_bias: f32, agx_look: u32,
-                  log_avg: f32, min_l: f32, max_l: f32, mean_rgb: vec3f) -> vec3f {
-  let pre = op_pre_exposure(exposure, log_avg);
+// p: the params (struct ToneParams); s: the radiance's statistics (struct Stats).
+fn apply_operator(id: u32, c: vec3f, p: ToneParams, s: Stats) -> vec3f {
+  let pre = op_pre_exposure(p.exposure, s.log_avg);
   var mapped = vec3f(0.0);
   switch id {
-    case 0u: { mapped = reinhard02(c, exposure, key, white_point, saturation, log_avg); }
-    case 1u: { mapped = reinhard_devlin05(c, exposure, rd_intensity, rd_contrast, rd_light, rd_chromatic, log_avg, min_l, max_l, mean_rgb); }
-    case 2u: { mapped = drago03(c, exposure, drago_bias, saturation, log_avg, max_l); }
+    case 0u: { mapped = reinhard02(c, p, s); }
+    case 1u: { mapped = reinhard_devlin05(c, p, s); }
+    case 2u: { mapped = drago03(c, p, s); }
     case 3u: { mapped = aces(c * pre); }
-    case 4u: { mapped = agx(c * pre, agx_look); }
+    case 4u: { mapped = agx(c * pre, p); }
     case 5u: { mapped = pbr_neutral(c * pre); }
     default: { mapped = clamp(c * pre, vec3f(0.0), vec3f(1.0)); }
   }

@@ -116,7 +116,7 @@ export class Deghost {
     this.raw = new DeghostPass(device, res, { TOLERANCE: DEGHOST_TOLERANCE, FALLOFF: DEGHOST_FALLOFF, MIN_WEIGHT: DEGHOST_MIN_WEIGHT });
     this.smooth = new DeghostSmoothPass(device, DEGHOST_MAJORITY);
     this.raw.setTables(deghostTables(this.response, this.weights));
-    this.raw.setParams(0, 0);
+    this.raw.setParams({ strength: 0, reference: 0 });
   }
 
   /** The weights, one r32float layer per bracket (darkest first): valid after encode(). */
@@ -181,11 +181,11 @@ export class Deghost {
     this.setParams(this.params);
   }
 
-  /** Uniform-only: no rebind. */
+  /** Uniform-only: no rebind. p: the deghost params (params.ts deghostParams: its fields are struct DeghostParams'). */
   setParams(p: DeghostParams): void {
     this.params = { strength: clampStrength(p.strength), reference: p.reference };
     this.resolved = resolveReference(p.reference, this.count, this.auto);
-    this.raw.setParams(this.params.strength, this.resolved);
+    this.raw.setParams({ strength: this.params.strength, reference: this.resolved });
   }
 
   /** Compute dispatches per encode: raw, 2L − 1 smoothing steps, finish (1 without smoothing). */

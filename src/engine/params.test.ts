@@ -1,23 +1,28 @@
 import { describe, expect, it } from 'vitest';
+import deghostWgsl from '../../shaders/deghost.wgsl?raw';
 import fusionWgsl from '../../shaders/fusion-weights.wgsl?raw';
 import tonemapWgsl from '../../shaders/tonemap.wgsl?raw';
-import { clampParam, defaultParams, PARAM_NAMES, PARAMS, packUniforms, passChanged, uniformFieldNames, type Params, type UniformPass } from './params';
+import { shaderSource } from './gpu/shader';
+import { UniformData } from './gpu/uniforms';
+import {
+  changeCost,
+  changedParams,
+  clampParam,
+  defaultParams,
+  deghostParams,
+  localDetailParams,
+  PARAM_NAMES,
+  PARAMS,
+  paramCost,
+  passChanged,
+  uniformFieldNames,
+  uniformFields,
+  uniformValues,
+  type Params,
+  type ParamPass,
+} from './params';
+import { DEFAULT_OPERATOR_PARAMS } from './reference/operators';
 import { MODES } from './types';
-
-/** `name: type` fields of a WGSL struct, in order. */
-function structFields(wgsl: string, struct: string): { name: string; type: string }[] {
-  const body = new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(wgsl)?.[1];
-  if (body === undefined) throw new Error(`struct ${struct} not found`);
-  return body
-    .replace(/\/\/.*$/gm, '')
-    .split(',')
-    .map((f) => f.trim())
-    .filter(Boolean)
-    .map((f) => {
-      const [name = '', type = ''] = f.split(':').map((s) => s.trim());
-      return { name, type };
-    });
-}
 
 describe('PARAMS schema', () => {
   it.each(PARAM_NAMES)('%s: min < max, step > 0, default in range', (name) => {
@@ -38,33 +43,47 @@ describe('PARAMS schema', () => {
   });
 });
 
-const STRUCTS: [UniformPass, string, string][] = [
-  ['tonemap', 'ToneParams', tonemapWgsl],
-  ['fusion', 'FusionParams', fusionWgsl],
+/** The passes whose WGSL struct the schema's fields fill as they stand: pass, shader (with its libs), var<uniform>. */
+const STRUCTS: [ParamPass, string, string][] = [
+  ['tonemap', shaderSource(tonemapWgsl, ['color', 'stats', 'operators']), 'params'],
+  ['fusion', shaderSource(fusionWgsl, ['pyramid']), 'params'],
+  ['deghost', shaderSource(deghostWgsl, ['pyramid']), 'params'],
 ];
 
-describe.each(STRUCTS)('%s uniforms ↔ struct %s', (pass, struct, wgsl) => {
-  const fields = structFields(wgsl, struct);
-
-  it('has the schema fields, in order, all f32', () => {
-    expect(fields.length).toBeGreaterThan(0);
-    expect(fields.map((f) => f.name)).toEqual(uniformFieldNames(pass));
-    for (const f of fields) expect(f.type, f.name).toBe('f32');
+describe.each(STRUCTS)('%s uniforms, filled by name', (pass, code, variable) => {
+  it('each value lands at its field\'s reflected offset, in its type; padding is zero', () => {
+    const u = new UniformData(pass, code, variable);
+    // Distinct whole numbers: exact in f32 and in the integer fields.
+    const params = Object.fromEntries(PARAM_NAMES.map((n, i) => [n, i + 1])) as Params;
+    u.set(uniformValues(pass, params));
+    const view = new DataView(u.data);
+    expect(u.fields.length).toBe(uniformFieldNames(pass).length);
+    let covered = 0;
+    for (const n of uniformFieldNames(pass)) {
+      const spec = PARAMS[n];
+      const field = 'field' in spec ? spec.field : n;
+      const type = 'type' in spec ? spec.type : 'f32';
+      const offset = fieldOffset(code, variable, field);
+      const got = type === 'u32' ? view.getUint32(offset, true) : view.getFloat32(offset, true);
+      expect(got, n).toBe(params[n]);
+      covered += 4;
+    }
+    // Uniform buffers are sized in multiples of 16 bytes; the rest is zero.
+    expect(u.data.byteLength % 16).toBe(0);
+    expect(u.data.byteLength).toBeGreaterThanOrEqual(covered);
+    const bytes = new Uint8Array(u.data);
+    let nonzero = 0;
+    for (const b of bytes) if (b !== 0) nonzero++;
+    expect(nonzero).toBeLessThanOrEqual(covered);
   });
 
-  it('packUniforms puts each value at its declared index', () => {
-    // Distinct, exactly representable in f32.
-    const params = Object.fromEntries(PARAM_NAMES.map((n, i) => [n, (i + 1) * 0.25])) as Params;
-    const packed = packUniforms(pass, params);
-    uniformFieldNames(pass).forEach((n, i) => expect(packed[i], n).toBe(params[n]));
-    // Padding is zero.
-    for (let i = fields.length; i < packed.length; i++) expect(packed[i]).toBe(0);
-  });
-
-  it('byteLength is a multiple of 16 and covers every field', () => {
-    const bytes = packUniforms(pass, defaultParams()).byteLength;
-    expect(bytes % 16).toBe(0);
-    expect(bytes).toBeGreaterThanOrEqual(4 * fields.length);
+  it('a missing or unknown field throws', () => {
+    const u = new UniformData(pass, code, variable);
+    const values = uniformValues(pass, defaultParams());
+    const [first] = Object.keys(values);
+    const { [first!]: _dropped, ...missing } = values;
+    expect(() => u.set(missing)).toThrow(/no value/);
+    expect(() => u.set({ ...values, notAField: 1 })).toThrow(/no field notAField/);
   });
 
   it('passChanged sees a change of its own fields only', () => {
@@ -73,6 +92,81 @@ describe.each(STRUCTS)('%s uniforms ↔ struct %s', (pass, struct, wgsl) => {
       const b = { ...a, [n]: a[n] + PARAMS[n].step };
       expect(passChanged(pass, a, b), n).toBe(PARAMS[n].pass === pass);
     }
+  });
+});
+
+/** Byte offset of a field of a reflected uniform struct. */
+function fieldOffset(code: string, variable: string, field: string): number {
+  // Found by writing a marker through the struct and looking for it: independent of UniformData's own bookkeeping.
+  const u = new UniformData('probe', code, variable);
+  const values = Object.fromEntries(u.fields.filter((f) => !/^_?pad\d*$/.test(f.name)).map((f) => [f.name, f.name === field ? 7 : 0]));
+  u.set(values);
+  const words = new Uint32Array(u.data);
+  const f32 = new Float32Array(u.data);
+  const i = words.findIndex((w, k) => w === 7 || f32[k] === 7);
+  if (i < 0) throw new Error(`no field ${field}`);
+  return i * 4;
+}
+
+describe('costs', () => {
+  it('every param declares a cost; only the operator choice costs more than a uniform', () => {
+    for (const n of PARAM_NAMES) expect(['uniform', 'rerun', 'realloc'], n).toContain(PARAMS[n].cost);
+    expect(PARAM_NAMES.filter((n) => PARAMS[n].cost !== 'uniform')).toEqual(['toneOperator']);
+    expect(PARAMS.toneOperator.cost).toBe('rerun');
+  });
+
+  it('only uniform-cost params are fields of a uniform struct', () => {
+    expect(uniformFieldNames('tonemap')).not.toContain('toneOperator');
+    for (const pass of ['tonemap', 'fusion', 'deghost', 'detail'] as const) for (const n of uniformFieldNames(pass)) expect(PARAMS[n].cost, n).toBe('uniform');
+  });
+
+  it('changedParams names the params that differ, in declaration order', () => {
+    const a = defaultParams();
+    expect(changedParams(a, { ...a })).toEqual([]);
+    expect(changedParams(a, { ...a, gamma: 2, key: 0.3 })).toEqual(['key', 'gamma']);
+  });
+
+  it('changeCost: null for no change, the costliest change otherwise, per pass on request', () => {
+    const a = defaultParams();
+    expect(changeCost(a, { ...a })).toBeNull();
+    expect(changeCost(a, { ...a, exposure: 1 })).toBe('uniform');
+    expect(changeCost(a, { ...a, exposure: 1, toneOperator: 2 })).toBe('rerun');
+    expect(changeCost(a, { ...a, toneOperator: 2 }, 'fusion')).toBeNull();
+    expect(changeCost(a, { ...a, contrastWeight: 2 }, 'fusion')).toBe('uniform');
+  });
+
+  it("a structural move of a uniform param costs 'rerun': deghosting or local detail switched on or off", () => {
+    expect(paramCost('deghost', 0, 0.5)).toBe('rerun');
+    expect(paramCost('deghost', 0.5, 0.6)).toBe('uniform');
+    expect(paramCost('deghost', 0.6, 0)).toBe('rerun');
+    expect(paramCost('detail', 0, -0.2)).toBe('rerun');
+    expect(paramCost('detail', 0.1, -0.2)).toBe('uniform');
+    expect(paramCost('rangeCompression', 0, 0.3)).toBe('rerun');
+    expect(paramCost('rangeCompression', 0.2, 0.3)).toBe('uniform');
+    expect(paramCost('gamma', 1, 1)).toBeNull();
+  });
+});
+
+describe('uniformValues', () => {
+  it('keys each pass by its field names', () => {
+    const p = defaultParams();
+    expect(Object.keys(uniformValues('deghost', p)).sort()).toEqual(['reference', 'strength']);
+    expect(uniformFields('deghost')).toEqual([
+      { name: 'strength', type: 'f32' },
+      { name: 'reference', type: 'u32' },
+    ]);
+    expect(deghostParams({ ...p, deghost: 0.4, deghostReference: 2 })).toEqual({ strength: 0.4, reference: 2 });
+    expect(localDetailParams({ ...p, detail: 0.3, rangeCompression: 0.7 })).toEqual({ detail: 0.3, range: 0.7 });
+    expect(uniformValues('tonemap', p)).toEqual(Object.fromEntries(uniformFieldNames('tonemap').map((n) => [n, p[n]])));
+  });
+
+  it('a param the schema has but the values lack throws', () => {
+    const { gamma: _gamma, ...rest } = defaultParams();
+    expect(() => uniformValues('tonemap', rest)).toThrow(/gamma/);
+  });
+
+  it("the CPU reference's operator defaults are the schema's", () => {
+    for (const n of PARAM_NAMES) expect(DEFAULT_OPERATOR_PARAMS[n as keyof typeof DEFAULT_OPERATOR_PARAMS], n).toBe(PARAMS[n].default);
   });
 });
 

@@ -27,7 +27,7 @@ import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from
 import { PresentPass } from './passes/present';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
-import { defaultParams, localDetailParams, passChanged, type Params } from './params';
+import { defaultParams, deghostParams, localDetailParams, passChanged, type Params } from './params';
 import type { ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
@@ -180,7 +180,7 @@ export class Pipeline {
       this.invalidate('weights');
     }
     if (ghosts) {
-      this.full.deghost.setParams({ strength: params.deghost, reference: params.deghostReference });
+      this.full.deghost.setParams(deghostParams(params));
       this.invalidate('ghosts');
     }
     if (detail) {

@@ -3,11 +3,16 @@
 // into the result (the raw weights restored where the merge would be left
 // with nothing) and writes the ghost mask. The code table and the params are
 // buffers, so a response, black level, strength or reference change needs no
-// rebind.
+// rebind. struct DeghostParams is filled by field name, its layout reflected
+// from the WGSL (gpu/uniforms.ts).
 import wgsl from '../../../shaders/deghost.wgsl?raw';
-import { computePipeline, createShader, groups8 } from '../gpu/shader';
+import { computePipeline, createShader, groups8, shaderSource, type ShaderLib } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
+import { UniformBlock } from '../gpu/uniforms';
+import { uniformFields } from '../params';
 import { RESPONSE_CODES } from '../response';
+
+const LIBS: readonly ShaderLib[] = ['pyramid'];
 
 /** Entries of the code table: one vec4f per code and channel. */
 const ENTRIES = 3 * RESPONSE_CODES;
@@ -25,7 +30,7 @@ export class DeghostPass {
   /** finish_main without a level 1: the raw weights are the result. */
   private readonly finishTop: GPUComputePipeline;
   private readonly table: GPUBuffer;
-  private readonly uniforms: GPUBuffer;
+  private readonly uniforms: UniformBlock;
   /** Bound as level 1 where there is none (the top finish never reads it). */
   private readonly none: GPUTexture;
   private rawGroup: GPUBindGroup | null = null;
@@ -38,12 +43,13 @@ export class DeghostPass {
     res: Resources,
     constants: DeghostConstants,
   ) {
-    const module = createShader(device, 'deghost.shader', wgsl, ['pyramid']);
+    const module = createShader(device, 'deghost.shader', wgsl, LIBS);
     this.rawPipeline = computePipeline(device, 'deghost.raw', module, 'raw_main', { ...constants });
     this.finishPipeline = computePipeline(device, 'deghost.finish', module, 'finish_main', { ...constants, HAS_COARSE: 1 });
     this.finishTop = computePipeline(device, 'deghost.finishTop', module, 'finish_main', { ...constants, HAS_COARSE: 0 });
     this.table = res.buffer({ label: 'deghost.table', size: ENTRIES * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
-    this.uniforms = res.buffer({ label: 'deghost.uniforms', size: 16, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.uniforms = new UniformBlock(device, res, 'deghost.uniforms', shaderSource(wgsl, LIBS), 'params');
+    this.uniforms.expectFields(uniformFields('deghost'));
     this.none = res.texture({ label: 'deghost.none', size: [1, 1, 1], format: 'r32float', usage: GPUTextureUsage.TEXTURE_BINDING });
   }
 
@@ -53,12 +59,10 @@ export class DeghostPass {
     this.device.queue.writeBuffer(this.table, 0, table);
   }
 
-  /** The DeghostParams struct: strength (f32), reference (u32). */
-  setParams(strength: number, reference: number): void {
-    const data = new ArrayBuffer(16);
-    new Float32Array(data, 0, 1)[0] = strength;
-    new Uint32Array(data, 4, 1)[0] = reference;
-    this.device.queue.writeBuffer(this.uniforms, 0, data);
+  /** struct DeghostParams by field name: strength (clamped), reference (the resolved bracket index). */
+  setParams(fields: { strength: number; reference: number }): void {
+    this.uniforms.set(fields);
+    this.uniforms.write();
   }
 
   /**
@@ -74,7 +78,7 @@ export class DeghostPass {
       { binding: 0, resource: array(brackets) },
       { binding: 1, resource: { buffer: exposures } },
       { binding: 2, resource: { buffer: this.table } },
-      { binding: 3, resource: { buffer: this.uniforms } },
+      { binding: 3, resource: { buffer: this.uniforms.buffer } },
     ];
     this.rawGroup = this.device.createBindGroup({
       label: 'deghost.rawBindGroup',

@@ -1,14 +1,19 @@
 // Exposure fusion weights (shaders/fusion-weights.wgsl): one pass sums the raw
 // weights of all brackets, then one pass per bracket writes its colour and
-// normalised weight as level 0 of the fusion pyramid.
+// normalised weight as level 0 of the fusion pyramid. Both uniforms (the
+// weight exponents, struct FusionParams; the bracket index of each
+// per-bracket dispatch, struct Layer) are filled by field name, their layout
+// reflected from the WGSL (gpu/uniforms.ts).
 import wgsl from '../../../shaders/fusion-weights.wgsl?raw';
-import { computePipeline, createShader, groups8 } from '../gpu/shader';
+import { computePipeline, createShader, groups8, shaderSource, type ShaderLib } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
-import { packUniforms, type Params } from '../params';
+import { UniformBlock } from '../gpu/uniforms';
+import { uniformFields, uniformValues, type Params } from '../params';
 import { MAX_BRACKETS } from '../types';
 
 /** Uniform buffer offsets must be multiples of this (WebGPU's default minUniformBufferOffsetAlignment). */
 const LAYER_STRIDE = 256;
+const LIBS: readonly ShaderLib[] = ['pyramid'];
 
 export class FusionWeightsPass {
   private readonly module: GPUShaderModule;
@@ -19,9 +24,9 @@ export class FusionWeightsPass {
   private readonly noGhost: GPUTexture;
   private sumPipeline: GPUComputePipeline;
   private weightPipeline: GPUComputePipeline;
-  private readonly uniforms: GPUBuffer;
-  /** The bracket index of each per-bracket dispatch, one u32 every LAYER_STRIDE bytes. */
-  private readonly layers: GPUBuffer;
+  private readonly uniforms: UniformBlock;
+  /** The bracket index of each per-bracket dispatch, one struct Layer every LAYER_STRIDE bytes. */
+  private readonly layers: UniformBlock;
   private sumGroup: GPUBindGroup | null = null;
   private weightGroups: GPUBindGroup[] = [];
   private size: [number, number] = [0, 0];
@@ -30,7 +35,7 @@ export class FusionWeightsPass {
     private readonly device: GPUDevice,
     res: Resources,
   ) {
-    this.module = createShader(device, 'fusion-weights.shader', wgsl, ['pyramid']);
+    this.module = createShader(device, 'fusion-weights.shader', wgsl, LIBS);
     this.plain = {
       sum: computePipeline(device, 'fusion-weights.sum', this.module, 'weight_sum_main'),
       weights: computePipeline(device, 'fusion-weights.weights', this.module, 'weights_main'),
@@ -38,11 +43,12 @@ export class FusionWeightsPass {
     this.sumPipeline = this.plain.sum;
     this.weightPipeline = this.plain.weights;
     this.noGhost = res.texture({ label: 'fusion-weights.noGhost', size: [1, 1, 1], format: 'r32float', usage: GPUTextureUsage.TEXTURE_BINDING });
-    this.uniforms = res.buffer({ label: 'fusion-weights.uniforms', size: packUniforms('fusion', {} as Params).byteLength, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    this.layers = res.buffer({ label: 'fusion-weights.layers', size: LAYER_STRIDE * MAX_BRACKETS, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
-    const indices = new Uint32Array((LAYER_STRIDE / 4) * MAX_BRACKETS);
-    for (let k = 0; k < MAX_BRACKETS; k++) indices[(k * LAYER_STRIDE) / 4] = k;
-    device.queue.writeBuffer(this.layers, 0, indices);
+    const code = shaderSource(wgsl, LIBS);
+    this.uniforms = new UniformBlock(device, res, 'fusion-weights.uniforms', code, 'params');
+    this.uniforms.expectFields(uniformFields('fusion'));
+    this.layers = new UniformBlock(device, res, 'fusion-weights.layers', code, 'layer', MAX_BRACKETS, LAYER_STRIDE);
+    for (let k = 0; k < MAX_BRACKETS; k++) this.layers.set({ index: k }, k);
+    this.layers.write();
   }
 
   /**
@@ -69,7 +75,7 @@ export class FusionWeightsPass {
       layout: this.sumPipeline.getBindGroupLayout(0),
       entries: [
         { binding: 0, resource: view },
-        { binding: 1, resource: { buffer: this.uniforms } },
+        { binding: 1, resource: { buffer: this.uniforms.buffer } },
         { binding: 2, resource: { buffer: weightSum } },
         { binding: 5, resource: ghostView },
       ],
@@ -81,9 +87,9 @@ export class FusionWeightsPass {
         layout: this.weightPipeline.getBindGroupLayout(0),
         entries: [
           { binding: 0, resource: view },
-          { binding: 1, resource: { buffer: this.uniforms } },
+          { binding: 1, resource: { buffer: this.uniforms.buffer } },
           { binding: 2, resource: { buffer: weightSum } },
-          { binding: 3, resource: { buffer: this.layers, offset: k * LAYER_STRIDE, size: 4 } },
+          { binding: 3, resource: { buffer: this.layers.buffer, offset: k * LAYER_STRIDE, size: this.layers.size } },
           { binding: 4, resource: level0View },
           { binding: 5, resource: ghostView },
         ],
@@ -92,7 +98,8 @@ export class FusionWeightsPass {
   }
 
   setParams(params: Params): void {
-    this.device.queue.writeBuffer(this.uniforms, 0, packUniforms('fusion', params));
+    this.uniforms.set(uniformValues('fusion', params));
+    this.uniforms.write();
   }
 
   encodeSum(encoder: GPUCommandEncoder): void {

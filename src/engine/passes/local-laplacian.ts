@@ -3,16 +3,19 @@
 // caller has reduced it and kept its level 1) add the interpolated Laplacian
 // bands of levels 1 .. top − 1 into the result bands; the top band is the
 // guide's top level. After the caller's collapse down to level 1, finish does
-// level 0 and the colour in one full-size pass.
+// level 0 and the colour in one full-size pass. struct Uniforms (one copy
+// per group) is filled by field name, its layout reflected from the WGSL
+// (gpu/uniforms.ts).
 import wgsl from '../../../shaders/local-laplacian.wgsl?raw';
-import { computePipeline, createShader, groups8 } from '../gpu/shader';
+import { computePipeline, createShader, groups8, shaderSource, type ShaderLib } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
+import { UniformBlock } from '../gpu/uniforms';
 
 /** Uniform buffer offsets must be multiples of this (WebGPU's default minUniformBufferOffsetAlignment). */
 const GROUP_STRIDE = 256;
 /** Levels per group: the channels of one RGBA pyramid. */
 export const LEVELS_PER_GROUP = 4;
-/** The fields of struct Uniforms, in order (all f32). */
+/** The fields of struct Uniforms, in order (all f32; setParams fills them by name). */
 export const UNIFORM_FIELDS = ['alpha', 'beta', 'first', 'pad'] as const;
 
 interface Step {
@@ -42,7 +45,7 @@ export class LocalLaplacianPass {
   private readonly topPipeline: GPUComputePipeline;
   private readonly finishPipeline: GPUComputePipeline;
   /** One Uniforms per group, GROUP_STRIDE bytes apart. */
-  private readonly uniforms: GPUBuffer;
+  private readonly uniforms: UniformBlock;
   /** Groups of four levels. */
   readonly groupCount: number;
   private remapSteps: Step[] = [];
@@ -58,17 +61,14 @@ export class LocalLaplacianPass {
     private readonly label = 'local-laplacian',
   ) {
     this.groupCount = Math.ceil(levels / LEVELS_PER_GROUP);
-    const module = createShader(device, `${label}.shader`, wgsl, ['pyramid']);
+    const libs: readonly ShaderLib[] = ['pyramid'];
+    const module = createShader(device, `${label}.shader`, wgsl, libs);
     const constants = { LEVELS: levels };
     this.remapPipeline = computePipeline(device, `${label}.remap`, module, 'remap_levels', constants);
     this.accumulatePipeline = computePipeline(device, `${label}.accumulate`, module, 'accumulate', constants);
     this.topPipeline = computePipeline(device, `${label}.top`, module, 'top', constants);
     this.finishPipeline = computePipeline(device, `${label}.finish`, module, 'finish', constants);
-    this.uniforms = res.buffer({
-      label: `${label}.uniforms`,
-      size: GROUP_STRIDE * this.groupCount,
-      usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
-    });
+    this.uniforms = new UniformBlock(device, res, `${label}.uniforms`, shaderSource(wgsl, libs), 'u', this.groupCount, GROUP_STRIDE);
   }
 
   bind({ grid, guide, work, bands, kept, src, dst }: LocalLaplacianBindings): void {
@@ -80,7 +80,7 @@ export class LocalLaplacianPass {
         layout: pipeline.getBindGroupLayout(0),
         entries: entries.map(([binding, resource]) => ({ binding, resource })),
       });
-    const slice = (g: number): GPUBindingResource => ({ buffer: this.uniforms, offset: g * GROUP_STRIDE, size: 16 });
+    const slice = (g: number): GPUBindingResource => ({ buffer: this.uniforms.buffer, offset: g * GROUP_STRIDE, size: this.uniforms.size });
     const guideViews = guide.map((t) => t.createView());
     const workViews = work.map((t) => t.createView());
     const size = (t: GPUTexture): [number, number] => [t.width, t.height];
@@ -132,9 +132,8 @@ export class LocalLaplacianPass {
 
   /** The remap coefficients (see reference/local-detail.ts remapCoefficients). */
   setParams(alpha: number, beta: number): void {
-    const data = new Float32Array((GROUP_STRIDE / 4) * this.groupCount);
-    for (let g = 0; g < this.groupCount; g++) data.set([alpha, beta, g * LEVELS_PER_GROUP, 0], (g * GROUP_STRIDE) / 4);
-    this.device.queue.writeBuffer(this.uniforms, 0, data);
+    for (let g = 0; g < this.groupCount; g++) this.uniforms.set({ alpha, beta, first: g * LEVELS_PER_GROUP }, g);
+    this.uniforms.write();
   }
 
   /** Level 0 of the work pyramid for group g. */

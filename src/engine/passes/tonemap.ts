@@ -3,19 +3,41 @@
 // their own bind groups, so neither rebinds when the other runs. Two variants
 // (the FUSED override): radiance from the merge, or exposure fusion output.
 // They share one explicit bind-group layout, so a bind group serves both.
+// The uniform struct ToneParams is filled by field name from the tonemap
+// params of the schema (params.ts uniformValues), its layout reflected from
+// the WGSL (gpu/uniforms.ts); the operator picks the pipeline (OPERATOR).
 import wgsl from '../../../shaders/tonemap.wgsl?raw';
-import { createShader, groups8 } from '../gpu/shader';
+import { createShader, groups8, shaderSource, type ShaderLib } from '../gpu/shader';
 import { dispatch, type Resources } from '../gpu/resources';
-import { packUniforms, type Params } from '../params';
+import { UniformBlock } from '../gpu/uniforms';
+import { PARAMS, uniformFields, uniformValues, type ParamSchema } from '../params';
 import type { Mode } from '../types';
 
+const LIBS: readonly ShaderLib[] = ['color', 'stats', 'operators'];
+
+/**
+ * The shader and the schema a TonemapPass is built from: tonemap.wgsl and
+ * PARAMS. Another pair (a schema with one more tonemap param and the WGSL
+ * reading it) needs no other edit here (params.test.ts shows it).
+ */
+export interface TonemapSource {
+  /** The pass's WGSL, without the libs (prepended as for tonemap.wgsl; libs replaces them where given). */
+  readonly wgsl: string;
+  readonly schema: ParamSchema;
+  /** The library sources in place of color, stats and operators, in that order. */
+  readonly libs?: readonly string[];
+}
+
 interface Shared {
+  source: TonemapSource;
+  /** The whole module's text (libs and pass), the one reflected for the uniforms. */
+  code: string;
   layout: GPUBindGroupLayout;
   /** By variant key ('fusion', or 'merge' + operator index), made on first use. */
   pipeline(mode: Mode, operator: number): GPUComputePipeline;
 }
 
-function createShared(device: GPUDevice): Shared {
+function createShared(device: GPUDevice, source: TonemapSource): Shared {
   const layout = device.createBindGroupLayout({
     label: 'tonemap.bindGroupLayout',
     entries: [
@@ -25,7 +47,8 @@ function createShared(device: GPUDevice): Shared {
       { binding: 3, visibility: GPUShaderStage.COMPUTE, storageTexture: { access: 'write-only', format: 'rgba32float' } },
     ],
   });
-  const module = createShader(device, 'tonemap.shader', wgsl, ['color', 'stats', 'operators']);
+  const code = source.libs ? [...source.libs, source.wgsl].join('\n') : shaderSource(source.wgsl, LIBS);
+  const module = createShader(device, 'tonemap.shader', code);
   const pipelineLayout = device.createPipelineLayout({ label: 'tonemap.pipelineLayout', bindGroupLayouts: [layout] });
   const cache = new Map<string, GPUComputePipeline>();
   const pipeline = (mode: Mode, operator: number) => {
@@ -44,12 +67,12 @@ function createShared(device: GPUDevice): Shared {
   };
   pipeline('fusion', 0);
   pipeline('merge', 0);
-  return { layout, pipeline };
+  return { source, code, layout, pipeline };
 }
 
 export class TonemapPass {
   private readonly shared: Shared;
-  private readonly uniforms: GPUBuffer;
+  private readonly uniforms: UniformBlock;
   private bindGroup: GPUBindGroup | null = null;
   private size: [number, number] = [0, 0];
   /** What the bound source holds. */
@@ -61,10 +84,12 @@ export class TonemapPass {
     res: Resources,
     readonly label: string,
     shared?: TonemapPass,
+    source: TonemapSource = { wgsl, schema: PARAMS },
   ) {
-    this.shared = shared?.shared ?? createShared(device);
-    const size = packUniforms('tonemap', {} as Params).byteLength;
-    this.uniforms = res.buffer({ label: `${label}.uniforms`, size, usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST });
+    this.shared = shared?.shared ?? createShared(device, source);
+    const { code, source: own } = this.shared;
+    this.uniforms = new UniformBlock(device, res, `${label}.uniforms`, code, 'params');
+    this.uniforms.expectFields(uniformFields('tonemap', own.schema));
   }
 
   /** source: radiance (mode 'merge') or fused image (mode 'fusion'); stats: the merge's luminance statistics. */
@@ -77,15 +102,17 @@ export class TonemapPass {
       entries: [
         { binding: 0, resource: source.createView() },
         { binding: 1, resource: { buffer: stats } },
-        { binding: 2, resource: { buffer: this.uniforms } },
+        { binding: 2, resource: { buffer: this.uniforms.buffer } },
         { binding: 3, resource: result.createView() },
       ],
     });
   }
 
-  setParams(params: Params): void {
+  /** params: the store's Params (or, with another source, an object with its schema's params). */
+  setParams(params: Readonly<Record<string, number>> & { readonly toneOperator: number }): void {
     this.operator = params.toneOperator;
-    this.device.queue.writeBuffer(this.uniforms, 0, packUniforms('tonemap', params));
+    this.uniforms.set(uniformValues('tonemap', params, this.shared.source.schema));
+    this.uniforms.write();
   }
 
   encode(encoder: GPUCommandEncoder): void {

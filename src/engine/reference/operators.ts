@@ -17,6 +17,7 @@
 // are capped (RADIANCE_MAX, and per operator where f32 could overflow) so the
 // WGSL, which runs in f32, stays finite; the caps are far beyond any real image.
 
+import { defaultParams } from '../params';
 import { LOG_DELTA, type FloatImage, type LuminanceStats } from '../types';
 import { clamp, luminance } from './color';
 
@@ -49,7 +50,7 @@ const ACES_MAX = 1e9;
 
 const sanitise = (v: number): number => Math.min(RADIANCE_MAX, Math.max(0, v));
 
-/** x^y for x >= 0, as the WGSL op_pow computes it: x <= 0 → (y == 0 ? 1 : 0). */
+/** x^y for x >= 0, as the WGSL pow0 (shaders/lib/color.wgsl) computes it: x <= 0 → (y == 0 ? 1 : 0). */
 function powNonNeg(x: number, y: number): number {
   if (x <= 0) return y === 0 ? 1 : 0;
   return Math.pow(Math.max(x, 1e-30), y);
@@ -306,9 +307,9 @@ export const PBR_NEUTRAL_DESATURATION = 0.15;
  *   else pn = 1 − (1 − Ks)² / (p + 1 − 2Ks), g = 1 / (Kd (p − pn) + 1),
  *        C' = C (pn / p) g + pn (1 − g)
  *   clamped to [0,1] (the spec's output already is).
- * Input: pre-exposed scene-linear, as aces. No params, no stats.
+ * Input: pre-exposed scene-linear, as aces. No params (desaturation: Kd), no stats.
  */
-export function pbrNeutral(rgb: Rgb): Rgb {
+export function pbrNeutral(rgb: Rgb, desaturation = PBR_NEUTRAL_DESATURATION): Rgb {
   const c = rgb.map(sanitise);
   const x = Math.min(c[0] ?? 0, c[1] ?? 0, c[2] ?? 0);
   const f = x <= 0.08 ? x - 6.25 * x * x : 0.04;
@@ -318,7 +319,7 @@ export function pbrNeutral(rgb: Rgb): Rgb {
   if (peak > PBR_NEUTRAL_START) {
     const ks = PBR_NEUTRAL_START;
     const pn = 1 - ((1 - ks) * (1 - ks)) / (peak + 1 - 2 * ks);
-    const g = 1 / (PBR_NEUTRAL_DESATURATION * (peak - pn) + 1);
+    const g = 1 / (desaturation * (peak - pn) + 1);
     o = d.map((v) => v * (pn / peak) * g + pn * (1 - g));
   }
   return [clamp(o[0] ?? 0, 0, 1), clamp(o[1] ?? 0, 0, 1), clamp(o[2] ?? 0, 0, 1)];
@@ -327,21 +328,15 @@ export function pbrNeutral(rgb: Rgb): Rgb {
 // ---------------------------------------------------------------------------
 // Dispatch
 
-/** Every operator's params: the store's param object can be passed as is. */
+/**
+ * Every operator's params: the store's param object can be passed as is. The
+ * names are the schema's (src/engine/params.ts), which are also the fields of
+ * the WGSL struct ToneParams the operators read.
+ */
 export type OperatorParams = Reinhard02Params & ReinhardDevlin05Params & Drago03Params & AgxParams;
 
-export const DEFAULT_OPERATOR_PARAMS: Readonly<OperatorParams> = Object.freeze({
-  exposure: 0,
-  key: 0.18,
-  whitePoint: 8,
-  saturation: 1,
-  rdIntensity: 0,
-  rdContrast: 0,
-  rdLightAdaptation: 1,
-  rdChromaticAdaptation: 0,
-  dragoBias: 0.85,
-  agxLook: 0,
-});
+/** The schema's defaults (params.ts PARAMS), not a copy of them: every param, the operators' among them. */
+export const DEFAULT_OPERATOR_PARAMS: Readonly<OperatorParams> = Object.freeze(defaultParams());
 
 /**
  * Tone-map one radiance pixel (as stored, any scale) with operator id.
