@@ -24,17 +24,7 @@ fn mean_main(@builtin(global_invocation_id) id: vec3u) {
   if (id.x >= dims.x || id.y >= dims.y) {
     return;
   }
-  let n = vec2i(textureDimensions(src));
-  let c = vec2i(id.xy) * 2;
-  var sum = 0.0;
-  for (var j = -2; j <= 2; j++) {
-    let y = reflect101(c.y + j, n.y);
-    var row = 0.0;
-    for (var i = -2; i <= 2; i++) {
-      row += PYR_KERNEL[i + 2] * at(vec2i(reflect101(c.x + i, n.x), y), id.z);
-    }
-    sum += PYR_KERNEL[j + 2] * row;
-  }
+  let sum = pyr_reduce_layer(src, id.xy, id.z).r;
   textureStore(dst, id.xy, id.z, vec4f(min(1.0, MAJORITY * sum), 0.0, 0.0, 0.0));
 }
 
@@ -62,24 +52,5 @@ fn expand_main(@builtin(global_invocation_id) id: vec3u) {
   if (id.x >= dims.x || id.y >= dims.y) {
     return;
   }
-  let n = vec2i(textureDimensions(src));
-  let f = vec2i(dims);
-  let tx = expand_taps(i32(id.x));
-  let ty = expand_taps(i32(id.y));
-  var sum = 0.0;
-  for (var j = 0; j < 3; j++) {
-    if (ty.w[j] == 0.0) {
-      continue;
-    }
-    let y = expand_index(ty.first + j, n.y, f.y);
-    var row = 0.0;
-    for (var i = 0; i < 3; i++) {
-      if (tx.w[i] == 0.0) {
-        continue;
-      }
-      row += tx.w[i] * at(vec2i(expand_index(tx.first + i, n.x, f.x), y), id.z);
-    }
-    sum += ty.w[j] * row;
-  }
-  textureStore(dst, id.xy, id.z, vec4f(sum, 0.0, 0.0, 0.0));
+  textureStore(dst, id.xy, id.z, vec4f(pyr_expand_layer(src, id.xy, dims, id.z).r, 0.0, 0.0, 0.0));
 }

@@ -144,29 +144,6 @@ fn raw_main(@builtin(global_invocation_id) id: vec3u) {
   }
 }
 
-// Level 1 of layer k expanded to pixel p of the full size f (lib/pyramid.wgsl pyr_expand).
-fn expand_at(p: vec2u, f: vec2i, k: u32) -> f32 {
-  let n = vec2i(textureDimensions(coarse));
-  let tx = expand_taps(i32(p.x));
-  let ty = expand_taps(i32(p.y));
-  var sum = 0.0;
-  for (var j = 0; j < 3; j++) {
-    if (ty.w[j] == 0.0) {
-      continue;
-    }
-    let y = expand_index(ty.first + j, n.y, f.y);
-    var row = 0.0;
-    for (var i = 0; i < 3; i++) {
-      if (tx.w[i] == 0.0) {
-        continue;
-      }
-      row += tx.w[i] * textureLoad(coarse, vec2i(expand_index(tx.first + i, n.x, f.x), y), k, 0).r;
-    }
-    sum += ty.w[j] * row;
-  }
-  return sum;
-}
-
 @compute @workgroup_size(8, 8)
 fn finish_main(@builtin(global_invocation_id) id: vec3u) {
   let dims = textureDimensions(result);
@@ -179,7 +156,7 @@ fn finish_main(@builtin(global_invocation_id) id: vec3u) {
     var usable = vec3f(0.0);
     var live = vec3f(0.0);
     for (var k = 0u; k < n; k++) {
-      w[k] = expand_at(id.xy, vec2i(dims), k);
+      w[k] = pyr_expand_layer(coarse, id.xy, dims, k).r;
       let z = load_codes(id.xy, k);
       let e = vec3f(codes[z.x].w, codes[CODES + z.y].w, codes[2u * CODES + z.z].w);
       usable += e;

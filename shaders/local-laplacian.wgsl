@@ -111,30 +111,6 @@ fn top(@builtin(global_invocation_id) id: vec3u) {
   acc[id.y * dims.x + id.x] = vec4f(textureLoad(guide, id.xy, 0).r, 0.0, 0.0, 0.0);
 }
 
-// pyr_expand (lib/pyramid.wgsl) of one layer of a 2d-array texture, at pixel p of a fine level of size `fine`.
-fn expand_layer(tex: texture_2d_array<f32>, p: vec2u, fine: vec2u, layer: u32) -> vec4f {
-  let n = vec2i(textureDimensions(tex));
-  let f = vec2i(fine);
-  let tx = expand_taps(i32(p.x));
-  let ty = expand_taps(i32(p.y));
-  var sum = vec4f(0.0);
-  for (var j = 0; j < 3; j++) {
-    if (ty.w[j] == 0.0) {
-      continue;
-    }
-    let y = expand_index(ty.first + j, n.y, f.y);
-    var row = vec4f(0.0);
-    for (var i = 0; i < 3; i++) {
-      if (tx.w[i] == 0.0) {
-        continue;
-      }
-      row += tx.w[i] * textureLoad(tex, vec2i(expand_index(tx.first + i, n.x, f.x), y), layer, 0);
-    }
-    sum += ty.w[j] * row;
-  }
-  return sum;
-}
-
 @compute @workgroup_size(8, 8)
 fn finish(@builtin(global_invocation_id) id: vec3u) {
   let dims = textureDimensions(dst);
@@ -148,10 +124,10 @@ fn finish(@builtin(global_invocation_id) id: vec3u) {
   let f = t - f32(k);
   let la = k / 4u;
   let lb = (k + 1u) / 4u;
-  let ea = expand_layer(kept, id.xy, dims, la);
+  let ea = pyr_expand_layer(kept, id.xy, dims, la);
   var eb = ea;
   if (lb != la) {
-    eb = expand_layer(kept, id.xy, dims, lb);
+    eb = pyr_expand_layer(kept, id.xy, dims, lb);
   }
   let r = remap(vec4f(i), grid.lo + (f32(k) + vec4f(0.0, 1.0, 0.0, 0.0)) * grid.step, grid.sigma);
   let band = (1.0 - f) * (r.x - ea[k % 4u]) + f * (r.y - eb[(k + 1u) % 4u]);

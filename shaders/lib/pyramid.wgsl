@@ -1,11 +1,14 @@
 // Burt & Adelson 1983 pyramid sampling, shared by the pyramid passes, exposure
-// fusion and local tone mapping. 5-tap binomial kernel [1 4 6 4 1]/16, borders
+// fusion, local tone mapping and deghosting. 5-tap binomial kernel [1 4 6 4 1]/16, borders
 // mirrored about the edge samples of the fine level (reflect-101, OpenCV's
 // BORDER_REFLECT_101), so an edge pixel sees the image continue smoothly and
 // leaves no border artefact; expand mirrors the same way (expand_index), which
 // keeps a fusion of odd-sized images exactly symmetric under flips.
 // Level l+1 of a w x h level is ((w+1)/2) x ((h+1)/2): odd sizes lose nothing.
 // The CPU reference is src/engine/reference/pyramid.ts.
+// Shaders call pyr_reduce / pyr_expand on a texture_2d and pyr_reduce_layer /
+// pyr_expand_layer on one layer of a texture_2d_array: the same loops, as WGSL
+// has no function generic over the texture type; no shader keeps its own copy.
 
 const PYR_KERNEL = array<f32, 5>(0.0625, 0.25, 0.375, 0.25, 0.0625);
 
@@ -29,6 +32,22 @@ fn pyr_reduce(src: texture_2d<f32>, p: vec2u) -> vec4f {
     var row = vec4f(0.0);
     for (var i = -2; i <= 2; i++) {
       row += PYR_KERNEL[i + 2] * textureLoad(src, vec2i(reflect101(c.x + i, n.x), y), 0);
+    }
+    sum += PYR_KERNEL[j + 2] * row;
+  }
+  return sum;
+}
+
+// pyr_reduce of layer `layer` of a 2d-array texture.
+fn pyr_reduce_layer(src: texture_2d_array<f32>, p: vec2u, layer: u32) -> vec4f {
+  let n = vec2i(textureDimensions(src));
+  let c = vec2i(p) * 2;
+  var sum = vec4f(0.0);
+  for (var j = -2; j <= 2; j++) {
+    let y = reflect101(c.y + j, n.y);
+    var row = vec4f(0.0);
+    for (var i = -2; i <= 2; i++) {
+      row += PYR_KERNEL[i + 2] * textureLoad(src, vec2i(reflect101(c.x + i, n.x), y), layer, 0);
     }
     sum += PYR_KERNEL[j + 2] * row;
   }
@@ -78,6 +97,30 @@ fn pyr_expand(src: texture_2d<f32>, p: vec2u, fine: vec2u) -> vec4f {
         continue;
       }
       row += tx.w[i] * textureLoad(src, vec2i(expand_index(tx.first + i, n.x, f.x), y), 0);
+    }
+    sum += ty.w[j] * row;
+  }
+  return sum;
+}
+
+// pyr_expand of layer `layer` of a 2d-array texture.
+fn pyr_expand_layer(src: texture_2d_array<f32>, p: vec2u, fine: vec2u, layer: u32) -> vec4f {
+  let n = vec2i(textureDimensions(src));
+  let f = vec2i(fine);
+  let tx = expand_taps(i32(p.x));
+  let ty = expand_taps(i32(p.y));
+  var sum = vec4f(0.0);
+  for (var j = 0; j < 3; j++) {
+    if (ty.w[j] == 0.0) {
+      continue;
+    }
+    let y = expand_index(ty.first + j, n.y, f.y);
+    var row = vec4f(0.0);
+    for (var i = 0; i < 3; i++) {
+      if (tx.w[i] == 0.0) {
+        continue;
+      }
+      row += tx.w[i] * textureLoad(src, vec2i(expand_index(tx.first + i, n.x, f.x), y), layer, 0);
     }
     sum += ty.w[j] * row;
   }

@@ -16,6 +16,25 @@ function rgbeError(decoded: number, v: number, max: number): number {
   return Math.abs(decoded - Math.max(0, v)) / (max / 256);
 }
 
+/**
+ * ImageMagick's command-line tool: `magick` (ImageMagick 7) or `convert` (6),
+ * the first whose `-version` exits 0 and starts "Version: ImageMagick". A
+ * `convert` on the PATH need not be ImageMagick's (GraphicsMagick's, or a
+ * stand-in that only converts PNG), so being found is not enough. Otherwise
+ * null, and why: what each candidate answered.
+ */
+function findImageMagick(): { command: string | null; why: string } {
+  const answers: string[] = [];
+  for (const command of ['magick', 'convert']) {
+    const r = spawnSync(command, ['-version'], { encoding: 'utf8', timeout: 10_000 });
+    if (r.status === 0 && /^Version: ImageMagick \d/.test(r.stdout)) return { command, why: '' };
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    const said = `${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n')[0]!.slice(0, 100);
+    answers.push(code === 'ENOENT' ? `no ${command}` : `\`${command} -version\` ${r.error ? `failed (${r.error.message})` : `exited ${r.status}`}${said ? `: "${said}"` : ''}`);
+  }
+  return { command: null, why: `ImageMagick is not installed (${answers.join('; ')})` };
+}
+
 function testImage(width: number, height: number, seed: number): FloatImage {
   const r = rng(seed);
   const data = new Float32Array(width * height * 4);
@@ -98,7 +117,9 @@ describe('encodeRadiance', () => {
   });
 
   // ImageMagick's own RGBE reader; its Q16 build clamps to [0, 1], so values stay below 1.
-  it.skipIf(spawnSync('which', ['convert']).status !== 0)('decodes to the same pixels with ImageMagick', () => {
+  it('decodes to the same pixels with ImageMagick', ({ skip }) => {
+    const magick = findImageMagick();
+    if (!magick.command) return skip(magick.why);
     const r = rng(3);
     const width = 23;
     const height = 11;
@@ -106,7 +127,7 @@ describe('encodeRadiance', () => {
     for (let i = 0; i < data.length; i++) data[i] = (i & 3) === 3 ? 1 : 0.01 + 0.98 * r();
     const path = join(dir, 'pixels.hdr');
     writeFileSync(path, encodeRadiance({ width, height, data }));
-    const raw = execFileSync('convert', [path, '-set', 'colorspace', 'sRGB', '-depth', '16', '-endian', 'LSB', 'rgb:-']);
+    const raw = execFileSync(magick.command, [path, '-set', 'colorspace', 'sRGB', '-depth', '16', '-endian', 'LSB', 'rgb:-']);
     const got = new Uint16Array(raw.buffer, raw.byteOffset, raw.byteLength / 2);
     expect(got.length).toBe(width * height * 3);
     let worst = 0;
