@@ -22,12 +22,15 @@ export default tseslint.config(
     // The engine is headless: it may not reach into the UI, the store or their libraries.
     files: ['src/engine/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'tweakpane', '@tweakpane/*'], message: 'src/engine is headless: no React, zustand or tweakpane.' },
-          { group: ['**/ui/**', '**/state/**'], message: 'src/engine must not depend on the UI or the store.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['react', 'react-dom', 'react/*', 'zustand', 'zustand/*', 'tweakpane', '@tweakpane/*'], message: 'src/engine is headless: no React, zustand or tweakpane.' },
+            { group: ['**/ui/**', '**/state/**'], message: 'src/engine must not depend on the UI or the store.' },
+          ],
+        },
+      ],
     },
   },
 );

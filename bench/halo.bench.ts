@@ -207,7 +207,10 @@ test('local detail leaves no halo around bright windows', async ({ page }) => {
     const dist = distance(mask, w, h, 65);
     const lp = log2Luma(plain, n);
     const ls = log2Luma(strong, n);
-    const ours = haloIndex(Float32Array.from(ls, (v, i) => v - lp[i]!), dist);
+    const ours = haloIndex(
+      Float32Array.from(ls, (v, i) => v - lp[i]!),
+      dist,
+    );
     // The contrast case: a Gaussian base/detail split of the plain result's log
     // luminance, base compressed to 0.3 (as range = 1 leaves a large edge), detail doubled.
     const base = blur(lp, w, h, 16);

@@ -32,7 +32,10 @@ const BRACKETS = resolve(ROOT, process.env.PEERS_BRACKETS ?? join(SHARED, 'data/
 const PEERS = join(SHARED, 'peers');
 const PY = '/usr/bin/python3';
 const OUT = resolve(process.env.PEERS_OUT ?? join(tmpdir(), 'hdr-peers'));
-const ONLY = process.env.PEERS_SCENES?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+const ONLY =
+  process.env.PEERS_SCENES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? null;
 /** Per scene; covers 2048x1536 x 12 brackets on the software adapter plus both CPU peers. */
 const SCENE_TIMEOUT_MS = 10 * 60_000;
 /** Outer frame of the border diagnostic, in pixels. */
@@ -54,7 +57,9 @@ function missing(): string | null {
 
 function scenes(): string[] {
   if (!existsSync(BRACKETS)) return [];
-  const all = readdirSync(BRACKETS).filter((d) => statSync(join(BRACKETS, d)).isDirectory()).sort();
+  const all = readdirSync(BRACKETS)
+    .filter((d) => statSync(join(BRACKETS, d)).isDirectory())
+    .sort();
   return ONLY ? all.filter((d) => ONLY.includes(d)) : all;
 }
 
@@ -74,8 +79,7 @@ interface Metrics {
   SSIM_Y: number;
 }
 // Python's json writes Infinity for identical images; 1e999 parses as Infinity.
-const metrics = (ref: string, testImg: string) =>
-  JSON.parse(run(PY, [join(PEERS, 'metrics.py'), ref, testImg, '--json']).stdout.replace(/\bInfinity\b/g, '1e999')) as Metrics;
+const metrics = (ref: string, testImg: string) => JSON.parse(run(PY, [join(PEERS, 'metrics.py'), ref, testImg, '--json']).stdout.replace(/\bInfinity\b/g, '1e999')) as Metrics;
 /** JSON with infinite PSNRs (identical images) kept as the string "Infinity". */
 const toJson = (x: unknown) => `${JSON.stringify(x, (_k, v: unknown) => (v === Infinity ? 'Infinity' : v), 2)}\n`;
 

@@ -53,16 +53,22 @@ const SHARED = resolve(ROOT, '../shared');
 const BRACKETS = resolve(ROOT, process.env.BENCH_BRACKETS ?? join(SHARED, 'data/brackets'));
 const PEERS = join(SHARED, 'peers');
 const PY = '/usr/bin/python3';
-const ONLY = process.env.BENCH_SCENES?.split(',').map((s) => s.trim()).filter(Boolean) ?? null;
+const ONLY =
+  process.env.BENCH_SCENES?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean) ?? null;
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const SYNTH_RUNS = Number(process.env.BENCH_SYNTH_RUNS ?? 1);
 /** Measured alignment runs per set (after the warm-up): the estimate takes tens of seconds per set on a software adapter. */
 const ALIGN_RUNS = Number(process.env.BENCH_ALIGN_RUNS ?? 1);
 const SYNTH_FROM = process.env.BENCH_SYNTH_FROM ?? 'stlouis_arch';
-const SYNTH = process.env.BENCH_SYNTH === '0' ? [] : [
-  { label: '12MP', width: 4000, height: 3000 },
-  { label: '24MP', width: 5664, height: 4248 },
-];
+const SYNTH =
+  process.env.BENCH_SYNTH === '0'
+    ? []
+    : [
+        { label: '12MP', width: 4000, height: 3000 },
+        { label: '24MP', width: 5664, height: 4248 },
+      ];
 const WITH_PEERS = process.env.BENCH_PEERS !== '0';
 const VIEWPORT = [1280, 800] as const;
 const WORK = join(tmpdir(), 'hdr-bench-scenes');
@@ -583,7 +589,7 @@ const FIX: Record<string, string> = {
   encodePng: 'a faster PNG encoder (a wasm encoder at a lower zlib level, in a worker)',
   encodeJpeg: 'a wasm libjpeg-turbo encoder in a worker',
   alignment:
-    'build each bracket\'s pyramid once and reuse it across the search and every refinement step, and stop after the MTB translation when it already explains the pair (a tripod set); OpenCV\'s MTB is translation-only on 1-bit images',
+    "build each bracket's pyramid once and reuse it across the search and every refinement step, and stop after the MTB translation when it already explains the pair (a tripod set); OpenCV's MTB is translation-only on 1-bit images",
 };
 
 const r0 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x));
@@ -699,14 +705,21 @@ function summarize(
       decodeMs: decode.map(Math.round),
       merge: merge.map(sampleOf),
       fusion: fusion.map(sampleOf),
-      align: aligns.map((a) => ({ estimateMs: Math.round(a.estimateMs), applied: a.applied, methods: a.methods, timings: a.timings, warpRenderMs: r0(a.warpRenderMs), warp: profileOf(a.warpProfile), peakBytes: a.peakBytes })),
+      align: aligns.map((a) => ({
+        estimateMs: Math.round(a.estimateMs),
+        applied: a.applied,
+        methods: a.methods,
+        timings: a.timings,
+        warpRenderMs: r0(a.warpRenderMs),
+        warp: profileOf(a.warpProfile),
+        peakBytes: a.peakBytes,
+      })),
     },
   };
 }
 
 /** A profile's stage list, rounded, for the JSON. */
-const profileOf = (p: Profile | null) =>
-  p && p.stages.filter((s) => s.passes > 0 || (s.wallMs ?? 0) >= 1).map((s) => ({ stage: s.stage, wallMs: r0(s.wallMs), gpuMs: r0(s.gpuMs), passes: s.passes }));
+const profileOf = (p: Profile | null) => p && p.stages.filter((s) => s.passes > 0 || (s.wallMs ?? 0) >= 1).map((s) => ({ stage: s.stage, wallMs: r0(s.wallMs), gpuMs: r0(s.gpuMs), passes: s.passes }));
 
 /** The per-run figures kept in the JSON. */
 function sampleOf(r: EngineRun) {
@@ -784,7 +797,16 @@ function tables(): { console: string; markdown: string } {
     ...STAGE_ORDER.map((s) => wallGpu(r.stages![s])),
     r.alignment!.result === 'no motion' ? `${ms(r.alignment!.estimateMs)}, no motion` : `${ms(r.alignment!.estimateMs)} + warp ${wallGpu(r.alignment!.warpMs ?? undefined)}`,
   ]);
-  const peerHead = ['set', 'runs', 'merge: decode → picture', 'merge: decode → PNG', 'fusion: decode → picture', 'fusion: decode → PNG', ...PEER_STEPS.map((p) => `${p.key} ms (ours ÷ peer)`), 'peak GPU MB per MP per bracket: merge / fusion / align'];
+  const peerHead = [
+    'set',
+    'runs',
+    'merge: decode → picture',
+    'merge: decode → PNG',
+    'fusion: decode → picture',
+    'fusion: decode → PNG',
+    ...PEER_STEPS.map((p) => `${p.key} ms (ours ÷ peer)`),
+    'peak GPU MB per MP per bracket: merge / fusion / align',
+  ];
   const peerRows = ok.map((r) => [
     r.set,
     `${r.runs}${r.warmup ? ` + warm-up` : ''}`,
@@ -901,7 +923,10 @@ async function benchSet(page: Page, browser: Browser, spec: SetSpec, encodeCode:
     current = files;
     const mid = files[Math.floor(files.length / 2)]!.seconds;
     const exposures = files.map((f) => f.seconds / mid);
-    const d = await decodeInApp(page, files.map((f) => f.name));
+    const d = await decodeInApp(
+      page,
+      files.map((f) => f.name),
+    );
     const m = await runEngine(page, 'merge', exposures);
     const f = await runEngine(page, 'fusion', exposures);
     // Alignment takes the longest on a software adapter: a warm-up on crops, then ALIGN_RUNS measured runs.

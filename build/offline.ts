@@ -31,8 +31,7 @@ async function workerScript(root: string): Promise<(manifest: OfflineManifest) =
   const body = code.replace(/^export (?=(?:async )?function |const |let |class )/gm, '');
   if (/^\s*(?:import|export)\b/m.test(body)) throw new Error(`${SOURCE} must not import or re-export: sw.js is a classic script`);
   return (manifest) =>
-    `// HDR Studio's offline worker, written by build/offline.ts from ${SOURCE} at build. Do not edit.\n` +
-    `(() => {\n'use strict';\n${body}\ninstallOfflineWorker(self, ${JSON.stringify(manifest, null, 1)});\n})();\n`;
+    `// HDR Studio's offline worker, written by build/offline.ts from ${SOURCE} at build. Do not edit.\n` + `(() => {\n'use strict';\n${body}\ninstallOfflineWorker(self, ${JSON.stringify(manifest, null, 1)});\n})();\n`;
 }
 
 export function offlineServiceWorker(): Plugin {

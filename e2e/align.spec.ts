@@ -113,9 +113,7 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
             format: 'rgba8unorm',
             usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST,
           });
-          job.layers.forEach((l, k) =>
-            device.queue.writeTexture({ texture: brackets, origin: [0, 0, k] }, unb64(l), { bytesPerRow: job.width * 4, rowsPerImage: job.height }, [job.width, job.height, 1]),
-          );
+          job.layers.forEach((l, k) => device.queue.writeTexture({ texture: brackets, origin: [0, 0, k] }, unb64(l), { bytesPerRow: job.width * 4, rowsPerImage: job.height }, [job.width, job.height, 1]));
           const align = new mod.Align(device, res, { mode: job.mode });
           align.bind(brackets, job.reference);
           const out: JobResult = { motions: [], crop: { x: 0, y: 0, width: 0, height: 0 }, timings: null, mtb: null, probes: [], warped: [], warpMs: [] };
@@ -264,7 +262,15 @@ test('MTB on the GPU: grey medians, bitmaps and counts bit-identical to the CPU 
     { name: 'stilllife-5, chain', images: moved(sl, [motion(7, -3, 0), motion(-20, 11, 0.5), null, motion(33, 21, 0), motion(-9, -50, -0.8)]).images, reference: 2, mode: 'chain' },
     { name: 'goldengate-3, direct', images: moved(gg, [motion(-60, 40, 0), null, motion(45, -60, 0.8)]).images, reference: 1, mode: 'direct' },
     // Odd sizes: partial grey and bitmap words at every level.
-    { name: 'stilllife-5 crop 301×203, direct', images: moved(sl.map((b) => crop(b, 9, 31, 301, 203)), [motion(3, 2, 0), null, null, motion(-11, 7, 0.3), null]).images, reference: 2, mode: 'direct' },
+    {
+      name: 'stilllife-5 crop 301×203, direct',
+      images: moved(
+        sl.map((b) => crop(b, 9, 31, 301, 203)),
+        [motion(3, 2, 0), null, null, motion(-11, 7, 0.3), null],
+      ).images,
+      reference: 2,
+      mode: 'direct',
+    },
   ];
   const gpu = await runOnGpu(
     page,
@@ -291,8 +297,7 @@ test('MTB on the GPU: grey medians, bitmaps and counts bit-identical to the CPU 
     }
     expect([...u32(g.counts)], `${c.name}: counts`).toEqual([...ref.counts]);
     const hist = u32(g.histograms);
-    for (const [l, lv] of ref.levels.entries())
-      for (let k = 0; k < N; k++) expect([...hist.subarray((l * N + k) * 256, (l * N + k + 1) * 256)], `${c.name} histogram ${l}/${k}`).toEqual([...lv.histograms[k]!]);
+    for (const [l, lv] of ref.levels.entries()) for (let k = 0; k < N; k++) expect([...hist.subarray((l * N + k) * 256, (l * N + k + 1) * 256)], `${c.name} histogram ${l}/${k}`).toEqual([...lv.histograms[k]!]);
     note('mtb', `${c.name}: ${ref.levels.length} levels, ${bits} bitmap bits and ${ref.counts.length / COUNT_STRIDE} count records equal; level-0 shifts ${JSON.stringify(ref.shifts)}`);
   }
 });

@@ -9,7 +9,12 @@ import { finishFused } from '../src/engine/reference/tonemap';
 import { defaultParams, PARAMS, type Params } from '../src/engine/params';
 import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, lumaSpread, openApp, psnr, waitIdle } from './helpers';
 
-type Hooks = { __hdr: { store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } }; bridge: { engine: { pipeline: { debug: { runs: Record<string, number> } } } } } };
+type Hooks = {
+  __hdr: {
+    store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } };
+    bridge: { engine: { pipeline: { debug: { runs: Record<string, number> } } } };
+  };
+};
 
 const state = (page: Page) =>
   page.evaluate(() => {
@@ -36,7 +41,7 @@ async function dragSlider(page: Page, param: string, fraction: number) {
   const box = (await track.boundingBox())!;
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   await page.mouse.down();
-  for (let i = 1; i <= 5; i++) await page.mouse.move(box.x + (box.width / 2) + ((fraction - 0.5) * box.width * i) / 5, box.y + box.height / 2);
+  for (let i = 1; i <= 5; i++) await page.mouse.move(box.x + box.width / 2 + ((fraction - 0.5) * box.width * i) / 5, box.y + box.height / 2);
   await page.mouse.up();
   await waitIdle(page);
 }
@@ -150,7 +155,11 @@ test.describe('exposure fusion from start to download', () => {
 
   test('each weight slider re-fuses without re-uploading; exposure does not re-fuse; the download equals the CPU reference', async ({ page }) => {
     let r = await runs(page);
-    for (const [param, fraction] of [['contrastWeight', 0.15], ['saturationWeight', 0.7], ['exposureWeight', 0.6]] as const) {
+    for (const [param, fraction] of [
+      ['contrastWeight', 0.15],
+      ['saturationWeight', 0.7],
+      ['exposureWeight', 0.6],
+    ] as const) {
       const before = await canvasPixels(page);
       await dragSlider(page, param, fraction);
       const now = await runs(page);

@@ -291,7 +291,10 @@ test.describe('accepted, with a message saying what was done', () => {
 
   test('grey-scale JPEGs: read as RGB, a grey picture', async ({ page }) => {
     await openApp(page);
-    await open(page, [1, 2, 3].map((i) => `${FIXTURES}bad/grey-${i}.jpg`));
+    await open(
+      page,
+      [1, 2, 3].map((i) => `${FIXTURES}bad/grey-${i}.jpg`),
+    );
     await expect(page.getByTestId('error')).toContainText('“grey-1.jpg”, “grey-2.jpg”, “grey-3.jpg”: grey-scale, read as RGB (R = G = B).');
     expect((await brackets(page)).map((b) => [b.ev, b.evSource])).toEqual([
       [0, 'exif'],
@@ -353,7 +356,15 @@ test.describe('accepted, with a message saying what was done', () => {
         const file = new File([Uint8Array.from(atob(f.b64), (c) => c.charCodeAt(0))], f.name, { type: f.name.endsWith('.png') ? 'image/png' : 'text/plain' });
         return { isFile: true, isDirectory: false, name: f.name, file: (ok: (f: File) => void) => ok(file) };
       });
-      const folder = { isFile: false, isDirectory: true, name: 'gg-folder', createReader: () => { let done = false; return { readEntries: (ok: (e: object[]) => void) => ok(done ? [] : ((done = true), entries)) }; } };
+      const folder = {
+        isFile: false,
+        isDirectory: true,
+        name: 'gg-folder',
+        createReader: () => {
+          let done = false;
+          return { readEntries: (ok: (e: object[]) => void) => ok(done ? [] : ((done = true), entries)) };
+        },
+      };
       const original = DataTransferItem.prototype.webkitGetAsEntry;
       DataTransferItem.prototype.webkitGetAsEntry = function (this: DataTransferItem) {
         return this.getAsFile()?.name === 'gg-folder' ? (folder as unknown as FileSystemEntry) : original.call(this);

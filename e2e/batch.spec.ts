@@ -38,20 +38,50 @@ const SETS: FixtureSet[] = ['goldengate-3', 'stilllife-5'];
 const JPEG_SET = 'stilllife-jpeg';
 const ALL_SETS = [...SETS, JPEG_SET];
 const setFiles = (set: string): string[] => (set === JPEG_SET ? fixturePaths('stilllife-5').map((_, i) => join(work, 'sets', JPEG_SET, `sl-${i + 1}.jpg`)) : fixturePaths(set as FixtureSet));
-const identity = (): CurvePoint[] => [{ x: 0, y: 0 }, { x: 1, y: 1 }];
+const identity = (): CurvePoint[] => [
+  { x: 0, y: 0 },
+  { x: 1, y: 1 },
+];
 
 const PRESETS: Record<'merge' | 'fusion', PresetEdit> = {
   merge: {
     mode: 'merge',
     params: { ...defaultParams(), toneOperator: 2, dragoBias: 0.8, exposure: 0.35, saturation: 1.15, gamma: 1.1, detail: 0.3 },
-    curves: { luma: [{ x: 0, y: 0 }, { x: 0.25, y: 0.2 }, { x: 0.75, y: 0.82 }, { x: 1, y: 1 }], r: [{ x: 0, y: 0 }, { x: 0.5, y: 0.55 }, { x: 1, y: 1 }], g: identity(), b: identity() },
+    curves: {
+      luma: [
+        { x: 0, y: 0 },
+        { x: 0.25, y: 0.2 },
+        { x: 0.75, y: 0.82 },
+        { x: 1, y: 1 },
+      ],
+      r: [
+        { x: 0, y: 0 },
+        { x: 0.5, y: 0.55 },
+        { x: 1, y: 1 },
+      ],
+      g: identity(),
+      b: identity(),
+    },
     response: 'recovered',
     align: true,
   },
   fusion: {
     mode: 'fusion',
     params: { ...defaultParams(), contrastWeight: 1.5, saturationWeight: 0.6, exposureWeight: 1.3, rangeCompression: 0.4, exposure: -0.3, saturation: 0.9 },
-    curves: { luma: [{ x: 0, y: 0.03 }, { x: 0.5, y: 0.55 }, { x: 1, y: 0.97 }], r: identity(), g: identity(), b: [{ x: 0, y: 0 }, { x: 0.5, y: 0.45 }, { x: 1, y: 1 }] },
+    curves: {
+      luma: [
+        { x: 0, y: 0.03 },
+        { x: 0.5, y: 0.55 },
+        { x: 1, y: 0.97 },
+      ],
+      r: identity(),
+      g: identity(),
+      b: [
+        { x: 0, y: 0 },
+        { x: 0.5, y: 0.45 },
+        { x: 1, y: 1 },
+      ],
+    },
     response: 'srgb',
     align: true,
   },

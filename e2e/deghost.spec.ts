@@ -72,10 +72,7 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
   return page.evaluate(
     async ({ code, jobs }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
-      type Mod = typeof import('../src/engine/deghost') &
-        typeof import('../src/engine/passes/merge') &
-        typeof import('../src/engine/passes/fusion-weights') &
-        typeof import('../src/engine/gpu/resources');
+      type Mod = typeof import('../src/engine/deghost') & typeof import('../src/engine/passes/merge') & typeof import('../src/engine/passes/fusion-weights') & typeof import('../src/engine/gpu/resources');
       const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();
@@ -241,9 +238,33 @@ test.beforeEach(async ({ page }) => {
 });
 
 const SCENES: GhostCase[] = [
-  { map: 'goldengate', kind: 'bright', brackets: [0, 3], positions: [[20, 30], [70, 40]] },
-  { map: 'stilllife', kind: 'dark', brackets: [1, 4], positions: [[60, 10], [30, 50]] },
-  { map: 'stilllife', kind: 'bright', brackets: [0, 2], positions: [[90, 55], [50, 20]] },
+  {
+    map: 'goldengate',
+    kind: 'bright',
+    brackets: [0, 3],
+    positions: [
+      [20, 30],
+      [70, 40],
+    ],
+  },
+  {
+    map: 'stilllife',
+    kind: 'dark',
+    brackets: [1, 4],
+    positions: [
+      [60, 10],
+      [30, 50],
+    ],
+  },
+  {
+    map: 'stilllife',
+    kind: 'bright',
+    brackets: [0, 2],
+    positions: [
+      [90, 55],
+      [50, 20],
+    ],
+  },
 ];
 
 test('GPU deghosting weights and mask match the CPU reference (synthetic ghosts, a 320 × 256 fixture, odd and thin sizes, strength and reference changes)', async ({ page }) => {
@@ -251,7 +272,15 @@ test('GPU deghosting weights and mask match the CPU reference (synthetic ghosts,
   const fixture = fixtureWithGhosts();
   const cases: { name: string; brackets: Bracket[]; settings: Job['settings'] }[] = [
     ...SCENES.map((c) => ({ name: `${c.map} ${c.kind} object in ${c.brackets}`, brackets: ghostScene(c, camera).ghosted, settings: [{ strength: 1, reference: -1 }] })),
-    { name: 'stilllife-5 320x256 with two ghosts', brackets: fixture, settings: [{ strength: 1, reference: -1 }, { strength: 0.5, reference: 2 }, { strength: 0, reference: -1 }] },
+    {
+      name: 'stilllife-5 320x256 with two ghosts',
+      brackets: fixture,
+      settings: [
+        { strength: 1, reference: -1 },
+        { strength: 0.5, reference: 2 },
+        { strength: 0, reference: -1 },
+      ],
+    },
     { name: 'stilllife-5 crop 131x97', brackets: crop(fixture, 30, 50, 131, 97), settings: [{ strength: 0.8, reference: 3 }] },
     // One level of smoothing (7 × 3) and none (97 × 1: the finish alone).
     { name: 'stilllife-5 crop 7x3', brackets: crop(fixture, 60, 80, 7, 3), settings: [{ strength: 1, reference: 1 }] },
@@ -259,7 +288,11 @@ test('GPU deghosting weights and mask match the CPU reference (synthetic ghosts,
   ];
   expect(deghostLevels(7, 3)).toBe(1);
   expect(deghostLevels(97, 1)).toBe(0);
-  const gpu = await runOnGpu(page, code, cases.map((c) => job(c.brackets, c.settings)));
+  const gpu = await runOnGpu(
+    page,
+    code,
+    cases.map((c) => job(c.brackets, c.settings)),
+  );
   for (const [i, c] of cases.entries()) {
     const weights = mergeWeights(estimateBlackLevel(c.brackets));
     for (const [j, s] of c.settings.entries()) {
@@ -274,8 +307,17 @@ test('GPU deghosting weights and mask match the CPU reference (synthetic ghosts,
       console.log(`deghost ${line}`);
       expect(r.bad, `${label}: NaN or out of [0, 1]`).toBe(0);
       expect(r.within, `${label}: within 1e-3 (worst ${r.worst})`).toBeGreaterThanOrEqual(0.999);
-      if (s.strength === 0) for (const m of out) expect(m.every((v) => v === 1), `${label}: strength 0 is exactly 1`).toBe(true);
-      if (s.reference >= 0) expect(out[s.reference]!.every((v) => v === 1), `${label}: the reference layer is all ones`).toBe(true);
+      if (s.strength === 0)
+        for (const m of out)
+          expect(
+            m.every((v) => v === 1),
+            `${label}: strength 0 is exactly 1`,
+          ).toBe(true);
+      if (s.reference >= 0)
+        expect(
+          out[s.reference]!.every((v) => v === 1),
+          `${label}: the reference layer is all ones`,
+        ).toBe(true);
       // The mask is 1 − min over the weights.
       const mask = floatsFromBase64(gpu[i]!.masks[j]!);
       mask.forEach((v, p) => {
@@ -290,7 +332,11 @@ test('GPU deghosting weights and mask match the CPU reference (synthetic ghosts,
 test('GPU merge and fusion weights with the deghosting weights match their references given the same weights; without them, as before', async ({ page }) => {
   test.setTimeout(240_000);
   const cases = [...SCENES.slice(0, 2).map((c) => ghostScene(c, camera).ghosted), fixtureWithGhosts()];
-  const gpu = await runOnGpu(page, code, cases.map((b) => job(b, [{ strength: 1, reference: -1 }], { passes: true })));
+  const gpu = await runOnGpu(
+    page,
+    code,
+    cases.map((b) => job(b, [{ strength: 1, reference: -1 }], { passes: true })),
+  );
   for (const [i, brackets] of cases.entries()) {
     const label = `${brackets[0]!.width}x${brackets[0]!.height}`;
     const ghost = gpu[i]!.weights[0]!.map(floatsFromBase64);
@@ -326,7 +372,10 @@ test('GPU merge and fusion weights with the deghosting weights match their refer
       `deghost ${label}: fusion weights with ghost weights ${(100 * f.within).toFixed(3)} % within 1e-3, worst ${f.worst.toExponential(2)} ` +
         `(without: ${(100 * plainFit.within).toFixed(3)} %, worst ${plainFit.worst.toExponential(2)})`,
     );
-    for (const [name, fit] of [['with ghost weights', f], ['without', plainFit]] as const) {
+    for (const [name, fit] of [
+      ['with ghost weights', f],
+      ['without', plainFit],
+    ] as const) {
       expect(fit.within, `${label}: fusion weights ${name} within 1e-3`).toBeGreaterThanOrEqual(0.999);
       expect(fit.worst, `${label}: fusion weights ${name}`).toBeLessThan(1e-2);
     }

@@ -130,10 +130,7 @@ for (const { set, params: overrides } of CASES) {
 
 /** ESM source of MergePass, Resources and readTexture, bundled by Vite from src/ (see bundle.ts). */
 const bundleMerge = () =>
-  bundleForPage(
-    'merge',
-    "export { MergePass } from '/src/engine/passes/merge.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\nexport { readTexture } from '/src/engine/gpu/readback.ts';\n",
-  );
+  bundleForPage('merge', "export { MergePass } from '/src/engine/passes/merge.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\nexport { readTexture } from '/src/engine/gpu/readback.ts';\n");
 
 /** Run the shipped MergePass on the brackets: once with the default (sRGB) table, once after setResponse(luts). */
 async function mergeOnGpu(page: import('@playwright/test').Page, code: string, brackets: Bracket[], luts: ResponseLuts): Promise<{ srgb: string; custom: string; fogged: string }> {

@@ -48,7 +48,7 @@ const MOTIONS: (Similarity | null)[] = [motion(9.4, -6.2, 0.6), null, motion(-7.
 
 /** The eXIf chunk of a PNG file (exposure time, aperture, ISO), to carry into the moved copies. */
 function exifChunk(png: Buffer): Buffer | null {
-  for (let i = 8; i < png.length; ) {
+  for (let i = 8; i < png.length;) {
     const n = png.readUInt32BE(i);
     if (png.toString('latin1', i + 4, i + 8) === 'eXIf') return png.subarray(i, i + 12 + n);
     i += 12 + n;

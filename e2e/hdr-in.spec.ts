@@ -78,7 +78,13 @@ async function open(page: Page, files: InputFile[]): Promise<void> {
   await waitIdle(page);
 }
 
-const errors = (page: Page) => page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().messages.filter((m) => m.kind === 'error').map((m) => m.text));
+const errors = (page: Page) =>
+  page.evaluate(() =>
+    (window as unknown as Hooks).__hdr.store
+      .getState()
+      .messages.filter((m) => m.kind === 'error')
+      .map((m) => m.text),
+  );
 
 /** The engine's radiance map, read back at full size. */
 async function gpuRadiance(page: Page): Promise<FloatImage> {
@@ -215,7 +221,7 @@ test.describe('HDR inputs', () => {
     console.log(`EXR → radiance: worst ${worst.toFixed(3)} of the half-precision bound; ${exact} of ${(map.data.length / 4) * 3} samples exactly the file's half`);
     expect(worst).toBeLessThanOrEqual(1);
     expect(exact).toBe((map.data.length / 4) * 3);
-    expect((await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.merge)), 'still nothing merged').toBe(0);
+    expect(await page.evaluate(() => (window as unknown as Hooks).__hdr.bridge.engine.pipeline.debug.runs.merge), 'still nothing merged').toBe(0);
 
     // Brackets again: the map goes, fusion comes back, the merge runs on them.
     const { files, brackets } = tiffSet(srgb, gammaIcc(2.2));

@@ -56,7 +56,12 @@ const edit = (page: Page) =>
     return { mode: s.mode, params: s.params, curves: s.curves, response: s.response, brackets: s.brackets.map((b) => b.id) };
   });
 const errors = (page: Page) =>
-  page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().messages.filter((m) => m.kind === 'error').map((m) => m.text));
+  page.evaluate(() =>
+    (window as unknown as Hooks).__hdr.store
+      .getState()
+      .messages.filter((m) => m.kind === 'error')
+      .map((m) => m.text),
+  );
 
 const GPU_REL = 1e-4;
 const GPU_ABS = 1e-7;
@@ -87,7 +92,11 @@ function referenceRadiance(brackets: readonly Bracket[], response: ResponseLuts 
 function exrMisfit(bytes: Uint8Array, ref: FloatImage) {
   const file = readExr(bytes);
   expect([file.width, file.height]).toEqual([ref.width, ref.height]);
-  expect(file.channels.map((c) => [c.name, c.pixelType])).toEqual([['B', 1], ['G', 1], ['R', 1]]);
+  expect(file.channels.map((c) => [c.name, c.pixelType])).toEqual([
+    ['B', 1],
+    ['G', 1],
+    ['R', 1],
+  ]);
   const planes = ['R', 'G', 'B'].map((n) => file.planes.get(n)!);
   let worst = 0;
   let maxRel = 0;
@@ -132,7 +141,12 @@ function meanStops(a: FloatImage, b: FloatImage): number {
 const fmt = (v: number) => v.toExponential(2);
 
 test.afterAll(() => {
-  if (Object.keys(timings).length) console.log(`click → done at 320×256: ${Object.entries(timings).map(([k, ms]) => `${k} ${ms} ms`).join(', ')}`);
+  if (Object.keys(timings).length)
+    console.log(
+      `click → done at 320×256: ${Object.entries(timings)
+        .map(([k, ms]) => `${k} ${ms} ms`)
+        .join(', ')}`,
+    );
 });
 
 test.describe('HDR downloads of goldengate-3', () => {
@@ -179,8 +193,17 @@ test.describe('HDR downloads of goldengate-3', () => {
       const s = (window as unknown as Hooks).__hdr.store.getState();
       s.setParam('exposure', 0.6);
       s.setParam('saturation', 1.25);
-      s.setCurve('luma', [{ x: 0, y: 0 }, { x: 0.3, y: 0.22 }, { x: 0.7, y: 0.8 }, { x: 1, y: 1 }]);
-      s.setCurve('b', [{ x: 0, y: 0.03 }, { x: 0.5, y: 0.45 }, { x: 1, y: 1 }]);
+      s.setCurve('luma', [
+        { x: 0, y: 0 },
+        { x: 0.3, y: 0.22 },
+        { x: 0.7, y: 0.8 },
+        { x: 1, y: 1 },
+      ]);
+      s.setCurve('b', [
+        { x: 0, y: 0.03 },
+        { x: 0.5, y: 0.45 },
+        { x: 1, y: 1 },
+      ]);
     });
     await waitIdle(page);
     const { params, curves } = await edit(page);
@@ -248,7 +271,9 @@ test.describe('HDR downloads of goldengate-3', () => {
     // The writer's scale (ultrahdr.ts midtoneScale: mid-tones as bright as in the picture), from the reference picture.
     const hdrScale = midtoneScale(new Uint8Array(sdr.buffer), radiance);
     const e = stopsError(r.hdr, radiance.data, hdrScale);
-    console.log(`Ultra HDR: primary ${q.toFixed(1)} dB; rebuilt HDR vs reference radiance × ${hdrScale.toFixed(4)}: mean ${e.meanStops.toFixed(4)} stops, p95 ${e.p95Stops.toFixed(3)}; gain ${r.parsed.hdrgm.GainMapMin.toFixed(2)}..${r.parsed.hdrgm.GainMapMax.toFixed(2)} stops`);
+    console.log(
+      `Ultra HDR: primary ${q.toFixed(1)} dB; rebuilt HDR vs reference radiance × ${hdrScale.toFixed(4)}: mean ${e.meanStops.toFixed(4)} stops, p95 ${e.p95Stops.toFixed(3)}; gain ${r.parsed.hdrgm.GainMapMin.toFixed(2)}..${r.parsed.hdrgm.GainMapMax.toFixed(2)} stops`,
+    );
     expect(e.meanStops).toBeLessThanOrEqual(0.1);
     // The highlights the tone mapper compressed get real headroom.
     expect(r.parsed.hdrgm.GainMapMax).toBeGreaterThan(1);

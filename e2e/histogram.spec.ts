@@ -15,8 +15,7 @@ import { loadFixture, openApp, toBase64, type PageCodec } from './helpers';
 import { bundleForPage } from './bundle';
 
 /** ESM source of HistogramPass and Resources, bundled by Vite from src/. */
-const bundlePass = () =>
-  bundleForPage('histogram', "export { HistogramPass } from '/src/engine/passes/histogram.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
+const bundlePass = () => bundleForPage('histogram', "export { HistogramPass } from '/src/engine/passes/histogram.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface GpuHistogram {
   first: number[];
@@ -79,8 +78,7 @@ function crop(img: Rgba8Image, w: number, h: number): Rgba8Image {
 /** Every R and G byte, B mixed in; includes luma ties (weighted sum exactly k + 0.5). */
 function synthetic(): Rgba8Image {
   const data = new Uint8Array(256 * 256 * 4);
-  for (let y = 0; y < 256; y++)
-    for (let x = 0; x < 256; x++) data.set([x, y, (x * 7 + y * 13) & 255, 255], (y * 256 + x) * 4);
+  for (let y = 0; y < 256; y++) for (let x = 0; x < 256; x++) data.set([x, y, (x * 7 + y * 13) & 255, 255], (y * 256 + x) * 4);
   return { width: 256, height: 256, data };
 }
 
@@ -98,8 +96,7 @@ function lumaTies(img: Rgba8Image): number {
 function mismatches(gpu: number[], ref: Uint32Array): string[] {
   const planes = ['R', 'G', 'B', 'L'];
   const out: string[] = [];
-  for (let i = 0; i < HISTOGRAM_LENGTH; i++)
-    if (gpu[i] !== ref[i]) out.push(`${planes[Math.floor(i / HISTOGRAM_BINS)]}:${i % HISTOGRAM_BINS} ${gpu[i]}≠${ref[i]}`);
+  for (let i = 0; i < HISTOGRAM_LENGTH; i++) if (gpu[i] !== ref[i]) out.push(`${planes[Math.floor(i / HISTOGRAM_BINS)]}:${i % HISTOGRAM_BINS} ${gpu[i]}≠${ref[i]}`);
   return out;
 }
 
@@ -124,7 +121,11 @@ test('GPU display histogram equals the CPU reference on real brackets, odd sizes
   ];
   expect(lumaTies(cases.find((c) => c.name.startsWith('synthetic'))!.img), 'the synthetic image has exact luma ties').toBeGreaterThan(0);
 
-  const gpu = await histogramsOnGpu(page, code, cases.map((c) => c.img));
+  const gpu = await histogramsOnGpu(
+    page,
+    code,
+    cases.map((c) => c.img),
+  );
   for (const [i, { name, img }] of cases.entries()) {
     const ref = displayHistogram(img);
     const got = gpu[i]!;

@@ -28,8 +28,7 @@ import { floatsFromBase64, loadFixture, openApp, toBase64, type FixtureSet, type
 import { bundleForPage } from './bundle';
 
 /** ESM source of LocalDetail and Resources, bundled by Vite from src/. */
-const bundleFilter = () =>
-  bundleForPage('local-detail', "export { LocalDetail } from '/src/engine/local-detail.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
+const bundleFilter = () => bundleForPage('local-detail', "export { LocalDetail } from '/src/engine/local-detail.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface Job {
   width: number;
@@ -78,8 +77,7 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
           if (job.tileTo) {
             const [tw, th] = job.tileTo;
             const tiled = new Float32Array(tw * th * 4);
-            for (let y = 0; y < th; y++)
-              for (let x = 0; x < tw; x++) tiled.set(data.subarray(((y % height) * width + (x % width)) * 4, ((y % height) * width + (x % width)) * 4 + 4), (y * tw + x) * 4);
+            for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) tiled.set(data.subarray(((y % height) * width + (x % width)) * 4, ((y % height) * width + (x % width)) * 4 + 4), (y * tw + x) * 4);
             [data, width, height] = [tiled, tw, th];
           }
           const src = res.texture({
@@ -203,8 +201,23 @@ test('GPU local detail matches the CPU reference on merged fixtures, odd sizes a
   const shown = { ...gg, data: gg.data.map((v, i) => (i % 4 === 3 ? v : v / (1 + v))) };
   for (let y = 40; y < 70; y++) for (let x = 30; x < 70; x++) for (let c = 0; c < 3; c++) shown.data[4 * (y * gg.width + x) + c] = y < 60 ? 0 : -0.01;
   const cases: { name: string; img: FloatImage; params: LocalDetailParams[]; levels?: number }[] = [
-    { name: 'goldengate-3 320x256', img: gg, params: [{ detail: 0.6, range: 0.5 }, { detail: 1, range: 1 }] },
-    { name: 'stilllife-5 320x256', img: sl, params: [{ detail: 1, range: 1 }, { detail: -0.7, range: 0.3 }, { detail: 0.3, range: 0 }] },
+    {
+      name: 'goldengate-3 320x256',
+      img: gg,
+      params: [
+        { detail: 0.6, range: 0.5 },
+        { detail: 1, range: 1 },
+      ],
+    },
+    {
+      name: 'stilllife-5 320x256',
+      img: sl,
+      params: [
+        { detail: 1, range: 1 },
+        { detail: -0.7, range: 0.3 },
+        { detail: 0.3, range: 0 },
+      ],
+    },
     { name: 'goldengate-3 crop 131x97', img: odd, params: [{ detail: 0.8, range: 0.8 }] },
     { name: 'goldengate-3 display-referred, clipped shadows', img: shown, params: [{ detail: 0.6, range: 0.8, floor: DISPLAY_LOG_FLOOR }] },
     // K = 6: the second group's last two channels carry no weight; K = 12: three groups.
@@ -213,7 +226,11 @@ test('GPU local detail matches the CPU reference on merged fixtures, odd sizes a
     // A two-level pyramid: no band is accumulated, finish reads the top directly.
     { name: 'goldengate-3 crop 7x3', img: crop(gg, 150, 120, 7, 3), params: [{ detail: 1, range: 1 }] },
   ];
-  const gpu = await runOnGpu(page, code, cases.map((c) => job(c.img, c.params, { levels: c.levels })));
+  const gpu = await runOnGpu(
+    page,
+    code,
+    cases.map((c) => job(c.img, c.params, { levels: c.levels })),
+  );
   for (const [i, { name, img, params, levels }] of cases.entries()) {
     for (const [j, p] of params.entries()) {
       const label = `${name} ${JSON.stringify(p)}`;
@@ -241,11 +258,7 @@ test('identity settings (and a one-pixel-high image) give the input back bit for
   const ident = { detail: 0, range: 0 };
   // One pixel high: a one-level pyramid, which the filter leaves as it is (as the reference does).
   const row = crop(sl, 0, 128, 97, 1);
-  const gpu = await runOnGpu(page, code, [
-    job(sl, [{ detail: 0.5, range: 0.5 }, ident]),
-    job(odd, [ident], { noCopy: true }),
-    job(row, [{ detail: 1, range: 1 }]),
-  ]);
+  const gpu = await runOnGpu(page, code, [job(sl, [{ detail: 0.5, range: 0.5 }, ident]), job(odd, [ident], { noCopy: true }), job(row, [{ detail: 1, range: 1 }])]);
   expect(gpu[0]!.dispatches, 'filter, then a texture copy').toEqual([expect.any(Number), 0]);
   expect(gpu[1]!.dispatches, 'a shader copy').toEqual([1]);
   expect(gpu[2]!.dispatches, 'a texture copy').toEqual([0]);
@@ -263,7 +276,11 @@ test('GPU time per encode at 320x256 and about 1 MP (software adapter)', async (
     [320, 256],
     [1152, 896],
   ];
-  const gpu = await runOnGpu(page, code, sizes.map((s) => job(sl, [p], { tileTo: s, timed: 3 })));
+  const gpu = await runOnGpu(
+    page,
+    code,
+    sizes.map((s) => job(sl, [p], { tileTo: s, timed: 3 })),
+  );
   for (const [i, [w, h]] of sizes.entries()) {
     const { times, dispatches } = gpu[i]!;
     const median = times[Math.floor(times.length / 2)]!;

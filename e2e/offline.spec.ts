@@ -96,7 +96,10 @@ test('after the first visit it works offline: the page, the sample, the picture 
   const built = builtFiles();
   for (const f of ['index.html', 'favicon.svg', 'sample/manifest.json', ...SAMPLE.map((s) => `sample/${s}`)]) expect(built).toContain(f);
   for (const pattern of [/^assets\/index-.*\.js$/, /^assets\/index-.*\.css$/, /^assets\/.*\.wasm$/, /^assets\/decode\.worker-.*\.js$/, /^assets\/raw\.worker-.*\.js$/]) {
-    expect(built.some((f) => pattern.test(f)), String(pattern)).toBe(true);
+    expect(
+      built.some((f) => pattern.test(f)),
+      String(pattern),
+    ).toBe(true);
   }
   const kept = await caches(page);
   expect(kept.map((c) => c.name)).toEqual([expect.stringMatching(/^hdr-studio-offline-[0-9a-f]{12}$/)]);
@@ -123,10 +126,20 @@ test('after the first visit it works offline: the page, the sample, the picture 
   // The worker did try the network for the page (network first) and found none.
   expect(failedInWorker).toContain(response!.url());
   // And the page itself cannot reach the server: what is not kept fails.
-  expect(await page.evaluate(() => fetch('/sample/manifest.json?not-kept').then(() => 'reached', () => 'failed'))).toBe('failed');
+  expect(
+    await page.evaluate(() =>
+      fetch('/sample/manifest.json?not-kept').then(
+        () => 'reached',
+        () => 'failed',
+      ),
+    ),
+  ).toBe('failed');
   const ownFiles = answeredOffline.filter((r) => r.url.startsWith(`${origin}/`));
   for (const f of ['sample/manifest.json', ...SAMPLE.map((s) => `sample/${s}`)]) expect(ownFiles.map((r) => r.url)).toContain(`${origin}/${f}`);
-  expect(ownFiles.filter((r) => !r.fromWorker && !r.url.endsWith('?not-kept')), 'every file answered offline came from the worker').toEqual([]);
+  expect(
+    ownFiles.filter((r) => !r.fromWorker && !r.url.endsWith('?not-kept')),
+    'every file answered offline came from the worker',
+  ).toEqual([]);
 
   // A picture: the canvas shows a scene (a centre row with many grey levels), and the download is the online one, byte for byte.
   const shot = decodePng(await page.getByTestId('preview').screenshot());

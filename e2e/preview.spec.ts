@@ -209,7 +209,10 @@ test('preview first: a new set and a weight drag show a draft at canvas size, th
   // Drafts while it moves, then full frames only (the settle, and what follows it).
   const settle = drag.findIndex((f) => !f.drafted);
   expect(settle, 'drafts first').toBeGreaterThanOrEqual(2);
-  expect(drag.slice(settle).every((f) => !f.drafted), 'no draft after the settle').toBe(true);
+  expect(
+    drag.slice(settle).every((f) => !f.drafted),
+    'no draft after the settle',
+  ).toBe(true);
   expect(after.fusion, 'one full-size fusion, after the drag').toBe(before.fusion + 1);
 
   // The draft against the export, and the settled picture against it, in both modes.

@@ -53,7 +53,10 @@ test('a whole session requests only its own origin, under a strict Content-Secur
   // The offline service worker has installed: its whole build was fetched (the log covers it).
   expect(await page.evaluate(async () => (await navigator.serviceWorker.ready).active?.scriptURL)).toBe(`${origin}/sw.js`);
   expect(requests).toContain(`${origin}/sw.js`);
-  expect(byServiceWorker.some((u) => u.endsWith('.wasm')), 'the service worker’s requests are seen').toBe(true);
+  expect(
+    byServiceWorker.some((u) => u.endsWith('.wasm')),
+    'the service worker’s requests are seen',
+  ).toBe(true);
 
   const foreign = requests.filter((u) => !u.startsWith('blob:') && !u.startsWith('data:') && new URL(u).origin !== origin);
   expect(requests.length, 'the session made requests (the check sees them)').toBeGreaterThan(5);
@@ -61,7 +64,12 @@ test('a whole session requests only its own origin, under a strict Content-Secur
   expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations), 'policy violations').toEqual([]);
 
   // The policy is enforced: a remote fetch is refused before it leaves.
-  const remote = await page.evaluate(() => fetch('https://example.com/leak').then(() => 'sent', (e: unknown) => `refused: ${String(e)}`));
+  const remote = await page.evaluate(() =>
+    fetch('https://example.com/leak').then(
+      () => 'sent',
+      (e: unknown) => `refused: ${String(e)}`,
+    ),
+  );
   expect(remote).toMatch(/^refused/);
   expect(await page.evaluate(() => (window as unknown as { __violations: string[] }).__violations.join(' '))).toContain('connect-src');
 });

@@ -108,8 +108,16 @@ test('per-channel curves act on their own channel; the download equals the refer
   const before = await canvas(page);
   await page.evaluate(() => {
     const s = (window as unknown as { __hdr: { store: { getState(): { setCurve(c: string, p: { x: number; y: number }[]): void } } } }).__hdr.store.getState();
-    s.setCurve('r', [{ x: 0, y: 0 }, { x: 0.5, y: 0.8 }, { x: 1, y: 1 }]);
-    s.setCurve('b', [{ x: 0, y: 0.1 }, { x: 0.6, y: 0.3 }, { x: 1, y: 0.9 }]);
+    s.setCurve('r', [
+      { x: 0, y: 0 },
+      { x: 0.5, y: 0.8 },
+      { x: 1, y: 1 },
+    ]);
+    s.setCurve('b', [
+      { x: 0, y: 0.1 },
+      { x: 0.6, y: 0.3 },
+      { x: 1, y: 0.9 },
+    ]);
   });
   await waitIdle(page);
   const after = await canvas(page);
@@ -145,7 +153,10 @@ test('each operator renders and its download equals the CPU reference', async ({
     expect(d.within1, `${OPERATOR_IDS[i]}: PNG within 1 level (max ${d.max})`).toBeGreaterThanOrEqual(0.999);
   }
   // Each operator shows its own params only.
-  await page.getByTestId('operator').locator('select').selectOption({ index: OPERATOR_IDS.indexOf('drago03') });
+  await page
+    .getByTestId('operator')
+    .locator('select')
+    .selectOption({ index: OPERATOR_IDS.indexOf('drago03') });
   await expect(page.getByTestId('param-dragoBias')).toBeVisible();
   await expect(page.getByTestId('param-whitePoint')).toBeHidden();
 });

@@ -113,7 +113,10 @@ test('50 bracket replacements: live GPU objects back to the baseline, JS heap bo
     page.evaluate(async (k) => {
       const h = (window as unknown as Hooks).__hdr;
       const set = (window as unknown as { __sets: { pixels: Uint8ClampedArray }[][] }).__sets[k % 2]!;
-      h.store.getState().setBrackets(`cycle-${k}`, set.map((b, i) => ({ ...b, id: `c${k}-${i}`, pixels: new Uint8ClampedArray(b.pixels) })));
+      h.store.getState().setBrackets(
+        `cycle-${k}`,
+        set.map((b, i) => ({ ...b, id: `c${k}-${i}`, pixels: new Uint8ClampedArray(b.pixels) })),
+      );
       await h.bridge.settled();
       return h.bridge.engine.pipeline.res.counts();
     }, k);
@@ -145,5 +148,8 @@ test('50 bracket replacements: live GPU objects back to the baseline, JS heap bo
   // Bounded: 40 more replacements may not add more than 16 MiB (a set's pixels here are ~1.6 MiB; a leak of one set per cycle would add ~60).
   expect(heaps[2]! - heaps[1]!, 'JS heap growth from cycle 10 to 50').toBeLessThan(16 * 2 ** 20);
   const messages = await page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().messages.map((m) => `${m.kind}: ${m.text}`));
-  expect(messages.filter((m) => m.startsWith('error')), 'no error on the way').toEqual([]);
+  expect(
+    messages.filter((m) => m.startsWith('error')),
+    'no error on the way',
+  ).toEqual([]);
 });

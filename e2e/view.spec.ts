@@ -209,12 +209,7 @@ test('before/after split: the middle bracket left of the divider, the result rig
   const g = await geometry(page);
   const after = await canvas(page);
   const mid = loadFixture('goldengate-3')[1]!;
-  const beforeRef = downsampleBox(
-    { width: mid.width, height: mid.height, data: Float32Array.from(mid.pixels, (v) => v / 255) },
-    g.out[0],
-    g.out[1],
-    g.region,
-  );
+  const beforeRef = downsampleBox({ width: mid.width, height: mid.height, data: Float32Array.from(mid.pixels, (v) => v / 255) }, g.out[0], g.out[1], g.region);
   const before8 = Uint8Array.from(beforeRef.data, (v) => Math.round(v * 255));
 
   await page.getByTestId('compare').check();
@@ -271,7 +266,14 @@ test('before/after split: the middle bracket left of the divider, the result rig
   const split2 = await page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().split);
   const c2 = await canvas(page);
   const left2 = (i: number) => g2.rect[0] + ((i % g2.out[0]) + 0.5) * ((g2.rect[2] - g2.rect[0]) / g2.out[0]) < split2 * c2.width - 1;
-  expect(rgbDiffs(sampleCanvas(c2, g2), Uint8Array.from(before2.data, (v) => Math.round(v * 255)), left2).max, 'the new set’s middle bracket').toBeLessThanOrEqual(1);
+  expect(
+    rgbDiffs(
+      sampleCanvas(c2, g2),
+      Uint8Array.from(before2.data, (v) => Math.round(v * 255)),
+      left2,
+    ).max,
+    'the new set’s middle bracket',
+  ).toBeLessThanOrEqual(1);
 });
 
 test('local detail: the sliders change the picture; the download and the 100 % view equal the CPU reference', async ({ page }) => {

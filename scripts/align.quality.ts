@@ -58,7 +58,12 @@ const motion = (tx: number, ty: number, degrees: number): Similarity => {
 const quantile = (a: number[], q: number) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(q * a.length))] ?? NaN;
 
 describe.skipIf(!existsSync(SETS))('bracket alignment on the shared sets (CPU reference)', () => {
-  const sets = existsSync(SETS) ? readdirSync(SETS, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+  const sets = existsSync(SETS)
+    ? readdirSync(SETS, { withFileTypes: true })
+        .filter((d) => d.isDirectory())
+        .map((d) => d.name)
+        .sort()
+    : [];
   const summary: string[] = [];
   const allT: number[] = [];
   const allR: number[] = [];
@@ -73,7 +78,8 @@ describe.skipIf(!existsSync(SETS))('bracket alignment on the shared sets (CPU re
     const t0 = performance.now();
     const asIs = await alignBrackets(brackets, ref);
     const lines = asIs.motions.map(
-      (m, k) => `    ${k}: ${m.method.padEnd(11)} (${m.tx.toFixed(2)}, ${m.ty.toFixed(2)}) px ${m.rotation.toFixed(3)}° conf ${m.confidence.toFixed(3)}${m.reason === 'ok' || m.reason === 'reference' ? '' : ` — ${m.reason}`}`,
+      (m, k) =>
+        `    ${k}: ${m.method.padEnd(11)} (${m.tx.toFixed(2)}, ${m.ty.toFixed(2)}) px ${m.rotation.toFixed(3)}° conf ${m.confidence.toFixed(3)}${m.reason === 'ok' || m.reason === 'reference' ? '' : ` — ${m.reason}`}`,
     );
     console.log(`${name} ${w}×${h}, ${brackets.length} brackets, as it is (${((performance.now() - t0) / 1000).toFixed(1)} s); crop ${JSON.stringify(asIs.crop)}\n${lines.join('\n')}`);
     // Known motions on top of whatever the set has: the truth is the composition.

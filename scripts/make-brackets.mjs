@@ -186,7 +186,7 @@ function halve(img) {
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       for (let c = 0; c < 4; c++) {
-        const a = ((2 * y) * img.width + 2 * x) * 4 + c;
+        const a = (2 * y * img.width + 2 * x) * 4 + c;
         const b = a + img.width * 4;
         data[(y * w + x) * 4 + c] = (img.data[a] + img.data[a + 4] + img.data[b] + img.data[b + 4]) / 4;
       }
@@ -230,7 +230,11 @@ function timeRational(e) {
  * segment and of a PNG eXIf chunk): IFD0 -> Exif IFD.
  */
 function buildExifTiff({ description, exposure, width, height }) {
-  const ASCII = 2, SHORT = 3, LONG = 4, RATIONAL = 5, UNDEFINED = 7;
+  const ASCII = 2,
+    SHORT = 3,
+    LONG = 4,
+    RATIONAL = 5,
+    UNDEFINED = 7;
   const ascii = (s) => Buffer.from(`${s}\0`, 'latin1');
   const ifd0 = [
     [0x010e, ASCII, ascii(description)],
@@ -335,10 +339,7 @@ function pngChunk(type, payload) {
 
 /** Opaque 8-bit RGB PNG with an eXIf chunk right after IHDR (so before IDAT). */
 function encodePng(frame, tiff) {
-  const png = PNG.sync.write(
-    { width: frame.width, height: frame.height, data: frame.data },
-    { colorType: 2, inputColorType: 6, deflateLevel: 9, deflateStrategy: 3, filterType: -1 },
-  );
+  const png = PNG.sync.write({ width: frame.width, height: frame.height, data: frame.data }, { colorType: 2, inputColorType: 6, deflateLevel: 9, deflateStrategy: 3, filterType: -1 });
   const ihdrEnd = 8 + 8 + 13 + 4;
   if (png.toString('latin1', 12, 16) !== 'IHDR') throw new Error('unexpected PNG layout');
   return Buffer.concat([png.subarray(0, ihdrEnd), pngChunk('eXIf', tiff), png.subarray(ihdrEnd)]);
@@ -381,9 +382,7 @@ function renderSet(img, k, evs, midTimeExp, describe) {
       width: img.width,
       height: img.height,
     });
-    console.log(
-      `    EV ${ev >= 0 ? '+' : ''}${ev}  t=${fmtTime(exposure).padEnd(8)} clipped at 0: ${(100 * frame.clipLow).toFixed(2).padStart(6)} %   at 255: ${(100 * frame.clipHigh).toFixed(2).padStart(6)} %`,
-    );
+    console.log(`    EV ${ev >= 0 ? '+' : ''}${ev}  t=${fmtTime(exposure).padEnd(8)} clipped at 0: ${(100 * frame.clipLow).toFixed(2).padStart(6)} %   at 255: ${(100 * frame.clipHigh).toFixed(2).padStart(6)} %`);
     return { frame, tiff, seconds: exposure[0] / exposure[1], ev };
   });
 }
@@ -480,10 +479,7 @@ ${BSD3(2002)}
 
 function main() {
   if (!fs.existsSync(HDR_DIR)) {
-    console.error(
-      `make-brackets: input folder not found: ${HDR_DIR}\n` +
-        'It must hold GoldenGate.exr and StillLife.exr (OpenEXR sample images, BSD-3-Clause, ILM).',
-    );
+    console.error(`make-brackets: input folder not found: ${HDR_DIR}\n` + 'It must hold GoldenGate.exr and StillLife.exr (OpenEXR sample images, BSD-3-Clause, ILM).');
     process.exit(1);
   }
   for (const f of ['GoldenGate.exr', 'StillLife.exr']) {
@@ -499,10 +495,8 @@ function main() {
   console.log(`GoldenGate ${gg.width}x${gg.height}  key=${GG_KEY}  k=${kGG.toPrecision(6)}`);
   console.log(`StillLife  ${sl.width}x${sl.height}  key=${SL_KEY}`);
 
-  const GG_DESC = (ev) =>
-    `Synthetic bracket (EV ${ev >= 0 ? '+' : ''}${ev}) rendered from the ILM OpenEXR sample image GoldenGate.exr (BSD-3-Clause)`;
-  const SL_DESC = (ev) =>
-    `Synthetic bracket (EV ${ev >= 0 ? '+' : ''}${ev}) rendered from the ILM OpenEXR sample image StillLife.exr (BSD-3-Clause)`;
+  const GG_DESC = (ev) => `Synthetic bracket (EV ${ev >= 0 ? '+' : ''}${ev}) rendered from the ILM OpenEXR sample image GoldenGate.exr (BSD-3-Clause)`;
+  const SL_DESC = (ev) => `Synthetic bracket (EV ${ev >= 0 ? '+' : ''}${ev}) rendered from the ILM OpenEXR sample image StillLife.exr (BSD-3-Clause)`;
 
   // 1. public/sample: full-size GoldenGate, EV -2/0/+2, JPEG.
   console.log('public/sample (GoldenGate, full size):');
@@ -514,8 +508,7 @@ function main() {
     path.join(SAMPLE_DIR, 'NOTICE.md'),
     Buffer.from(
       notice(
-        'The sample brackets `goldengate-1.jpg` .. `goldengate-3.jpg` (EV -2, 0, +2, full size 1262x860) ' +
-          'are synthetic exposures rendered from GoldenGate.exr.',
+        'The sample brackets `goldengate-1.jpg` .. `goldengate-3.jpg` (EV -2, 0, +2, full size 1262x860) ' + 'are synthetic exposures rendered from GoldenGate.exr.',
         `Here: GoldenGate, whole image, k = ${kGG.toPrecision(6)}; exposure times 1/256, 1/64, 1/16 s.`,
       ),
     ),
@@ -553,10 +546,7 @@ function main() {
 
   // 5. bad inputs.
   console.log('e2e/fixtures/bad:');
-  write(
-    path.join(FIXTURE_DIR, 'bad/not-an-image.jpg'),
-    Buffer.from('This is not an image.\nIt is plain text with a .jpg name,\nused to test that the app rejects it.\n'),
-  );
+  write(path.join(FIXTURE_DIR, 'bad/not-an-image.jpg'), Buffer.from('This is not an image.\nIt is plain text with a .jpg name,\nused to test that the app rejects it.\n'));
   // A small JPEG of the crop's middle bracket, cut after 35 % of its bytes.
   const mid = renderSet(ggCrop, kGGCrop, [0], -6, GG_DESC)[0];
   const whole = encodeJpeg(mid.frame, mid.tiff);

@@ -83,7 +83,7 @@ function score(test: FloatImage, ref: FloatImage): Score {
 }
 
 describe.skipIf(!available)('camera response on memorial (Debevec & Malik 1997)', () => {
-  it('merges with the recovered curves closer to Debevec\'s map than with sRGB', () => {
+  it("merges with the recovered curves closer to Debevec's map than with sRGB", () => {
     const brackets = loadBrackets();
     const hdr = readHdr(new Uint8Array(readFileSync(REFERENCE)));
     const ref: FloatImage = { width: hdr.width, height: hdr.height, data: hdr.data };
@@ -115,7 +115,11 @@ describe.skipIf(!available)('camera response on memorial (Debevec & Malik 1997)'
     // How far the recovered curves are from sRGB (both are 0.2159 at code 128).
     const srgb = responseLuts('srgb');
     for (const z of [16, 32, 64, 96, 160, 192, 224, 248]) {
-      const stops = recovered.luts.map((lut) => Math.log2(lut[z]! / srgb[0][z]!).toFixed(2).padStart(6));
+      const stops = recovered.luts.map((lut) =>
+        Math.log2(lut[z]! / srgb[0][z]!)
+          .toFixed(2)
+          .padStart(6),
+      );
       lines.push(`code ${String(z).padStart(3)}: recovered / sRGB = ${stops.join(' ')} stops (R G B)`);
     }
     console.log(lines.join('\n'));

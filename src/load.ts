@@ -53,12 +53,7 @@ const tooLarge = (name: string, width: number, height: number, max: number, coun
  * what is off: contradicted EXIF gives way to the measured exposures;
  * duplicate exposures are kept with a warning. Returns the EVs to use.
  */
-function checkExposures(
-  store: EditStore,
-  names: readonly string[],
-  replies: readonly DecodeReply[],
-  evs: readonly { ev: number; source: 'exif' | 'assumed' }[],
-): { ev: number; source: BracketEntry['evSource'] }[] {
+function checkExposures(store: EditStore, names: readonly string[], replies: readonly DecodeReply[], evs: readonly { ev: number; source: 'exif' | 'assumed' }[]): { ev: number; source: BracketEntry['evSource'] }[] {
   const { report, response } = store.getState();
   if (names.length < 2 || evs.some((e) => e.source !== 'exif')) return [...evs];
   const hints = new Set(replies.map((r) => r.response));
@@ -219,7 +214,11 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     if (files.length === 1) {
       report(`One image (${quote(names[0]!)}): tone-mapping a single exposure. There is nothing to merge, align or deghost; add its brackets for more range.`, 'info');
     }
-    for (const n of noticeMessages(names, replies.map((r) => r.notices))) report(n.text, n.kind);
+    for (const n of noticeMessages(
+      names,
+      replies.map((r) => r.notices),
+    ))
+      report(n.text, n.kind);
     const old = store.getState();
     const wasWide = old.radiance !== null || old.brackets[0]?.pixels instanceof Uint16Array;
     applyResponseHint(store, replies, wasWide);
@@ -237,8 +236,6 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
 export async function loadSample(store: EditStore, base = import.meta.env.BASE_URL): Promise<boolean> {
   const root = `${base}sample/`;
   const manifest = (await (await fetch(`${root}manifest.json`)).json()) as { name: string; files: string[] };
-  const files = await Promise.all(
-    manifest.files.map(async (name) => new File([await (await fetch(root + name)).blob()], name, { type: name.endsWith('.png') ? 'image/png' : 'image/jpeg' })),
-  );
+  const files = await Promise.all(manifest.files.map(async (name) => new File([await (await fetch(root + name)).blob()], name, { type: name.endsWith('.png') ? 'image/png' : 'image/jpeg' })));
   return loadFiles(store, files, manifest.name);
 }

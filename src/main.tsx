@@ -14,9 +14,7 @@ const params = new URLSearchParams(location.search);
 const hooks: { store: typeof store; bridge: Bridge | null; engine: typeof engine } = { store, bridge: null, engine };
 if (params.has('automation')) (window as unknown as { __hdr: typeof hooks }).__hdr = hooks;
 
-createRoot(document.getElementById('root')!).render(
-  <App store={store} sample={params.get('sample') !== '0'} onBridge={(b) => (hooks.bridge = b)} />,
-);
+createRoot(document.getElementById('root')!).render(<App store={store} sample={params.get('sample') !== '0'} onBridge={(b) => (hooks.bridge = b)} />);
 
 // Production builds keep working offline after the first visit (build/offline.ts).
 registerOfflineWorker();

@@ -43,7 +43,14 @@ export function attach(store: EditStore, engine: Engine, clock?: FrameClock): At
       stats = job;
     }),
     // Not awaited: the histogram reaches the editor a moment later, the next frame need not wait for it.
-    pipeline.events.on('histogram', () => void pipeline.latestHistogram().then((h) => store.getState().setHistogram(h), () => undefined)),
+    pipeline.events.on(
+      'histogram',
+      () =>
+        void pipeline.latestHistogram().then(
+          (h) => store.getState().setHistogram(h),
+          () => undefined,
+        ),
+    ),
   ];
 
   /**

@@ -183,10 +183,7 @@ describe('FrameScheduler', () => {
   it('waits for rendered() before the frame counts as done', async () => {
     const { host } = fakeHost(10);
     let readback = false;
-    const frames = new FrameScheduler(
-      { ...host, rendered: () => new Promise<void>((r) => setTimeout(() => ((readback = true), r()), 100)) },
-      clock,
-    );
+    const frames = new FrameScheduler({ ...host, rendered: () => new Promise<void>((r) => setTimeout(() => ((readback = true), r()), 100)) }, clock);
     frames.schedule();
     const done = track(frames.frameSettled());
     await vi.advanceTimersByTimeAsync(FRAME_MS + 10 + 99);

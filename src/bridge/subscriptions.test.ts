@@ -42,7 +42,11 @@ const CASES: Record<string, { change(store: EditStore): void; expect(w: Fake, st
   mode: { change: (s) => s.getState().setMode('merge'), expect: (w) => [w.pipeline.setMode, ['merge']] },
   params: { change: (s) => s.getState().setParam('exposure', 1.5), expect: (w, s) => [w.pipeline.setParams, [s.getState().params]] },
   curves: {
-    change: (s) => s.getState().setCurve('luma', [{ x: 0, y: 0.1 }, { x: 1, y: 1 }]),
+    change: (s) =>
+      s.getState().setCurve('luma', [
+        { x: 0, y: 0.1 },
+        { x: 1, y: 1 },
+      ]),
     expect: (w, s) => [w.pipeline.setCurves, [s.getState().curves]],
   },
   clipWarnings: { change: (s) => s.getState().setClipWarnings(true), expect: (w) => [w.pipeline.setClipWarnings, [true]] },

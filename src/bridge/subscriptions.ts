@@ -6,10 +6,7 @@ import type { Pipeline } from '../engine';
 import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry, type Store } from '../state/store';
 
 /** The pipeline setters the plain rows call. */
-export type PipelineSetters = Pick<
-  Pipeline,
-  'setMode' | 'setParams' | 'setCurves' | 'setClipWarnings' | 'setGhostMask' | 'setHdrDisplay' | 'setAlign' | 'setViewport' | 'setView' | 'setCompare'
->;
+export type PipelineSetters = Pick<Pipeline, 'setMode' | 'setParams' | 'setCurves' | 'setClipWarnings' | 'setGhostMask' | 'setHdrDisplay' | 'setAlign' | 'setViewport' | 'setView' | 'setCompare'>;
 
 /** What the rows feed: the pipeline, the frame scheduler, and the bridge's handlers. */
 export interface Wiring {
@@ -45,20 +42,68 @@ const set = <T>(slice: string, select: (s: Store) => T, setter: (p: PipelineSett
 
 /** In connect order: the first apply runs top to bottom, so the canvas and settings are in place before the brackets come. */
 export const ROWS: readonly Row<unknown>[] = [
-  set('mode', (s) => s.mode, (p, m) => p.setMode(m)),
-  set('params', (s) => s.params, (p, v) => p.setParams(v)),
-  set('curves', (s) => s.curves, (p, c) => p.setCurves(c)),
-  set('clipWarnings', (s) => s.clipWarnings, (p, on) => p.setClipWarnings(on)),
-  set('ghostMask', (s) => s.ghostMask, (p, on) => p.setGhostMask(on)),
-  set('hdrDisplay', (s) => s.hdrDisplay, (p, on) => p.setHdrDisplay(on)),
-  set('viewport', (s) => s.viewport, (p, v) => p.setViewport(v.width, v.height)),
-  set('view', (s) => s.view, (p, v) => p.setView(v)),
-  set('compare', (s) => (s.compare ? s.split : null), (p, split) => p.setCompare(split)),
+  set(
+    'mode',
+    (s) => s.mode,
+    (p, m) => p.setMode(m),
+  ),
+  set(
+    'params',
+    (s) => s.params,
+    (p, v) => p.setParams(v),
+  ),
+  set(
+    'curves',
+    (s) => s.curves,
+    (p, c) => p.setCurves(c),
+  ),
+  set(
+    'clipWarnings',
+    (s) => s.clipWarnings,
+    (p, on) => p.setClipWarnings(on),
+  ),
+  set(
+    'ghostMask',
+    (s) => s.ghostMask,
+    (p, on) => p.setGhostMask(on),
+  ),
+  set(
+    'hdrDisplay',
+    (s) => s.hdrDisplay,
+    (p, on) => p.setHdrDisplay(on),
+  ),
+  set(
+    'viewport',
+    (s) => s.viewport,
+    (p, v) => p.setViewport(v.width, v.height),
+  ),
+  set(
+    'view',
+    (s) => s.view,
+    (p, v) => p.setView(v),
+  ),
+  set(
+    'compare',
+    (s) => (s.compare ? s.split : null),
+    (p, split) => p.setCompare(split),
+  ),
   row('response', activeResponse, (w, luts) => w.response(luts)),
   // At connect only the switch: a first estimate comes with the brackets.
-  row('align', (s) => s.align, (w, on, prev) => (prev === undefined ? w.pipeline.setAlign(on) : w.align(on))),
-  row('brackets', (s) => s.brackets, (w, b, prev) => w.brackets(b, prev ?? [])),
-  row('radiance', (s) => s.radiance, (w, r) => w.radiance(r)),
+  row(
+    'align',
+    (s) => s.align,
+    (w, on, prev) => (prev === undefined ? w.pipeline.setAlign(on) : w.align(on)),
+  ),
+  row(
+    'brackets',
+    (s) => s.brackets,
+    (w, b, prev) => w.brackets(b, prev ?? []),
+  ),
+  row(
+    'radiance',
+    (s) => s.radiance,
+    (w, r) => w.radiance(r),
+  ),
 ];
 
 /**

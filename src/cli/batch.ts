@@ -238,7 +238,9 @@ export async function runBatch(options: BatchOptions, streams: BatchStreams): Pr
         engine = await createEngine({ gpu });
         // Mostly compiling the shaders: once per run, not per set.
         progress.log(`hdr-batch: GPU ready in ${seconds(performance.now() - e0)}`);
-        progress.log(`hdr-batch: ${found.sets.length} set${found.sets.length === 1 ? '' : 's'}, ${mode === 'fusion' ? 'exposure fusion' : `HDR merge (${RESPONSE_LABEL[response]} camera response)`}${align ? ', aligned' : ''} → ${options.formats.join(', ')} in ${options.out} · GPU: ${engine.gpu.adapterInfo}${engine.gpu.isFallbackAdapter ? ' (software)' : ''}`);
+        progress.log(
+          `hdr-batch: ${found.sets.length} set${found.sets.length === 1 ? '' : 's'}, ${mode === 'fusion' ? 'exposure fusion' : `HDR merge (${RESPONSE_LABEL[response]} camera response)`}${align ? ', aligned' : ''} → ${options.formats.join(', ')} in ${options.out} · GPU: ${engine.gpu.adapterInfo}${engine.gpu.isFallbackAdapter ? ' (software)' : ''}`,
+        );
       }
       const r = await processSet(engine, set, preset.edit, options, progress);
       results.push(r);

@@ -48,7 +48,10 @@ function listDir(dir: string): { images: string[]; unread: string[]; dirs: strin
 
 /** Output names: unsafe characters become '_', and a repeated name gets "-2", "-3", … */
 function uniqueName(dir: string, taken: Set<string>): string {
-  const base = basename(resolve(dir)).replace(/[^\p{L}\p{N}\-.]+/gu, '_').replace(/^[_.]+|_+$/g, '') || 'brackets';
+  const base =
+    basename(resolve(dir))
+      .replace(/[^\p{L}\p{N}\-.]+/gu, '_')
+      .replace(/^[_.]+|_+$/g, '') || 'brackets';
   let name = base;
   for (let k = 2; taken.has(name.toLowerCase()); k++) name = `${base}-${k}`;
   taken.add(name.toLowerCase());

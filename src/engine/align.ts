@@ -62,16 +62,7 @@ import {
   type PairOps,
 } from './reference/align';
 
-export {
-  commonCrop,
-  type AlignMethod,
-  type AlignMode,
-  type AlignmentResult,
-  type CropRect,
-  type LayerMotion,
-  type Matrix3,
-  type MotionModel,
-} from './reference/align';
+export { commonCrop, type AlignMethod, type AlignMode, type AlignmentResult, type CropRect, type LayerMotion, type Matrix3, type MotionModel } from './reference/align';
 
 /**
  * Below this many pixels of displacement at every image corner, an estimated
@@ -86,7 +77,12 @@ export const MIN_MOTION_PX = 0.5;
 /** The largest displacement of the image corners under a layer's matrix (bracket = M · reference), in pixels. */
 export function cornerMotion(m: readonly number[], width: number, height: number): number {
   let worst = 0;
-  for (const [x, y] of [[0, 0], [width - 1, 0], [0, height - 1], [width - 1, height - 1]] as const) {
+  for (const [x, y] of [
+    [0, 0],
+    [width - 1, 0],
+    [0, height - 1],
+    [width - 1, height - 1],
+  ] as const) {
     const d = m[6]! * x + m[7]! * y + m[8]!;
     const u = (m[0]! * x + m[1]! * y + m[2]!) / d;
     const v = (m[3]! * x + m[4]! * y + m[5]!) / d;
@@ -94,7 +90,6 @@ export function cornerMotion(m: readonly number[], width: number, height: number
   }
   return worst;
 }
-
 
 export interface AlignOptions {
   /** 'chain' (default): each bracket against its neighbour towards the reference; 'direct': against the reference. */

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  addPoint,
-  bakeCurve,
-  CURVE_LUT_SIZE,
-  curveTangents,
-  evaluateCurve,
-  identityCurve,
-  isIdentity,
-  MIN_POINT_GAP,
-  movePoint,
-  normaliseCurve,
-  removePoint,
-  type CurvePoint,
-} from './curve';
+import { addPoint, bakeCurve, CURVE_LUT_SIZE, curveTangents, evaluateCurve, identityCurve, isIdentity, MIN_POINT_GAP, movePoint, normaliseCurve, removePoint, type CurvePoint } from './curve';
 import { rng } from './reference/random';
-
 
 /** A normalised curve of 2 + k random points; monotone: 'up' sorts y ascending, 'down' descending. */
 function randomCurve(rand: () => number, order: 'up' | 'down' | 'any'): CurvePoint[] {
@@ -39,7 +25,12 @@ const at = <T>(a: readonly T[], i: number): T => {
 describe('normaliseCurve', () => {
   it('empty or all-invalid input gives the identity', () => {
     expect(normaliseCurve([])).toEqual(identityCurve());
-    expect(normaliseCurve([{ x: NaN, y: 0.5 }, { x: 0.5, y: Infinity }])).toEqual(identityCurve());
+    expect(
+      normaliseCurve([
+        { x: NaN, y: 0.5 },
+        { x: 0.5, y: Infinity },
+      ]),
+    ).toEqual(identityCurve());
   });
 
   it('sorts by x and clamps into [0,1]²', () => {

@@ -59,17 +59,7 @@ import { DeghostPass } from './passes/deghost';
 import { DeghostSmoothPass } from './passes/deghost-smooth';
 import type { Resources } from './gpu/resources';
 import { pyramidSizes } from './pyramid';
-import {
-  clampStrength,
-  deghostLevels,
-  deghostTables,
-  resolveReference,
-  DEGHOST_FALLOFF,
-  DEGHOST_MAJORITY,
-  DEGHOST_MIN_WEIGHT,
-  DEGHOST_TOLERANCE,
-  type DeghostParams,
-} from './reference/deghost';
+import { clampStrength, deghostLevels, deghostTables, resolveReference, DEGHOST_FALLOFF, DEGHOST_MAJORITY, DEGHOST_MIN_WEIGHT, DEGHOST_TOLERANCE, type DeghostParams } from './reference/deghost';
 import { mergeWeights, responseLuts, type ResponseLuts } from './response';
 
 // The maths is shared with the CPU reference, which the tests run in Node.

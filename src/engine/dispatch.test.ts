@@ -321,14 +321,32 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
 
   it('curve point: curve + histogram only', async () => {
     await twice(
-      (i) => pipeline.setCurves({ ...identityCurves(), luma: [{ x: 0, y: 0 }, { x: 0.5, y: [0.6, 0.65][i]! }, { x: 1, y: 1 }] }),
+      (i) =>
+        pipeline.setCurves({
+          ...identityCurves(),
+          luma: [
+            { x: 0, y: 0 },
+            { x: 0.5, y: [0.6, 0.65][i]! },
+            { x: 1, y: 1 },
+          ],
+        }),
       join(CURVE, HISTOGRAM),
       ['curve', 'histogram'],
     );
   });
 
   it('bracket EVs (setExposures, merge mode): merge + luminance + downsample + finish; no upload, no fusion', async () => {
-    await twice((i) => pipeline.setExposures([[1, 4.2, 16], [1, 4, 16]][i]!), join(MERGE, LUMINANCE, DOWNSAMPLE, FINISH), ['merge', 'luminance', 'downsample', ...FINISH_STAGES]);
+    await twice(
+      (i) =>
+        pipeline.setExposures(
+          [
+            [1, 4.2, 16],
+            [1, 4, 16],
+          ][i]!,
+        ),
+      join(MERGE, LUMINANCE, DOWNSAMPLE, FINISH),
+      ['merge', 'luminance', 'downsample', ...FINISH_STAGES],
+    );
   });
 
   it('zoom and pan (setView): downsample + finish only', async () => {

@@ -99,9 +99,7 @@ export class LocalDetail {
       this.work = sizes.map(level('work'));
       if (sizes.length > 1) {
         const [w1, h1] = sizes[1]!;
-        this.bands = sizes.slice(1).map(([w, h], i) =>
-          this.res.buffer({ label: `local-detail.band${i + 1}`, size: w * h * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }),
-        );
+        this.bands = sizes.slice(1).map(([w, h], i) => this.res.buffer({ label: `local-detail.band${i + 1}`, size: w * h * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }));
         this.kept = this.res.texture({
           label: 'local-detail.kept',
           size: [w1, h1, this.filter.groupCount],

@@ -51,7 +51,7 @@ const STRUCTS: [ParamPass, string, string][] = [
 ];
 
 describe.each(STRUCTS)('%s uniforms, filled by name', (pass, code, variable) => {
-  it('each value lands at its field\'s reflected offset, in its type; padding is zero', () => {
+  it("each value lands at its field's reflected offset, in its type; padding is zero", () => {
     const u = new UniformData(pass, code, variable);
     // Distinct whole numbers: exact in f32 and in the integer fields.
     const params = Object.fromEntries(PARAM_NAMES.map((n, i) => [n, i + 1])) as Params;

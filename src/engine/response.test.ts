@@ -131,7 +131,17 @@ describe('selectSamples', () => {
     const middle = brackets[2]!;
     const codes = Array.from(a, (p) => middle.pixels[p * 4 + 1]!);
     // Samples in the middle bracket's shadows, mid-tones and highlights, and beyond.
-    for (const [lo, hi] of [[0, 15], [16, 63], [64, 191], [192, 254], [255, 255]]) expect(codes.some((z) => z >= lo! && z <= hi!), `${lo}..${hi}`).toBe(true);
+    for (const [lo, hi] of [
+      [0, 15],
+      [16, 63],
+      [64, 191],
+      [192, 254],
+      [255, 255],
+    ])
+      expect(
+        codes.some((z) => z >= lo! && z <= hi!),
+        `${lo}..${hi}`,
+      ).toBe(true);
     for (const p of a) expect(brackets.some((b) => [0, 1, 2].some((c) => b.pixels[p * 4 + c]! > 0 && b.pixels[p * 4 + c]! < 255))).toBe(true);
   });
 

@@ -82,13 +82,7 @@ export function viewGeometry(image: readonly [number, number], viewport: readonl
 }
 
 /** Zoom to `zoom` keeping the image point under canvas point `at` (device pixels) where it is. */
-export function zoomAbout(
-  image: readonly [number, number],
-  viewport: readonly [number, number],
-  view: ViewState,
-  zoom: Zoom,
-  at: readonly [number, number] = [viewport[0] / 2, viewport[1] / 2],
-): ViewState {
+export function zoomAbout(image: readonly [number, number], viewport: readonly [number, number], view: ViewState, zoom: Zoom, at: readonly [number, number] = [viewport[0] / 2, viewport[1] / 2]): ViewState {
   if (zoom === 'fit') return FIT_VIEW;
   const g = viewGeometry(image, viewport, view);
   const fs = fitScale(image, viewport);

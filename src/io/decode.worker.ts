@@ -49,7 +49,10 @@ const TRANSPARENCY: Notice = { kind: 'warning', text: 'transparency ignored (the
  * itself, without colour management; close for a plain conversion, off for
  * a press profile. No camera writes CMYK, so the RGB originals are better.
  */
-const CMYK: Notice = { kind: 'warning', text: 'a CMYK JPEG (a print separation, not a camera file), converted to RGB by the browser without colour management: colours may be off. Use the RGB originals if you have them.' };
+const CMYK: Notice = {
+  kind: 'warning',
+  text: 'a CMYK JPEG (a print separation, not a camera file), converted to RGB by the browser without colour management: colours may be off. Use the RGB originals if you have them.',
+};
 
 /** JPEG and PNG through the browser's decoder: 8-bit sRGB RGBA. */
 async function decodeBrowser(buffer: ArrayBuffer, bytes: Uint8Array, kind: 'jpeg' | 'png'): Promise<Decoded> {

@@ -27,9 +27,7 @@ async function run(job: EncodeJob): Promise<Uint8Array> {
         // (same picture, same quality, and fast); the gain map with jpeg-js,
         // whose 4:4:4 keeps each channel's gain at full resolution.
         encodeJpeg: async (rgba, width, height, q) =>
-          rgba === sdr
-            ? new Uint8Array(await (await encodeImage(rgba as Uint8Array<ArrayBuffer>, width, height, 'jpeg', q / 100)).arrayBuffer())
-            : encodeJpegRgba(rgba, width, height, q),
+          rgba === sdr ? new Uint8Array(await (await encodeImage(rgba as Uint8Array<ArrayBuffer>, width, height, 'jpeg', q / 100)).arrayBuffer()) : encodeJpegRgba(rgba, width, height, q),
       });
       return result.bytes;
     }

@@ -43,19 +43,34 @@ function makeExif(): Uint8Array {
   const model = 'TC-1 Mark II';
   const date = '2024:05:06 07:08:09';
   const lens = 'TestLens 24-70mm f/2.8';
-  ifd(8, [
-    [0x010f, 2, make.length + 1, str(make)],
-    [0x0110, 2, model.length + 1, str(model)],
-    [0x0112, 3, 1, 6],
-    [0x8769, 4, 1, 100],
-  ], 200);
-  ifd(100, [
-    [0x9003, 2, date.length + 1, str(date)],
-    [0xa002, 4, 1, 6000],
-    [0xa003, 3, 1, 4000],
-    [0xa434, 2, lens.length + 1, str(lens)],
-  ], 0);
-  ifd(200, [[0x0103, 3, 1, 6], [0x011a, 5, 1, str('')]], 0);
+  ifd(
+    8,
+    [
+      [0x010f, 2, make.length + 1, str(make)],
+      [0x0110, 2, model.length + 1, str(model)],
+      [0x0112, 3, 1, 6],
+      [0x8769, 4, 1, 100],
+    ],
+    200,
+  );
+  ifd(
+    100,
+    [
+      [0x9003, 2, date.length + 1, str(date)],
+      [0xa002, 4, 1, 6000],
+      [0xa003, 3, 1, 4000],
+      [0xa434, 2, lens.length + 1, str(lens)],
+    ],
+    0,
+  );
+  ifd(
+    200,
+    [
+      [0x0103, 3, 1, 6],
+      [0x011a, 5, 1, str('')],
+    ],
+    0,
+  );
   return buf.slice(0, T + data);
 }
 
@@ -64,13 +79,11 @@ function gradient(width: number, height: number): Uint8Array {
   for (let i = 0; i < width * height; i++) px.set([(i * 7) & 255, (i * 3) & 255, 128, 255], i * 4);
   return px;
 }
-const jpeg = (opts: { exif?: Uint8Array } = {}): Uint8Array =>
-  new Uint8Array(jpegEncode({ data: gradient(24, 16), width: 24, height: 16, ...(opts.exif ? { exifBuffer: opts.exif } : {}) } as never, 90).data);
+const jpeg = (opts: { exif?: Uint8Array } = {}): Uint8Array => new Uint8Array(jpegEncode({ data: gradient(24, 16), width: 24, height: 16, ...(opts.exif ? { exifBuffer: opts.exif } : {}) } as never, 90).data);
 
 /** IFD0 and Exif IFD tags merged, IFD1 (the thumbnail IFD) apart: exifr leaves it out of merged output. */
 async function parse(bytes: Uint8Array): Promise<Record<string, unknown> | undefined> {
-  const r = (await exifr.parse(bytes, { tiff: true, exif: true, ifd1: true, mergeOutput: false, translateValues: false, reviveValues: false })) as
-    Record<string, Record<string, unknown> | undefined> | undefined;
+  const r = (await exifr.parse(bytes, { tiff: true, exif: true, ifd1: true, mergeOutput: false, translateValues: false, reviveValues: false })) as Record<string, Record<string, unknown> | undefined> | undefined;
   return r && { ...r.ifd0, ...r.exif, ifd1: r.ifd1 };
 }
 

@@ -33,7 +33,10 @@ export function jpegHeaderSegments(jpeg: Uint8Array): JpegSegment[] {
   while (o + 4 <= jpeg.length) {
     if (jpeg[o] !== 0xff) throw new Error(`Bad JPEG marker at byte ${o}.`);
     const marker = jpeg[o + 1]!;
-    if (marker === 0xff) { o++; continue; } // fill byte
+    if (marker === 0xff) {
+      o++;
+      continue;
+    } // fill byte
     if (marker === SOS || marker === EOI) break;
     const length = (jpeg[o + 2]! << 8) | jpeg[o + 3]!;
     if (length < 2 || o + 2 + length > jpeg.length) throw new Error(`Truncated JPEG segment at byte ${o}.`);
@@ -165,4 +168,3 @@ function startsWith(bytes: Uint8Array, prefix: readonly number[]): boolean {
   for (let i = 0; i < prefix.length; i++) if (bytes[i] !== prefix[i]) return false;
   return true;
 }
-

@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  assignExposures,
-  evFromExposure,
-  exposureFromEv,
-  exposureValue,
-  formatEv,
-  formatShutter,
-  naturalCompare,
-} from './exposure';
+import { assignExposures, evFromExposure, exposureFromEv, exposureValue, formatEv, formatShutter, naturalCompare } from './exposure';
 
 const ev = (a: Parameters<typeof exposureValue>[0], b: Parameters<typeof exposureValue>[0]): number => {
   const ea = exposureValue(a);
@@ -20,7 +12,7 @@ describe('exposureValue / evFromExposure', () => {
   it('is t * ISO / N²', () => {
     // 1/60 · 100 / 64 = 0.0260416…
     expect(exposureValue({ exposureTime: 1 / 60, fNumber: 8, iso: 100 })).toEqual({
-      exposure: (1 / 60) * 100 / 64,
+      exposure: ((1 / 60) * 100) / 64,
       assumed: false,
     });
   });

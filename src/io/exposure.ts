@@ -83,9 +83,7 @@ export function naturalCompare(a: string, b: string): number {
  * assumed ASSUMED_EV_STEP apart in natural file-name order, darkest first,
  * and all are marked 'assumed'.
  */
-export function assignExposures(
-  items: readonly { readonly name: string; readonly meta: ExposureMeta | null }[],
-): AssignedExposure[] {
+export function assignExposures(items: readonly { readonly name: string; readonly meta: ExposureMeta | null }[]): AssignedExposure[] {
   if (items.length === 0) return [];
   const metas = items.map((it) => it.meta);
   if (metas.every((m) => usable(m?.exposureTime))) {

@@ -46,7 +46,11 @@ describe('encodeExr', () => {
   it('writes half B, G, R with ZIP compression and the image size', () => {
     const img = testImage(37, 23, 1);
     const file = readExr(encodeExr(img));
-    expect(file.channels).toEqual([{ name: 'B', pixelType: 1 }, { name: 'G', pixelType: 1 }, { name: 'R', pixelType: 1 }]);
+    expect(file.channels).toEqual([
+      { name: 'B', pixelType: 1 },
+      { name: 'G', pixelType: 1 },
+      { name: 'R', pixelType: 1 },
+    ]);
     expect(file.compression).toBe(3);
     expect(file.attributes.get('compression')!.type).toBe('compression');
     expect([file.width, file.height]).toEqual([37, 23]);

@@ -50,13 +50,15 @@ export function encodeExr(image: FloatImage): Uint8Array {
   const blocks: Uint8Array[] = [];
   for (let b = 0; b < blockCount; b++) {
     const firstLineY = b * blockHeight;
-    blocks.push(writeExrScanBlock({
-      hdrifyImage,
-      firstLineY,
-      lineCount: Math.min(blockHeight, height - firstLineY),
-      compression: ZIP_COMPRESSION,
-      channels,
-    }));
+    blocks.push(
+      writeExrScanBlock({
+        hdrifyImage,
+        firstLineY,
+        lineCount: Math.min(blockHeight, height - firstLineY),
+        compression: ZIP_COMPRESSION,
+        channels,
+      }),
+    );
   }
   const offsetTable = buildExrOffsetTableFromBlocks({ offsetTableStart: magicVersion.length + header.length, blocks });
   return concatBytes([magicVersion, header, offsetTable, ...blocks]);
@@ -68,7 +70,10 @@ function halfSafe(data: Float32Array): Float32Array {
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
     // NaN fails both comparisons, so it lands here too.
-    if (!(v <= HALF_MAX && v >= -HALF_MAX)) { clean = false; break; }
+    if (!(v <= HALF_MAX && v >= -HALF_MAX)) {
+      clean = false;
+      break;
+    }
   }
   if (clean) return data;
   const out = new Float32Array(data.length);
@@ -78,4 +83,3 @@ function halfSafe(data: Float32Array): Float32Array {
   }
   return out;
 }
-

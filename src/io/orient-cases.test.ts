@@ -14,22 +14,49 @@ const image = () => {
   for (let i = 0; i < 6; i++) data.set([i + 1, 10 * (i + 1), 0, 255], i * 4);
   return { width: 3, height: 2, data };
 };
-const reds = (img: { width: number; height: number; data: ArrayLike<number> }) =>
-  Array.from({ length: img.height }, (_, y) => Array.from({ length: img.width }, (_, x) => img.data[(y * img.width + x) * 4]!));
+const reds = (img: { width: number; height: number; data: ArrayLike<number> }) => Array.from({ length: img.height }, (_, y) => Array.from({ length: img.width }, (_, x) => img.data[(y * img.width + x) * 4]!));
 
 // The file's pixels:  1 2 3
 //                     4 5 6
 describe('orient (batch cases)', () => {
   it('turns the pixels upright for each EXIF orientation', () => {
     const want: Record<number, number[][]> = {
-      1: [[1, 2, 3], [4, 5, 6]],
-      2: [[3, 2, 1], [6, 5, 4]],
-      3: [[6, 5, 4], [3, 2, 1]],
-      4: [[4, 5, 6], [1, 2, 3]],
-      5: [[1, 4], [2, 5], [3, 6]],
-      6: [[4, 1], [5, 2], [6, 3]],
-      7: [[6, 3], [5, 2], [4, 1]],
-      8: [[3, 6], [2, 5], [1, 4]],
+      1: [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      2: [
+        [3, 2, 1],
+        [6, 5, 4],
+      ],
+      3: [
+        [6, 5, 4],
+        [3, 2, 1],
+      ],
+      4: [
+        [4, 5, 6],
+        [1, 2, 3],
+      ],
+      5: [
+        [1, 4],
+        [2, 5],
+        [3, 6],
+      ],
+      6: [
+        [4, 1],
+        [5, 2],
+        [6, 3],
+      ],
+      7: [
+        [6, 3],
+        [5, 2],
+        [4, 1],
+      ],
+      8: [
+        [3, 6],
+        [2, 5],
+        [1, 4],
+      ],
     };
     for (const [o, rows] of Object.entries(want)) expect(reds(orient(image(), Number(o))), `orientation ${o}`).toEqual(rows);
   });

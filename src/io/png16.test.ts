@@ -31,7 +31,7 @@ function testPixels(width: number, height: number, channels: 3 | 4, seed: number
       const i = (y * width + x) * channels;
       const smooth = y < height / 2;
       for (let c = 0; c < channels; c++) {
-        px[i + c] = smooth ? Math.round(((x * 977 + y * 131 + c * 5000) % 65536)) : Math.floor(r() * 65536);
+        px[i + c] = smooth ? Math.round((x * 977 + y * 131 + c * 5000) % 65536) : Math.floor(r() * 65536);
       }
     }
   }

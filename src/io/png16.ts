@@ -132,9 +132,17 @@ type Filter = (cur: Uint8Array, prev: Uint8Array, bpp: number, out: Uint8Array, 
 const FILTERS: readonly Filter[] = [
   (cur, _prev, bpp, out, limit) => {
     let sum = 0;
-    for (let i = 0; i < bpp; i++) { const v = cur[i]!; out[i] = v; sum += v < 128 ? v : 256 - v; }
+    for (let i = 0; i < bpp; i++) {
+      const v = cur[i]!;
+      out[i] = v;
+      sum += v < 128 ? v : 256 - v;
+    }
     for (let i = bpp; i < cur.length;) {
-      for (const end = i + bpp; i < end; i++) { const v = (cur[i]! - cur[i - bpp]!) & 0xff; out[i] = v; sum += v < 128 ? v : 256 - v; }
+      for (const end = i + bpp; i < end; i++) {
+        const v = (cur[i]! - cur[i - bpp]!) & 0xff;
+        out[i] = v;
+        sum += v < 128 ? v : 256 - v;
+      }
       if (sum >= limit) return Infinity;
     }
     return sum;
@@ -142,16 +150,28 @@ const FILTERS: readonly Filter[] = [
   (cur, prev, bpp, out, limit) => {
     let sum = 0;
     for (let i = 0; i < cur.length;) {
-      for (const end = i + bpp; i < end; i++) { const v = (cur[i]! - prev[i]!) & 0xff; out[i] = v; sum += v < 128 ? v : 256 - v; }
+      for (const end = i + bpp; i < end; i++) {
+        const v = (cur[i]! - prev[i]!) & 0xff;
+        out[i] = v;
+        sum += v < 128 ? v : 256 - v;
+      }
       if (sum >= limit) return Infinity;
     }
     return sum;
   },
   (cur, prev, bpp, out, limit) => {
     let sum = 0;
-    for (let i = 0; i < bpp; i++) { const v = (cur[i]! - (prev[i]! >>> 1)) & 0xff; out[i] = v; sum += v < 128 ? v : 256 - v; }
+    for (let i = 0; i < bpp; i++) {
+      const v = (cur[i]! - (prev[i]! >>> 1)) & 0xff;
+      out[i] = v;
+      sum += v < 128 ? v : 256 - v;
+    }
     for (let i = bpp; i < cur.length;) {
-      for (const end = i + bpp; i < end; i++) { const v = (cur[i]! - ((cur[i - bpp]! + prev[i]!) >>> 1)) & 0xff; out[i] = v; sum += v < 128 ? v : 256 - v; }
+      for (const end = i + bpp; i < end; i++) {
+        const v = (cur[i]! - ((cur[i - bpp]! + prev[i]!) >>> 1)) & 0xff;
+        out[i] = v;
+        sum += v < 128 ? v : 256 - v;
+      }
       if (sum >= limit) return Infinity;
     }
     return sum;
@@ -159,7 +179,11 @@ const FILTERS: readonly Filter[] = [
   (cur, prev, bpp, out, limit) => {
     let sum = 0;
     // First pixel: a = c = 0, so the predictor is b.
-    for (let i = 0; i < bpp; i++) { const v = (cur[i]! - prev[i]!) & 0xff; out[i] = v; sum += v < 128 ? v : 256 - v; }
+    for (let i = 0; i < bpp; i++) {
+      const v = (cur[i]! - prev[i]!) & 0xff;
+      out[i] = v;
+      sum += v < 128 ? v : 256 - v;
+    }
     for (let i = bpp; i < cur.length;) {
       for (const end = i + bpp; i < end; i++) {
         const a = cur[i - bpp]!;
@@ -210,4 +234,3 @@ export function crc32(bytes: Uint8Array): number {
   for (let i = 0; i < bytes.length; i++) c = crcTable[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
 }
-

@@ -6,7 +6,18 @@ import { parsePreset, presetFileName, presetJson, PRESET_APP, readPreset, type P
 const edit = (): PresetEdit => ({
   mode: 'merge',
   params: { ...defaultParams(), exposure: 1.25, toneOperator: 2, dragoBias: 0.9 },
-  curves: { ...identityCurves(), luma: [{ x: 0, y: 0.05 }, { x: 0.4, y: 0.55 }, { x: 1, y: 1 }], b: [{ x: 0, y: 0 }, { x: 1, y: 0.9 }] },
+  curves: {
+    ...identityCurves(),
+    luma: [
+      { x: 0, y: 0.05 },
+      { x: 0.4, y: 0.55 },
+      { x: 1, y: 1 },
+    ],
+    b: [
+      { x: 0, y: 0 },
+      { x: 1, y: 0.9 },
+    ],
+  },
   response: 'linear',
   align: false,
 });
@@ -73,14 +84,20 @@ describe('presets', () => {
         const p = o.params as Record<string, unknown>;
         p.exposure = 12;
         p.toneOperator = 2.4;
-        (o.curves as Record<string, unknown>).g = [{ x: -0.5, y: 0 }, { x: 1, y: 1.5 }];
+        (o.curves as Record<string, unknown>).g = [
+          { x: -0.5, y: 0 },
+          { x: 1, y: 1.5 },
+        ];
       }),
     );
     expect(r.ok).toBe(true);
     if (!r.ok) return;
     expect(r.edit.params.exposure).toBe(8);
     expect(r.edit.params.toneOperator).toBe(2);
-    expect(r.edit.curves.g).toEqual([{ x: 0, y: 0 }, { x: 1, y: 1 }]);
+    expect(r.edit.curves.g).toEqual([
+      { x: 0, y: 0 },
+      { x: 1, y: 1 },
+    ]);
     expect(r.notes.join('\n')).toMatch(/"params.exposure" 12 is outside −8…8: set to 8/);
     expect(r.notes.join('\n')).toMatch(/"params.toneOperator" 2.4 .*not a whole choice.*set to 2/);
     expect(r.notes.join('\n')).toMatch(/"curves.g" has points outside 0…1/);

@@ -80,7 +80,10 @@ export function toRgbe(r: number, g: number, b: number, out: Uint8Array, o: numb
   let e = ((U32[0]! >>> 23) & 0xff) - 126;
   if (e > 128) e = 128; // float32 overflow (infinity)
   let scale = SCALE[e + SCALE_BIAS]!;
-  if (Math.round(max * scale) >= 256) { e += 1; scale *= 0.5; }
+  if (Math.round(max * scale) >= 256) {
+    e += 1;
+    scale *= 0.5;
+  }
   if (e > 127) {
     out[o] = out[o + 1] = out[o + 2] = out[o + 3] = 255;
     return;
@@ -121,7 +124,10 @@ function writeRle(src: Uint8Array, out: Uint8Array, o: number): number {
       if (runLen >= MIN_RUN) break;
       runStart += runLen;
     }
-    if (runStart >= n) { runStart = n; runLen = 0; }
+    if (runStart >= n) {
+      runStart = n;
+      runLen = 0;
+    }
     // Literals up to the run.
     while (i < runStart) {
       const count = Math.min(128, runStart - i);

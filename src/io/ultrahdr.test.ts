@@ -98,7 +98,7 @@ describe('Ultra HDR', () => {
     expect(r.p95Stops).toBeLessThan(0.25);
   });
 
-  it('a third-party reader (hdrify\'s readJpegGainMap, MPF + XMP) rebuilds the same radiance', async () => {
+  it("a third-party reader (hdrify's readJpegGainMap, MPF + XMP) rebuilds the same radiance", async () => {
     const result = await encodeUltraHdr(sdr, hdr, { hdrScale: 1, quality: 95, gainMapQuality: 95 });
     const decoded = readJpegGainMap(result.bytes);
     expect([decoded.width, decoded.height]).toEqual([hdr.width, hdr.height]);
@@ -161,7 +161,10 @@ describe('Ultra HDR', () => {
     let calls = 0;
     const result = await encodeUltraHdr(sdr, hdr, {
       hdrScale: 1,
-      encodeJpeg: (rgba, w, h, q) => { calls++; return Promise.resolve(encodeJpegRgba(rgba, w, h, q)); },
+      encodeJpeg: (rgba, w, h, q) => {
+        calls++;
+        return Promise.resolve(encodeJpegRgba(rgba, w, h, q));
+      },
     });
     expect(calls).toBe(2);
     expect(reconstruct(result.bytes, hdr, 1).meanStops).toBeLessThan(0.1);

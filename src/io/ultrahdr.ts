@@ -337,7 +337,8 @@ export function isoGainMapMetadata(m: GainMapMetadata): Uint8Array {
   let o = 5;
   const put = (x: number, signed: boolean): void => {
     const [nume, deno] = fraction(x, signed);
-    if (signed) dv.setInt32(o, nume); else dv.setUint32(o, Math.max(0, nume));
+    if (signed) dv.setInt32(o, nume);
+    else dv.setUint32(o, Math.max(0, nume));
     dv.setUint32(o + 4, deno);
     o += 8;
   };
@@ -361,19 +362,38 @@ function mpf(primarySize: number, gainMapSize: number, gainMapOffset: number): U
   dv.setUint16(t + 2, 42);
   dv.setUint32(t + 4, 8); // first IFD
   let o = t + 8;
-  dv.setUint16(o, 3); o += 2;
+  dv.setUint16(o, 3);
+  o += 2;
   // MPFVersion, UNDEFINED × 4, "0100"
-  dv.setUint16(o, 0xb000); dv.setUint16(o + 2, 7); dv.setUint32(o + 4, 4); out.set(latin1('0100'), o + 8); o += 12;
+  dv.setUint16(o, 0xb000);
+  dv.setUint16(o + 2, 7);
+  dv.setUint32(o + 4, 4);
+  out.set(latin1('0100'), o + 8);
+  o += 12;
   // NumberOfImages, LONG × 1
-  dv.setUint16(o, 0xb001); dv.setUint16(o + 2, 4); dv.setUint32(o + 4, 1); dv.setUint32(o + 8, 2); o += 12;
+  dv.setUint16(o, 0xb001);
+  dv.setUint16(o + 2, 4);
+  dv.setUint32(o + 4, 1);
+  dv.setUint32(o + 8, 2);
+  o += 12;
   // MPEntry, UNDEFINED × 32, at offset 50
   const entries = 8 + 2 + 3 * 12 + 4;
-  dv.setUint16(o, 0xb002); dv.setUint16(o + 2, 7); dv.setUint32(o + 4, 32); dv.setUint32(o + 8, entries); o += 12;
-  dv.setUint32(o, 0); o += 4; // no next IFD
+  dv.setUint16(o, 0xb002);
+  dv.setUint16(o + 2, 7);
+  dv.setUint32(o + 4, 32);
+  dv.setUint32(o + 8, entries);
+  o += 12;
+  dv.setUint32(o, 0);
+  o += 4; // no next IFD
   // Primary: baseline MP primary image, JPEG.
-  dv.setUint32(o, 0x00030000); dv.setUint32(o + 4, primarySize); dv.setUint32(o + 8, 0); o += 16;
+  dv.setUint32(o, 0x00030000);
+  dv.setUint32(o + 4, primarySize);
+  dv.setUint32(o + 8, 0);
+  o += 16;
   // Gain map: JPEG, no type.
-  dv.setUint32(o, 0); dv.setUint32(o + 4, gainMapSize); dv.setUint32(o + 8, gainMapOffset);
+  dv.setUint32(o, 0);
+  dv.setUint32(o + 4, gainMapSize);
+  dv.setUint32(o + 8, gainMapOffset);
   return out;
 }
 

@@ -29,7 +29,11 @@ describe('history', () => {
     expect(history.state.getState()).toEqual({ canUndo: false, canRedo: false });
     s().setParam('exposure', 1);
     s().setMode('merge');
-    s().setCurve('luma', [{ x: 0, y: 0 }, { x: 0.5, y: 0.7 }, { x: 1, y: 1 }]);
+    s().setCurve('luma', [
+      { x: 0, y: 0 },
+      { x: 0.5, y: 0.7 },
+      { x: 1, y: 1 },
+    ]);
     s().setResponse('linear');
     s().setAlign(false);
     const end = snapshotOf(s());
@@ -95,7 +99,10 @@ describe('history', () => {
     s().setParam('exposure', 0);
     s().setParam('exposure', -99); // clamped to −8 … a change
     s().setParam('exposure', -8); // … this is not
-    s().setCurve('luma', [{ x: 0, y: 0 }, { x: 1, y: 1 }]);
+    s().setCurve('luma', [
+      { x: 0, y: 0 },
+      { x: 1, y: 1 },
+    ]);
     s().setCompare(true);
     s().setView({ zoom: 2, center: [0.3, 0.3] });
     s().setClipWarnings(true);

@@ -35,7 +35,11 @@ const bracket = (id: string, ev: number, value: number): BracketEntry => ({
 });
 
 const noThumb = async () => null;
-const infos = (store: ReturnType<typeof createEditStore>) => store.getState().messages.filter((m) => m.kind === 'info').map((m) => m.text);
+const infos = (store: ReturnType<typeof createEditStore>) =>
+  store
+    .getState()
+    .messages.filter((m) => m.kind === 'info')
+    .map((m) => m.text);
 
 function session(backend: SessionBackend, capBytes?: number) {
   const store = createEditStore();
@@ -55,7 +59,11 @@ describe('autosave', () => {
     a.store.getState().setBrackets('trees', [bracket('x1', 2, 200), bracket('x0', 0, 50)]);
     a.store.getState().setParam('exposure', 1.5);
     a.store.getState().setMode('merge');
-    a.store.getState().setCurve('luma', [{ x: 0, y: 0 }, { x: 0.5, y: 0.6 }, { x: 1, y: 1 }]);
+    a.store.getState().setCurve('luma', [
+      { x: 0, y: 0 },
+      { x: 0.5, y: 0.6 },
+      { x: 1, y: 1 },
+    ]);
     a.store.getState().setAlign(false);
     a.store.getState().setEv('x1', 2.5);
     await a.session.flush();

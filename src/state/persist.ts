@@ -45,9 +45,7 @@ interface SavedBracket {
   evSource: BracketEntry['evSource'];
 }
 
-type SavedImages =
-  | { kind: 'brackets'; key: string; brackets: SavedBracket[] }
-  | { kind: 'radiance'; key: string; id: string; name: string; width: number; height: number };
+type SavedImages = { kind: 'brackets'; key: string; brackets: SavedBracket[] } | { kind: 'radiance'; key: string; id: string; name: string; width: number; height: number };
 
 /** The 'edit' record. */
 export interface SavedSession {
@@ -233,7 +231,12 @@ function validImages(v: unknown): v is SavedImages | null {
     o.brackets.length > 0 &&
     o.brackets.every(
       (b: Partial<SavedBracket>) =>
-        typeof b.id === 'string' && typeof b.name === 'string' && Number.isInteger(b.width) && Number.isInteger(b.height) && Number.isFinite(b.ev) && (b.evSource === 'exif' || b.evSource === 'assumed' || b.evSource === 'pixels' || b.evSource === 'user'),
+        typeof b.id === 'string' &&
+        typeof b.name === 'string' &&
+        Number.isInteger(b.width) &&
+        Number.isInteger(b.height) &&
+        Number.isFinite(b.ev) &&
+        (b.evSource === 'exif' || b.evSource === 'assumed' || b.evSource === 'pixels' || b.evSource === 'user'),
     )
   );
 }

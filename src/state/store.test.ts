@@ -88,7 +88,10 @@ describe('createEditStore', () => {
   it('setViewport notifies viewport subscribers only on a real change', () => {
     const store = createEditStore();
     let calls = 0;
-    store.subscribe((s) => s.viewport, () => calls++);
+    store.subscribe(
+      (s) => s.viewport,
+      () => calls++,
+    );
     store.getState().setViewport(800, 600);
     expect(calls).toBe(1);
     store.getState().setViewport(800, 600);
@@ -105,8 +108,16 @@ describe('createEditStore', () => {
     expect(store.getState().mode).toBe('merge');
     for (const c of CURVE_CHANNELS) expect(isIdentity(store.getState().curves[c])).toBe(true);
     // Out of order and out of range: sorted, clamped, endpoints kept.
-    store.getState().setCurve('r', [{ x: 1, y: 1 }, { x: 0.5, y: 1.4 }, { x: 0, y: 0 }]);
-    expect(store.getState().curves.r).toEqual([{ x: 0, y: 0 }, { x: 0.5, y: 1 }, { x: 1, y: 1 }]);
+    store.getState().setCurve('r', [
+      { x: 1, y: 1 },
+      { x: 0.5, y: 1.4 },
+      { x: 0, y: 0 },
+    ]);
+    expect(store.getState().curves.r).toEqual([
+      { x: 0, y: 0 },
+      { x: 0.5, y: 1 },
+      { x: 1, y: 1 },
+    ]);
     expect(isIdentity(store.getState().curves.luma)).toBe(true);
     store.getState().resetCurves();
     expect(isIdentity(store.getState().curves.r)).toBe(true);

@@ -236,8 +236,7 @@ export function createEditStore() {
           return { brackets: sortDarkestFirst(brackets), recoveredResponse: null };
         }),
       setJpegQuality: (q) => set({ jpegQuality: Math.min(1, Math.max(0.1, q)) }),
-      setViewport: (width, height) =>
-        set((s) => (s.viewport.width === width && s.viewport.height === height ? {} : { viewport: { width, height } })),
+      setViewport: (width, height) => set((s) => (s.viewport.width === width && s.viewport.height === height ? {} : { viewport: { width, height } })),
       setView: (view) => set({ view }),
       setCompare: (compare) => set({ compare }),
       setSplit: (split) => set({ split: Number.isFinite(split) ? Math.min(1, Math.max(0, split)) : 0.5 }),

@@ -19,8 +19,7 @@ export function registerOfflineWorker(): void {
       return;
     }
     if (!import.meta.env.PROD || !window.isSecureContext) return;
-    const register = () =>
-      navigator.serviceWorker.register(script).catch((err: unknown) => log('the service worker could not be registered', err));
+    const register = () => navigator.serviceWorker.register(script).catch((err: unknown) => log('the service worker could not be registered', err));
     // After the load, so precaching does not compete with the first picture's files.
     if (document.readyState === 'complete') void register();
     else window.addEventListener('load', () => void register(), { once: true });

@@ -60,7 +60,10 @@ function Row({ row, name }: { row: AlignmentRow; name: string }) {
     <tr data-testid="align-row" data-method={row.method} data-tx={row.tx} data-ty={row.ty} data-rotation={row.rotation} title={row.reason}>
       <td className="align-name">{name}</td>
       <td className="align-motion">{motion}</td>
-      <td className={kept ? 'align-method align-kept' : 'align-method'}>{METHODS[row.method] ?? row.method}{kept ? `: ${row.reason}` : ''}</td>
+      <td className={kept ? 'align-method align-kept' : 'align-method'}>
+        {METHODS[row.method] ?? row.method}
+        {kept ? `: ${row.reason}` : ''}
+      </td>
     </tr>
   );
 }

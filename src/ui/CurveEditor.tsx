@@ -22,20 +22,7 @@
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type RefObject } from 'react';
 import { addPoint, bakeCurve, identityCurve, isIdentity, movePoint, normaliseCurve, removePoint, type CurvePoint } from '../engine/curve';
 import type { HistogramPlane } from '../engine/reference/histogram';
-import {
-  cycleIndex,
-  fromCanvas,
-  curvePolyline,
-  histogramHeights,
-  hitTest,
-  keyAction,
-  nudgePoint,
-  plotBox,
-  pointValueText,
-  level,
-  toCanvas,
-  type Plot,
-} from './curve-geometry';
+import { cycleIndex, fromCanvas, curvePolyline, histogramHeights, hitTest, keyAction, nudgePoint, plotBox, pointValueText, level, toCanvas, type Plot } from './curve-geometry';
 import './curve-editor.css';
 
 /** Which histogram planes are drawn: luminance alone, or with R, G, B overlaid. */

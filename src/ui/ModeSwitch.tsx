@@ -38,16 +38,14 @@ export function ModeNote() {
   if (radiance) {
     return (
       <p className="mode-note" data-testid="radiance-note">
-        A radiance map is open: it is tone-mapped as it is, with no merge. Fusion is off, since it blends brackets and
-        there are none.
+        A radiance map is open: it is tone-mapped as it is, with no merge. Fusion is off, since it blends brackets and there are none.
       </p>
     );
   }
   if (mode !== 'fusion') return null;
   return (
     <p className="mode-note" data-testid="fusion-clamp-note">
-      Fusion can produce values above white or below black. They are kept through Exposure and clipped only at the
-      end, so lowering Exposure brings back highlights.
+      Fusion can produce values above white or below black. They are kept through Exposure and clipped only at the end, so lowering Exposure brings back highlights.
     </p>
   );
 }

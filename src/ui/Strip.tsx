@@ -25,9 +25,7 @@ function Thumb({ bitmap }: { bitmap: ImageBitmap | null }) {
 function BracketCard({ b }: { b: BracketEntry }) {
   const { store } = useHandles();
   const exif = b.exif;
-  const details = exif
-    ? [formatShutter(exif.exposureTime), exif.fNumber ? `f/${exif.fNumber}` : null, exif.iso ? `ISO ${exif.iso}` : null].filter(Boolean).join(' · ')
-    : 'no EXIF';
+  const details = exif ? [formatShutter(exif.exposureTime), exif.fNumber ? `f/${exif.fNumber}` : null, exif.iso ? `ISO ${exif.iso}` : null].filter(Boolean).join(' · ') : 'no EXIF';
   return (
     <li className="bracket" data-testid="bracket" title={b.name}>
       <Thumb bitmap={b.thumb} />
@@ -58,7 +56,9 @@ function RadianceCard({ r }: { r: RadianceEntry }) {
     <li className="bracket" data-testid="radiance" title={r.name}>
       <Thumb bitmap={r.thumb} />
       <div className="bracket-name">{r.name}</div>
-      <div className="bracket-exif">radiance map · {r.width}×{r.height}</div>
+      <div className="bracket-exif">
+        radiance map · {r.width}×{r.height}
+      </div>
     </li>
   );
 }

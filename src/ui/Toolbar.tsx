@@ -50,13 +50,7 @@ export function Toolbar() {
         {DOWNLOAD_KINDS.map((kind, i) => (
           <Fragment key={kind}>
             {i > 0 && DOWNLOADS[kind].group !== DOWNLOADS[DOWNLOAD_KINDS[i - 1]!].group && <span className="downloads-gap" aria-hidden="true" />}
-            <button
-              type="button"
-              data-testid={`download-${kind}`}
-              title={DOWNLOADS[kind].title}
-              disabled={!canExport}
-              onClick={() => bridge && void exportResult(store, bridge, kind)}
-            >
+            <button type="button" data-testid={`download-${kind}`} title={DOWNLOADS[kind].title} disabled={!canExport} onClick={() => bridge && void exportResult(store, bridge, kind)}>
               {DOWNLOADS[kind].label}
             </button>
           </Fragment>
@@ -64,15 +58,7 @@ export function Toolbar() {
       </div>
       <label className="quality">
         JPEG quality
-        <input
-          type="number"
-          min={10}
-          max={100}
-          step={1}
-          data-testid="jpeg-quality"
-          value={Math.round(quality * 100)}
-          onChange={(e) => store.getState().setJpegQuality(Number(e.currentTarget.value) / 100)}
-        />
+        <input type="number" min={10} max={100} step={1} data-testid="jpeg-quality" value={Math.round(quality * 100)} onChange={(e) => store.getState().setJpegQuality(Number(e.currentTarget.value) / 100)} />
       </label>
     </header>
   );

@@ -1,21 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { identityCurve, type CurvePoint } from '../engine/curve';
 import { HISTOGRAM_BINS, HISTOGRAM_LENGTH, HISTOGRAM_PLANE } from '../engine/reference/histogram';
-import {
-  HIT_RADIUS,
-  NUDGE,
-  NUDGE_BIG,
-  curvePolyline,
-  cycleIndex,
-  fromCanvas,
-  histogramHeights,
-  hitTest,
-  keyAction,
-  nudgePoint,
-  plotBox,
-  pointValueText,
-  toCanvas,
-} from './curve-geometry';
+import { HIT_RADIUS, NUDGE, NUDGE_BIG, curvePolyline, cycleIndex, fromCanvas, histogramHeights, hitTest, keyAction, nudgePoint, plotBox, pointValueText, toCanvas } from './curve-geometry';
 
 const plot = plotBox(216, 116, 8); // inner square 200 × 100
 const three: CurvePoint[] = [
@@ -32,7 +18,11 @@ describe('curve space ↔ canvas', () => {
   });
 
   it('inverts toCanvas', () => {
-    for (const p of [{ x: 0.1, y: 0.9 }, { x: 0.73, y: 0.02 }, { x: 1, y: 0 }]) {
+    for (const p of [
+      { x: 0.1, y: 0.9 },
+      { x: 0.73, y: 0.02 },
+      { x: 1, y: 0 },
+    ]) {
       const c = toCanvas(plot, p);
       const q = fromCanvas(plot, c.px, c.py);
       expect(q.x).toBeCloseTo(p.x, 12);
@@ -71,7 +61,11 @@ describe('hitTest', () => {
   });
 
   it('prefers the nearer of two close handles, the lower index on a tie', () => {
-    const pts = [{ x: 0, y: 0 }, { x: 0.02, y: 0 }, { x: 1, y: 1 }]; // 4 px apart
+    const pts = [
+      { x: 0, y: 0 },
+      { x: 0.02, y: 0 },
+      { x: 1, y: 1 },
+    ]; // 4 px apart
     expect(hitTest(plot, pts, 11, 108)).toBe(1);
     expect(hitTest(plot, pts, 9, 108)).toBe(0);
     expect(hitTest(plot, pts, 10, 108)).toBe(0);

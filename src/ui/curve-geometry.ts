@@ -77,11 +77,7 @@ export type HistogramScale = 'sqrt' | 'log';
  * shadows and highlights spike there; they are drawn clipped at 1) unless
  * nothing else is non-zero. Wrong length or an empty histogram → null.
  */
-export function histogramHeights(
-  bins: ArrayLike<number>,
-  planes: readonly HistogramPlane[],
-  scale: HistogramScale = 'sqrt',
-): Float32Array[] | null {
+export function histogramHeights(bins: ArrayLike<number>, planes: readonly HistogramPlane[], scale: HistogramScale = 'sqrt'): Float32Array[] | null {
   if (bins.length !== HISTOGRAM_LENGTH) return null;
   const f = scale === 'sqrt' ? Math.sqrt : Math.log1p;
   const scaled = planes.map((plane) => {
@@ -114,12 +110,7 @@ export function cycleIndex(index: number | null, n: number, step: number): numbe
   return (((index + step) % n) + n) % n;
 }
 
-export type KeyAction =
-  | { kind: 'move'; dx: number; dy: number }
-  | { kind: 'select'; step: 1 | -1 }
-  | { kind: 'first' }
-  | { kind: 'last' }
-  | { kind: 'remove' };
+export type KeyAction = { kind: 'move'; dx: number; dy: number } | { kind: 'select'; step: 1 | -1 } | { kind: 'first' } | { kind: 'last' } | { kind: 'remove' };
 
 /**
  * The editor's keyboard map (KeyboardEvent.key): arrows move the selected point

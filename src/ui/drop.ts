@@ -96,7 +96,9 @@ export async function dropContents(dt: DataTransfer | null): Promise<DropContent
     files.push(...read.files);
     if (read.skipped.length) {
       const shown = read.skipped.slice(0, 3).map(quote).join(', ');
-      notes.push(`${read.skipped.length} other file${read.skipped.length > 1 ? 's' : ''} in ${quote(dir.name)} ${read.skipped.length > 1 ? 'were' : 'was'} left out (${shown}${read.skipped.length > 3 ? ', …' : ''}: not images this editor reads).`);
+      notes.push(
+        `${read.skipped.length} other file${read.skipped.length > 1 ? 's' : ''} in ${quote(dir.name)} ${read.skipped.length > 1 ? 'were' : 'was'} left out (${shown}${read.skipped.length > 3 ? ', …' : ''}: not images this editor reads).`,
+      );
     }
   }
   const folder = dirs.length === 1 && direct.length === 0 ? dirs[0]!.name : null;

@@ -13,7 +13,11 @@ describe('GPU test harness', { timeout: 60_000 }, () => {
     expect(new Uint8Array(await gpu.readTexture(tex, 4, 1))).toEqual(layer1);
 
     const buf = gpu.res.buffer({ label: 'harness.buf', size: 64, usage: GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC });
-    gpu.device.queue.writeBuffer(buf, 0, Float32Array.from({ length: 16 }, (_, i) => i / 2));
+    gpu.device.queue.writeBuffer(
+      buf,
+      0,
+      Float32Array.from({ length: 16 }, (_, i) => i / 2),
+    );
     expect(Array.from(new Float32Array(await gpu.readBuffer(buf)))).toEqual(Array.from({ length: 16 }, (_, i) => i / 2));
 
     expect(gpu.counts()).toEqual({ textures: 1, buffers: 1, bytes: w * h * 2 * 4 + 64 });

@@ -158,10 +158,10 @@ export function readRadiance(bytes: Uint8Array): { width: number; height: number
           if (n > 128) {
             n -= 128;
             const v = bytes[o++]!;
-            for (let k = 0; k < n; k++) scan[(x++) * 4 + c] = v;
+            for (let k = 0; k < n; k++) scan[x++ * 4 + c] = v;
           } else {
             check(n > 0, `RGBE: zero-length run in line ${y}`);
-            for (let k = 0; k < n; k++) scan[(x++) * 4 + c] = bytes[o++]!;
+            for (let k = 0; k < n; k++) scan[x++ * 4 + c] = bytes[o++]!;
           }
           check(x <= width, `RGBE: run past the end of line ${y}`);
         }
@@ -413,7 +413,10 @@ export function buildExif(tags: TestExif): Uint8Array {
   const T = 6;
   const strings = [tags.make, tags.model].map((s) => s + '\0');
   // Four bytes or fewer would go inline in the entry; not written here.
-  check(strings.every((s) => s.length > 4), 'buildExif: Make and Model need at least 4 characters');
+  check(
+    strings.every((s) => s.length > 4),
+    'buildExif: Make and Model need at least 4 characters',
+  );
   const ifd0At = 8;
   const ifd0Entries = 4;
   const exifAt = ifd0At + 2 + ifd0Entries * 12 + 4;

@@ -13,9 +13,7 @@ export interface GpuContext {
 /** Ask for a device with the largest texture and buffer limits the adapter offers. */
 export async function requestGpu(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<GpuContext> {
   if (!gpu) {
-    throw new GpuUnavailableError(
-      'This browser does not offer WebGPU. Use a recent Chrome, Edge or Safari (or Firefox with WebGPU enabled), on a secure (https or localhost) page.',
-    );
+    throw new GpuUnavailableError('This browser does not offer WebGPU. Use a recent Chrome, Edge or Safari (or Firefox with WebGPU enabled), on a secure (https or localhost) page.');
   }
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) {

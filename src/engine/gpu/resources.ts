@@ -77,14 +77,7 @@ export class Resources {
   }
 }
 
-export function dispatch(
-  encoder: GPUCommandEncoder,
-  label: string,
-  pipeline: GPUComputePipeline,
-  bindGroup: GPUBindGroup,
-  x: number,
-  y = 1,
-): void {
+export function dispatch(encoder: GPUCommandEncoder, label: string, pipeline: GPUComputePipeline, bindGroup: GPUBindGroup, x: number, y = 1): void {
   const pass = encoder.beginComputePass({ label });
   pass.setPipeline(pipeline);
   pass.setBindGroup(0, bindGroup);

@@ -30,13 +30,7 @@ export function createShader(device: GPUDevice, label: string, code: string, lib
   return module;
 }
 
-export function computePipeline(
-  device: GPUDevice,
-  label: string,
-  module: GPUShaderModule,
-  entryPoint: string,
-  constants?: Record<string, number>,
-): GPUComputePipeline {
+export function computePipeline(device: GPUDevice, label: string, module: GPUShaderModule, entryPoint: string, constants?: Record<string, number>): GPUComputePipeline {
   let byEntry = pipelines.get(module);
   if (!byEntry) pipelines.set(module, (byEntry = new Map()));
   const key = `${entryPoint}|${JSON.stringify(constants ?? {})}`;

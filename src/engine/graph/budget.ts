@@ -99,15 +99,7 @@ export type FitResult =
  * pixel. Not ok when no tile plan fits (tiles.ts planTiles), with a message
  * naming the numbers.
  */
-export function fitsMachine(
-  width: number,
-  height: number,
-  brackets: number,
-  bytesPerPixel: number,
-  limits: MemoryLimits,
-  budget: number,
-  options: FitOptions = {},
-): FitResult {
+export function fitsMachine(width: number, height: number, brackets: number, bytesPerPixel: number, limits: MemoryLimits, budget: number, options: FitOptions = {}): FitResult {
   checkLimits('fitsMachine', limits);
   if (!(Number.isInteger(width) && Number.isInteger(height) && width >= 1 && height >= 1)) throw new Error(`fitsMachine: bad image size ${width}×${height}`);
   if (!(Number.isInteger(brackets) && brackets >= 1)) throw new Error(`fitsMachine: bracket count ${brackets} must be an integer >= 1`);

@@ -80,7 +80,26 @@ const toneInputs = (c: GraphConfig): Stage[] => {
 };
 
 /** Every operator, in an order where each reads only operators above it (the scheduler checks). */
-export const STAGES = ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'draftBrackets', 'draftMerge', 'draftFusion', 'downsample', 'detail', 'tonemap', 'curve', 'histogram', 'before', 'ghostView', 'present'] as const;
+export const STAGES = [
+  'upload',
+  'align',
+  'deghost',
+  'merge',
+  'luminance',
+  'fusion',
+  'detailFull',
+  'draftBrackets',
+  'draftMerge',
+  'draftFusion',
+  'downsample',
+  'detail',
+  'tonemap',
+  'curve',
+  'histogram',
+  'before',
+  'ghostView',
+  'present',
+] as const;
 export type Stage = (typeof STAGES)[number];
 
 /** Each operator's declaration. */
@@ -130,9 +149,7 @@ export function allConfigs(): GraphConfig[] {
         for (const ghosts of flags)
           for (const detail of ['off', 'preview', 'full'] as const)
             for (const draft of flags)
-              for (const compare of flags)
-                for (const ghostMask of flags)
-                  for (const present of flags) out.push({ mode, radianceInput, aligned, ghosts, detail, draft, compare, ghostMask, present, preview: [1, 1] });
+              for (const compare of flags) for (const ghostMask of flags) for (const present of flags) out.push({ mode, radianceInput, aligned, ghosts, detail, draft, compare, ghostMask, present, preview: [1, 1] });
   return out;
 }
 

@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../reference/random';
 import { pyramidSizes } from '../reference/pyramid';
-import {
-  area,
-  clampTo,
-  composeFootprints,
-  contains,
-  equals,
-  fromLevel,
-  grow,
-  inputRegion,
-  inputRegionThrough,
-  intersect,
-  isEmpty,
-  levelSize,
-  rect,
-  toLevel,
-  union,
-  type Footprint,
-  type Rect,
-} from './region';
+import { area, clampTo, composeFootprints, contains, equals, fromLevel, grow, inputRegion, inputRegionThrough, intersect, isEmpty, levelSize, rect, toLevel, union, type Footprint, type Rect } from './region';
 
 const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
 const randomRect = (r: () => number): Rect => rect(int(r, -50, 200), int(r, -50, 200), int(r, 0, 120), int(r, 0, 120));
@@ -71,7 +53,13 @@ describe('rectangles', () => {
 
 describe('pyramid levels', () => {
   it('levelSize matches the reference pyramid sizes', () => {
-    for (const [w, h] of [[1, 1], [97, 80], [4240, 2832], [16384, 12288], [8257, 5505]] as const) {
+    for (const [w, h] of [
+      [1, 1],
+      [97, 80],
+      [4240, 2832],
+      [16384, 12288],
+      [8257, 5505],
+    ] as const) {
       const sizes = pyramidSizes(w, h, 12);
       sizes.forEach(([lw, lh], k) => expect(levelSize({ width: w, height: h }, k)).toEqual({ width: lw, height: lh }));
     }

@@ -55,7 +55,13 @@ function checkPlan(plan: TilePlan, req: TileRequest, fromGrid = false): TilePlan
     if (req.planeBytesPerPixel !== undefined) check(area(read) * req.planeBytesPerPixel <= (req.maxBufferBytes ?? 0), at('over the buffer limit'));
   }
   // No gap, no overlap.
-  expect(partitions(plan.tiles.map((t) => t.core), W, H)).toBe(true);
+  expect(
+    partitions(
+      plan.tiles.map((t) => t.core),
+      W,
+      H,
+    ),
+  ).toBe(true);
   if (!fromGrid) expect(plan.bytesPerTile).toBe(plan.maxRead.width * plan.maxRead.height * req.bytesPerPixel + (req.fixedBytes ?? 0));
   return plan;
 }
@@ -138,7 +144,12 @@ describe('tile plans', () => {
 
   it('property: tileGrid partitions any size for any core (200 cases, 16384×12288 included)', () => {
     const r = rng(99);
-    const sizes: [number, number][] = [[16384, 12288], [16383, 12289], [1, 1], [1, 7919]];
+    const sizes: [number, number][] = [
+      [16384, 12288],
+      [16383, 12289],
+      [1, 1],
+      [1, 7919],
+    ];
     for (let i = 0; i < 196; i++) sizes.push([int(r, 1, 5000), int(r, 1, 5000)]);
     for (const [w, h] of sizes) {
       const g = 2 ** int(r, 0, 7);

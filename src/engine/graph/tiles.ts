@@ -108,7 +108,13 @@ function coreSpans(n: number, core: number): [number, number][] {
  * `halo`, clamped to the image, its origin aligned down to the granularity.
  */
 export function tileGrid(width: number, height: number, coreWidth: number, coreHeight: number, halo: number, granularity = 1): TilePlan {
-  for (const [what, v] of [['width', width], ['height', height], ['coreWidth', coreWidth], ['coreHeight', coreHeight], ['granularity', granularity]] as const) {
+  for (const [what, v] of [
+    ['width', width],
+    ['height', height],
+    ['coreWidth', coreWidth],
+    ['coreHeight', coreHeight],
+    ['granularity', granularity],
+  ] as const) {
     checkPositiveInt('tileGrid', what, v);
   }
   if (!(Number.isInteger(halo) && halo >= 0)) throw new Error(`tileGrid: halo ${halo} must be an integer >= 0`);

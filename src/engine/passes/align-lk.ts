@@ -6,20 +6,7 @@
 import wgsl from '../../../shaders/align-lk.wgsl?raw';
 import { createShader } from '../gpu/shader';
 import type { Resources } from '../gpu/resources';
-import {
-  GREY_WEIGHTS,
-  IDENTITY_LUT,
-  LK_CLIP_HI,
-  LK_CLIP_LO,
-  LK_FULL_WEIGHT,
-  SEARCH_MAX_RADIUS,
-  SEARCH_SUMS,
-  SUMS,
-  levelWarp,
-  lkLevels,
-  type PairOps,
-  type Similarity,
-} from '../reference/align';
+import { GREY_WEIGHTS, IDENTITY_LUT, LK_CLIP_HI, LK_CLIP_LO, LK_FULL_WEIGHT, SEARCH_MAX_RADIUS, SEARCH_SUMS, SUMS, levelWarp, lkLevels, type PairOps, type Similarity } from '../reference/align';
 
 /** Threads per workgroup (the shader's WG). */
 const WG = 64;

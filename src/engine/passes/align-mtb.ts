@@ -100,11 +100,7 @@ export class AlignMtbPass {
     };
     const S = GPUBufferUsage.STORAGE;
     const info = buffer('levels', g.levels.length * LEVEL_FIELDS.length * 4, S | GPUBufferUsage.COPY_DST);
-    this.device.queue.writeBuffer(
-      info,
-      0,
-      Uint32Array.from(g.levels.flatMap((l) => [l.width, l.height, l.greyWords, l.greyOffset, l.bitWords, l.bitOffset, 0, 0])),
-    );
+    this.device.queue.writeBuffer(info, 0, Uint32Array.from(g.levels.flatMap((l) => [l.width, l.height, l.greyWords, l.greyOffset, l.bitWords, l.bitOffset, 0, 0])));
     const steps = buffer('steps', levels * STEP_STRIDE, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST);
     for (let l = 0; l < levels; l++) this.device.queue.writeBuffer(steps, l * STEP_STRIDE, Uint32Array.of(l, layers, levels, 0));
     const grey = buffer('grey', g.greyLength * 4, S);
@@ -160,20 +156,14 @@ export class AlignMtbPass {
   /** Counts ((level × layers + layer) × COUNT_STRIDE) and histograms ((level × layers + layer) × 256) after the last encode. */
   async read(): Promise<{ counts: Uint32Array; histograms: Uint32Array }> {
     if (!this.counts || !this.hist) throw new Error(`${this.label}: not bound`);
-    const [counts, histograms] = await Promise.all([
-      readBuffer(this.device, this.counts, this.counts.size, `${this.label}.counts`),
-      readBuffer(this.device, this.hist, this.hist.size, `${this.label}.hist`),
-    ]);
+    const [counts, histograms] = await Promise.all([readBuffer(this.device, this.counts, this.counts.size, `${this.label}.counts`), readBuffer(this.device, this.hist, this.hist.size, `${this.label}.hist`)]);
     return { counts: new Uint32Array(counts), histograms: new Uint32Array(histograms) };
   }
 
   /** Medians and bitmaps (vec2u per word, dataLayout's order), for tests. */
   async readBitmaps(): Promise<{ medians: Uint32Array; bitmaps: Uint32Array }> {
     if (!this.medians || !this.bitmaps) throw new Error(`${this.label}: not bound`);
-    const [medians, bitmaps] = await Promise.all([
-      readBuffer(this.device, this.medians, this.medians.size, `${this.label}.medians`),
-      readBuffer(this.device, this.bitmaps, this.bitmaps.size, `${this.label}.bitmaps`),
-    ]);
+    const [medians, bitmaps] = await Promise.all([readBuffer(this.device, this.medians, this.medians.size, `${this.label}.medians`), readBuffer(this.device, this.bitmaps, this.bitmaps.size, `${this.label}.bitmaps`)]);
     return { medians: new Uint32Array(medians), bitmaps: new Uint32Array(bitmaps) };
   }
 

@@ -89,12 +89,7 @@ export class DeghostPass {
     this.finishGroup = this.device.createBindGroup({
       label: 'deghost.finishBindGroup',
       layout: this.finish.getBindGroupLayout(0),
-      entries: [
-        ...common,
-        { binding: 5, resource: array(level1 ?? this.none) },
-        { binding: 6, resource: array(result) },
-        { binding: 7, resource: mask.createView() },
-      ],
+      entries: [...common, { binding: 5, resource: array(level1 ?? this.none) }, { binding: 6, resource: array(result) }, { binding: 7, resource: mask.createView() }],
     });
   }
 

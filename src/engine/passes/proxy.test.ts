@@ -20,7 +20,7 @@ function layers(eightBit: boolean): FloatImage[] {
     const data = new Float32Array(W * H * 4);
     for (let i = 0; i < W * H; i++) {
       for (let c = 0; c < 4; c++) {
-        const v = Math.min(1, Math.max(0, ((i % W) / W) * 0.5 + next() * 0.5 * (k + 1) / LAYERS));
+        const v = Math.min(1, Math.max(0, ((i % W) / W) * 0.5 + (next() * 0.5 * (k + 1)) / LAYERS));
         data[i * 4 + c] = eightBit ? Math.round(v * 255) / 255 : halfToFloat(halfBits(v));
       }
     }
@@ -41,7 +41,10 @@ describe('proxy pass (Dawn in Node) against reference/proxy.ts', { timeout: 60_0
         device.queue.writeTexture({ texture: src, origin: [0, 0, k] }, bytes, { bytesPerRow: W * (eightBit ? 4 : 8) }, [W, H, 1]);
       });
       const pass = new ProxyPass(device, res);
-      for (const [w, h] of [[10, 7], [W, H]] as const) {
+      for (const [w, h] of [
+        [10, 7],
+        [W, H],
+      ] as const) {
         pass.bind(src, w, h);
         const encoder = device.createCommandEncoder();
         pass.encode(encoder);

@@ -399,10 +399,7 @@ describe('alignment of the fixtures (CPU reference)', { timeout: 60_000 }, () =>
 
 describe('shaders ↔ TS', () => {
   const shader = (name: string) => readFileSync(fileURLToPath(new URL(`../../../shaders/${name}.wgsl`, import.meta.url)), 'utf8');
-  const fields = (wgsl: string, struct: string) =>
-    [...(new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(wgsl)?.[1] ?? '').replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map(
-      (m) => `${m[1]}: ${m[2]}`,
-    );
+  const fields = (wgsl: string, struct: string) => [...(new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(wgsl)?.[1] ?? '').replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map((m) => `${m[1]}: ${m[2]}`);
 
   it('struct layouts are the ones the passes write', () => {
     expect(fields(shader('align-mtb'), 'Level')).toEqual(MTB_LEVEL_FIELDS.map((f) => `${f}: u32`));

@@ -117,9 +117,26 @@ export const LK_STEP_EPS = 0.01;
 export const SUMS = 20;
 /** Index of each sum: H (upper triangle, row-major), g, then the moments. */
 export const SUM_INDEX = {
-  h00: 0, h01: 1, h02: 2, h03: 3, h11: 4, h12: 5, h13: 6, h22: 7, h23: 8, h33: 9,
-  g0: 10, g1: 11, g2: 12, g3: 13,
-  w: 14, we2: 15, wt: 16, wt2: 17, wi: 18, wi2: 19,
+  h00: 0,
+  h01: 1,
+  h02: 2,
+  h03: 3,
+  h11: 4,
+  h12: 5,
+  h13: 6,
+  h22: 7,
+  h23: 8,
+  h33: 9,
+  g0: 10,
+  g1: 11,
+  g2: 12,
+  g3: 13,
+  w: 14,
+  we2: 15,
+  wt: 16,
+  wt2: 17,
+  wi: 18,
+  wi2: 19,
 } as const;
 
 /** The guards (see decide()). */
@@ -1314,5 +1331,12 @@ export function assemble(pairs: readonly PairEstimate[], evidence: readonly (Pai
       iterations: evidence[k]?.refined.iterations ?? [],
     }),
   );
-  return { motions, crop: commonCrop(motions.map((x) => x.matrix), width, height) };
+  return {
+    motions,
+    crop: commonCrop(
+      motions.map((x) => x.matrix),
+      width,
+      height,
+    ),
+  };
 }

@@ -175,7 +175,6 @@ export function shrinkBrackets(brackets: readonly Bracket[], max: number): Brack
   });
 }
 
-
 export type RadianceMap = 'goldengate' | 'stilllife';
 
 const FIXTURES = new URL('./fixtures/', import.meta.url);

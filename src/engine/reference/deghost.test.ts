@@ -3,36 +3,13 @@ import deghostWgsl from '../../../shaders/deghost.wgsl?raw';
 import smoothWgsl from '../../../shaders/deghost-smooth.wgsl?raw';
 import fusionWgsl from '../../../shaders/fusion-weights.wgsl?raw';
 import mergeWgsl from '../../../shaders/merge.wgsl?raw';
-import {
-  autoReference,
-  clampStrength,
-  DEGHOST_FALLOFF,
-  DEGHOST_MIN_WEIGHT,
-  DEGHOST_TOLERANCE,
-  DEGHOST_UNBOUNDED,
-  deghostLevels,
-  deghostTables,
-  resolveReference,
-} from '../deghost';
+import { autoReference, clampStrength, DEGHOST_FALLOFF, DEGHOST_MIN_WEIGHT, DEGHOST_TOLERANCE, DEGHOST_UNBOUNDED, deghostLevels, deghostTables, resolveReference } from '../deghost';
 import { estimateBlackLevel, mergeWeights, recoverResponse, responseLuts } from '../response';
 import { MAX_BRACKETS, type Bracket, type FloatImage } from '../types';
 import * as camera from './camera';
 import { filmCurve, loadRadianceMap, meter, shootBrackets, shootBrackets16, type RadianceMap } from './camera';
 import { linearToSrgb } from './color';
-import {
-  addNoise,
-  consistency,
-  deghostWeights,
-  expandMap,
-  ghostMask,
-  ghostScene,
-  GHOST_EXPOSURES,
-  rawDeghostWeights,
-  reduceMap,
-  referenceOf,
-  smoothDeghost,
-  type GhostCase,
-} from './deghost';
+import { addNoise, consistency, deghostWeights, expandMap, ghostMask, ghostScene, GHOST_EXPOSURES, rawDeghostWeights, reduceMap, referenceOf, smoothDeghost, type GhostCase } from './deghost';
 import { fuse, fusionWeights, type FusionWeights } from './fusion';
 import { mergeRadiance } from './merge';
 import { expand, reduce } from './pyramid';
@@ -190,7 +167,18 @@ describe('smoothing', () => {
 });
 
 describe('strength 0, the reference layer, and the optional ghost argument', () => {
-  const scene = ghostScene({ map: 'goldengate', kind: 'bright', brackets: [0, 3], positions: [[20, 30], [70, 40]] }, camera);
+  const scene = ghostScene(
+    {
+      map: 'goldengate',
+      kind: 'bright',
+      brackets: [0, 3],
+      positions: [
+        [20, 30],
+        [70, 40],
+      ],
+    },
+    camera,
+  );
   const weights = mergeWeights(estimateBlackLevel(scene.ghosted));
 
   it('strength 0: every weight exactly 1, and the merge and fusion exactly as without deghosting', () => {
@@ -253,8 +241,7 @@ function cases(map: RadianceMap, reference: number): GhostCase[] {
   ];
   const out: GhostCase[] = [];
   for (const kind of ['bright', 'dark'] as const)
-    for (let a = 0; a < others.length; a++)
-      for (let b = a + 1; b < others.length; b++) for (const positions of places) out.push({ map, kind, brackets: [others[a]!, others[b]!], positions });
+    for (let a = 0; a < others.length; a++) for (let b = a + 1; b < others.length; b++) for (const positions of places) out.push({ map, kind, brackets: [others[a]!, others[b]!], positions });
   return out;
 }
 
@@ -338,7 +325,18 @@ describe('16-bit brackets', () => {
     const map = loadRadianceMap('goldengate');
     const wide = shootBrackets16(map, SRGB, meter(map, 0.18), GHOST_EXPOSURES);
     expect(deghostWeights(wide, { strength: 1 }).every((m) => m.every((v) => v === 1))).toBe(true);
-    const scene = ghostScene({ map: 'goldengate', kind: 'dark', brackets: [0, 2], positions: [[20, 30], [70, 40]] }, camera);
+    const scene = ghostScene(
+      {
+        map: 'goldengate',
+        kind: 'dark',
+        brackets: [0, 2],
+        positions: [
+          [20, 30],
+          [70, 40],
+        ],
+      },
+      camera,
+    );
     // The 8-bit object, widened: the same codes, so the same weights.
     const widen = (b: Bracket): Bracket => ({ ...b, pixels: Uint16Array.from(b.pixels, (v) => v * 257) });
     const a = rawDeghostWeights(scene.ghosted, { strength: 1, weights: mergeWeights(0) });

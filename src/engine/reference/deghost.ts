@@ -457,14 +457,7 @@ export function cropMap(map: FloatImage, x0: number, y0: number, w: number, h: n
 export type Camera = Pick<typeof CameraModule, 'loadRadianceMap' | 'meter' | 'shootBrackets'>;
 
 /** Brackets of `map` through `curves` at these exposures (camera.shootBrackets), with and without the object. */
-export function movingObjectScene(
-  camera: Camera,
-  map: FloatImage,
-  object: MovingObject,
-  curves: readonly [CameraCurve, CameraCurve, CameraCurve],
-  gain: number,
-  exposures: readonly number[],
-): GhostScene {
+export function movingObjectScene(camera: Camera, map: FloatImage, object: MovingObject, curves: readonly [CameraCurve, CameraCurve, CameraCurve], gain: number, exposures: readonly number[]): GhostScene {
   const { width, height } = map;
   const clean = camera.shootBrackets(map, curves, gain, exposures);
   const path = new Uint8Array(width * height);
@@ -534,7 +527,7 @@ export function ghostScene(c: GhostCase, camera: Camera): GhostScene {
   const key = c.kind === 'bright' ? 4 : 1 / 8;
   // meter(crop, k) scales the crop's log-average to k; the camera then multiplies by gain.
   const patch = cropMap(crop, 0, 0, w, h, camera.meter(crop, 0.18 * key) / gain);
-  const positions: ((readonly [number, number]) | null)[] = GHOST_EXPOSURES.map(() => null);
+  const positions: (readonly [number, number] | null)[] = GHOST_EXPOSURES.map(() => null);
   positions[c.brackets[0]] = c.positions[0];
   positions[c.brackets[1]] = c.positions[1];
   const srgb = [linearToSrgb, linearToSrgb, linearToSrgb] as const;

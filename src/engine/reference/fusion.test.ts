@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { Bracket, FloatImage } from '../types';
 import { FUSION_EPSILON, FUSION_GREY, fuse, fusionWeights, pow0, type FusionWeights } from './fusion';
-import {
-  collapse,
-  expand,
-  expandIndex,
-  gaussianPyramid,
-  laplacianPyramid,
-  pyramidLevels,
-  pyramidSizes,
-  reduce,
-  reflect101,
-} from './pyramid';
+import { collapse, expand, expandIndex, gaussianPyramid, laplacianPyramid, pyramidLevels, pyramidSizes, reduce, reflect101 } from './pyramid';
 import { rng } from './random';
 
 const ALL: FusionWeights = { contrastWeight: 1, saturationWeight: 1, exposureWeight: 1 };
 const EXPOSURE_ONLY: FusionWeights = { contrastWeight: 0, saturationWeight: 0, exposureWeight: 1 };
-
 
 /** A float image from f(x, y, channel). */
 function floatImage(width: number, height: number, f: (x: number, y: number, c: number) => number): FloatImage {
@@ -133,9 +122,7 @@ describe('reduce / expand', () => {
     const b = 1;
     const coarse = floatImage(2, 1, (x) => (x === 0 ? a : b));
     const e3 = expand(coarse, 3, 1);
-    expect([0, 1, 2].map((x) => at(e3.data, x * 4))).toEqual(
-      [(6 * a + 2 * b) / 8, (a + b) / 2, (2 * a + 6 * b) / 8].map(Math.fround),
-    );
+    expect([0, 1, 2].map((x) => at(e3.data, x * 4))).toEqual([(6 * a + 2 * b) / 8, (a + b) / 2, (2 * a + 6 * b) / 8].map(Math.fround));
     const e4 = expand(coarse, 4, 2);
     const row0 = [0, 1, 2, 3].map((x) => at(e4.data, x * 4));
     const row1 = [0, 1, 2, 3].map((x) => at(e4.data, (4 + x) * 4));
@@ -165,12 +152,16 @@ describe('reduce / expand', () => {
       return { width: W, height: H, pixels: px, exposure: 2 ** k };
     };
     const w = { contrastWeight: 1, saturationWeight: 1, exposureWeight: 1 };
-    const a = fuse([0, 1, 2].map((k) => make(k, false)), w);
-    const b = fuse([0, 1, 2].map((k) => make(k, true)), w);
+    const a = fuse(
+      [0, 1, 2].map((k) => make(k, false)),
+      w,
+    );
+    const b = fuse(
+      [0, 1, 2].map((k) => make(k, true)),
+      w,
+    );
     let worst = 0;
-    for (let y = 0; y < H; y++)
-      for (let x = 0; x < W; x++)
-        for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(at(a.data, (y * W + x) * 4 + c) - at(b.data, (y * W + W - 1 - x) * 4 + c)));
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) for (let c = 0; c < 3; c++) worst = Math.max(worst, Math.abs(at(a.data, (y * W + x) * 4 + c) - at(b.data, (y * W + W - 1 - x) * 4 + c)));
     expect(worst).toBeLessThan(1e-5);
   });
 
@@ -182,7 +173,11 @@ describe('reduce / expand', () => {
       [1, 1, 2, 1],
       [1, 1, 1, 1],
     ] as const) {
-      const out = expand(floatImage(w, h, (_x, _y, c) => [0.7, 0, -2, 1][c] ?? 0), W, H);
+      const out = expand(
+        floatImage(w, h, (_x, _y, c) => [0.7, 0, -2, 1][c] ?? 0),
+        W,
+        H,
+      );
       expect([out.width, out.height]).toEqual([W, H]);
       for (let p = 0; p < W * H; p++) {
         expect(at(out.data, p * 4)).toBeCloseTo(0.7, 6);
@@ -266,23 +261,35 @@ describe('fusion weights', () => {
       const mu = (r + g + b) / 3;
       return Math.sqrt(((r - mu) ** 2 + (g - mu) ** 2 + (b - mu) ** 2) / 3);
     };
-    const wellExposed = (p: Px): number =>
-      Math.exp(-p.map((v) => (v / 255 - 0.5) ** 2).reduce((a, b) => a + b, 0) / 0.08);
+    const wellExposed = (p: Px): number => Math.exp(-p.map((v) => (v / 255 - 0.5) ** 2).reduce((a, b) => a + b, 0) / 0.08);
     const contrast = (g: Grid, x: number, y: number): number =>
-      x === 1
-        ? Math.abs(grey(g, 0, y) + grey(g, 2, y) + 2 * grey(g, 1, 1 - y) - 4 * grey(g, 1, y))
-        : Math.abs(2 * grey(g, 1, y) + 2 * grey(g, 0, 1 - y) - 4 * grey(g, 0, y));
+      x === 1 ? Math.abs(grey(g, 0, y) + grey(g, 2, y) + 2 * grey(g, 1, 1 - y) - 4 * grey(g, 1, y)) : Math.abs(2 * grey(g, 1, y) + 2 * grey(g, 0, 1 - y) - 4 * grey(g, 0, y));
     // ω = (1, 2, 0.5): W = C · S² · √E
     const wts = { contrastWeight: 1, saturationWeight: 2, exposureWeight: 0.5 };
-    const raw = (g: Grid, x: number, y: number): number =>
-      contrast(g, x, y) * sat(px(g, x, y)) ** 2 * Math.sqrt(wellExposed(px(g, x, y)));
+    const raw = (g: Grid, x: number, y: number): number => contrast(g, x, y) * sat(px(g, x, y)) ** 2 * Math.sqrt(wellExposed(px(g, x, y)));
     const ga: Grid = [
-      [[10, 200, 30], [120, 90, 200], [250, 240, 5]],
-      [[90, 40, 160], [30, 140, 60], [128, 128, 128]],
+      [
+        [10, 200, 30],
+        [120, 90, 200],
+        [250, 240, 5],
+      ],
+      [
+        [90, 40, 160],
+        [30, 140, 60],
+        [128, 128, 128],
+      ],
     ];
     const gb: Grid = [
-      [[60, 70, 20], [200, 30, 90], [128, 128, 128]],
-      [[240, 180, 40], [170, 210, 120], [20, 20, 20]],
+      [
+        [60, 70, 20],
+        [200, 30, 90],
+        [128, 128, 128],
+      ],
+      [
+        [240, 180, 40],
+        [170, 210, 120],
+        [20, 20, 20],
+      ],
     ];
     const a = bracket(3, 2, (x, y) => px(ga, x, y));
     const b = bracket(3, 2, (x, y) => px(gb, x, y));
@@ -425,7 +432,10 @@ describe('fuse', () => {
     bs.forEach((b, k) => {
       const lap = laplacianPyramid({ width: w, height: h, data: asFloat(b) }, levels);
       const m = maps[k] ?? new Float32Array(0);
-      const gw = gaussianPyramid(floatImage(w, h, (x, y) => at(m, y * w + x)), levels);
+      const gw = gaussianPyramid(
+        floatImage(w, h, (x, y) => at(m, y * w + x)),
+        levels,
+      );
       blended.forEach((lvl, l) => {
         const L = lap[l];
         const G = gw[l];

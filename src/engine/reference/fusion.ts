@@ -78,8 +78,7 @@ function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
       const xl = w === 1 ? 0 : x === 0 ? 1 : x - 1;
       const xr = w === 1 ? 0 : x === w - 1 ? w - 2 : x + 1;
       const p = y * w + x;
-      const lap =
-        (grey[y * w + xl] ?? 0) + (grey[y * w + xr] ?? 0) + (grey[yu * w + x] ?? 0) + (grey[yd * w + x] ?? 0) - 4 * (grey[p] ?? 0);
+      const lap = (grey[y * w + xl] ?? 0) + (grey[y * w + xr] ?? 0) + (grey[yu * w + x] ?? 0) + (grey[yd * w + x] ?? 0) - 4 * (grey[p] ?? 0);
       const C = Math.abs(lap);
 
       const r = unit(px, p * 4);

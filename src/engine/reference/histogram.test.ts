@@ -2,15 +2,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LUMA } from '../types';
-import {
-  HISTOGRAM_BINS,
-  HISTOGRAM_LENGTH,
-  HISTOGRAM_PLANE,
-  LUMA_WEIGHTS_1E4,
-  displayHistogram,
-  histogramPlane,
-  lumaBin,
-} from './histogram';
+import { HISTOGRAM_BINS, HISTOGRAM_LENGTH, HISTOGRAM_PLANE, LUMA_WEIGHTS_1E4, displayHistogram, histogramPlane, lumaBin } from './histogram';
 
 const img = (pixels: number[][]) => ({ width: pixels.length, height: 1, data: Uint8Array.from(pixels.flat()) });
 
@@ -56,12 +48,14 @@ describe('lumaBin', () => {
 
 describe('displayHistogram', () => {
   it('counts each channel byte and the luma in four planes of 256', () => {
-    const h = displayHistogram(img([
-      [255, 0, 0, 255],
-      [0, 255, 0, 0],
-      [10, 10, 10, 7],
-      [10, 200, 30, 255],
-    ]));
+    const h = displayHistogram(
+      img([
+        [255, 0, 0, 255],
+        [0, 255, 0, 0],
+        [10, 10, 10, 7],
+        [10, 200, 30, 255],
+      ]),
+    );
     expect(h.length).toBe(HISTOGRAM_LENGTH);
     const r = histogramPlane(h, 'r');
     const g = histogramPlane(h, 'g');

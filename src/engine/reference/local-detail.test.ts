@@ -4,24 +4,9 @@ import { describe, expect, it } from 'vitest';
 import { UNIFORM_FIELDS } from '../passes/local-laplacian';
 import { PARAMS } from '../params';
 import type { FloatImage } from '../types';
-import {
-  BETA_MIN,
-  LOCAL_DETAIL_LEVELS,
-  MIN_STEP,
-  SIGMA_MIN,
-  intensityGrid,
-  isIdentity,
-  levelWeight,
-  localDetail,
-  localLaplacian,
-  logLuminance,
-  remap,
-  remapCoefficients,
-  type LocalDetailParams,
-} from './local-detail';
+import { BETA_MIN, LOCAL_DETAIL_LEVELS, MIN_STEP, SIGMA_MIN, intensityGrid, isIdentity, levelWeight, localDetail, localLaplacian, logLuminance, remap, remapCoefficients, type LocalDetailParams } from './local-detail';
 import { collapse, expand, gaussianPyramid, pyramidLevels } from './pyramid';
 import { rng } from './random';
-
 
 /** Zero-mean texture in stops: white noise blurred once (3x3 box), scaled to a standard deviation of `amp`. */
 function texture(width: number, height: number, amp: number, seed: number): Float32Array {
@@ -154,7 +139,11 @@ describe('local detail (fast local Laplacian, Aubry et al. 2014)', () => {
   });
 
   it('an image one pixel wide or high (a one-level pyramid) is left as it is', () => {
-    const img = greyRadiance(1, 9, Float32Array.from({ length: 9 }, (_, i) => i - 4));
+    const img = greyRadiance(
+      1,
+      9,
+      Float32Array.from({ length: 9 }, (_, i) => i - 4),
+    );
     expect(localDetail(img, { detail: 1, range: 1 }).data).toEqual(img.data);
   });
 
@@ -174,7 +163,11 @@ describe('local detail (fast local Laplacian, Aubry et al. 2014)', () => {
   const stepW = 128;
   const stepH = 64;
   const stepTex = texture(stepW, stepH, 0.15, 11);
-  const step = greyRadiance(stepW, stepH, Float32Array.from({ length: stepW * stepH }, (_, p) => (p % stepW < stepW / 2 ? -4 : 4) + stepTex[p]!));
+  const step = greyRadiance(
+    stepW,
+    stepH,
+    Float32Array.from({ length: stepW * stepH }, (_, p) => (p % stepW < stepW / 2 ? -4 : 4) + stepTex[p]!),
+  );
   /**
    * Mean of each half away from the step and the borders, and the gain of its
    * texture: the least-squares slope of the output on the input texture, which
@@ -400,10 +393,7 @@ function directLocalLaplacian(logLum: Float32Array, w: number, h: number, p: Loc
 
 describe('shaders ↔ TS', () => {
   const shader = (name: string) => readFileSync(fileURLToPath(new URL(`../../../shaders/${name}.wgsl`, import.meta.url)), 'utf8');
-  const fields = (wgsl: string, struct: string) =>
-    [...(new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(wgsl)?.[1] ?? '').replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map(
-      (m) => `${m[1]}: ${m[2]}`,
-    );
+  const fields = (wgsl: string, struct: string) => [...(new RegExp(`struct\\s+${struct}\\s*\\{([^}]*)\\}`).exec(wgsl)?.[1] ?? '').replace(/\/\/[^\n]*/g, '').matchAll(/(\w+)\s*:\s*(\w+)/g)].map((m) => `${m[1]}: ${m[2]}`);
 
   it('struct Uniforms is UNIFORM_FIELDS, all f32 (setParams packs them in this order)', () => {
     expect(fields(shader('local-laplacian'), 'Uniforms')).toEqual(UNIFORM_FIELDS.map((f) => `${f}: f32`));
@@ -423,8 +413,6 @@ describe('shaders ↔ TS', () => {
   });
 
   it('the remap in WGSL is the reference formula', () => {
-    expect(shader('local-laplacian')).toContain(
-      'return g + sigma * (u.beta * x + (1.0 - u.beta) * x * inverseSqrt(1.0 + 0.5 * x2) + u.alpha * x * exp(-0.5 * x2));',
-    );
+    expect(shader('local-laplacian')).toContain('return g + sigma * (u.beta * x + (1.0 - u.beta) * x * inverseSqrt(1.0 + 0.5 * x2) + u.alpha * x * exp(-0.5 * x2));');
   });
 });

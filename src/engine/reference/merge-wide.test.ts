@@ -97,7 +97,10 @@ describe('merge of 16-bit brackets', () => {
 
   it('beats 8-bit brackets of the same scene, with the sRGB and the linear response', () => {
     const results: string[] = [];
-    for (const [name, curve] of [['srgb', srgb], ['linear', linear]] as const) {
+    for (const [name, curve] of [
+      ['srgb', srgb],
+      ['linear', linear],
+    ] as const) {
       const lut = responseLuts(name);
       const eight = mergeRadiance(shootBrackets(map, [curve, curve, curve], gain, EXPOSURES), lut);
       const sixteen = mergeRadiance(shootBrackets16(map, [curve, curve, curve], gain, EXPOSURES), lut);

@@ -36,11 +36,7 @@ function expectRgb(got: Rgb, want: Rgb, digits = 6): void {
 /** Param variants each operator is swept with. */
 const VARIANTS: Record<(typeof OPERATOR_IDS)[number], OperatorParams[]> = {
   reinhard02: [P(), P({ key: 0.5, whitePoint: 1, exposure: 3 }), P({ whitePoint: 64, exposure: -4 })],
-  reinhardDevlin05: [
-    P(),
-    P({ rdIntensity: -8, rdContrast: 1, rdLightAdaptation: 0 }),
-    P({ rdIntensity: 8, rdContrast: 0.3, rdChromaticAdaptation: 1, rdLightAdaptation: 0.5 }),
-  ],
+  reinhardDevlin05: [P(), P({ rdIntensity: -8, rdContrast: 1, rdLightAdaptation: 0 }), P({ rdIntensity: 8, rdContrast: 0.3, rdChromaticAdaptation: 1, rdLightAdaptation: 0.5 })],
   drago03: [P(), P({ dragoBias: 0.5 }), P({ dragoBias: 1, exposure: 4 })],
   aces: [P(), P({ exposure: 5 })],
   agx: [P(), P({ agxLook: 1 }), P({ agxLook: 1, exposure: -5 })],
@@ -99,7 +95,7 @@ describe('reinhardDevlin05', () => {
   it('hand values, light adaptation 1 (local), chromatic 0: V = I / (I + L^m), normalised by grey V at minL, maxL', () => {
     // m = 0.565250…, V(L) = L / (L + L^m) on grey; vmin = V(0.01), vmax = V(100).
     expectRgb(reinhardDevlin05(grey(1), P(), STATS), grey(0.5), 9);
-    expectRgb(reinhardDevlin05(grey(10), P(), STATS), grey(0.803483300520), 9);
+    expectRgb(reinhardDevlin05(grey(10), P(), STATS), grey(0.80348330052), 9);
     expectRgb(reinhardDevlin05(grey(100), P(), STATS), grey(1), 9);
     expectRgb(reinhardDevlin05(grey(0.01), P(), STATS), grey(0), 9);
     // Coloured: σ = L^m with L = luminance(2, 1, 0.5) = 1.1765 for every channel.
@@ -131,8 +127,7 @@ describe('drago03', () => {
   });
 
   it('Lwmax maps to 1 whatever the bias and exposure', () => {
-    for (const dragoBias of [0.5, 0.7, 0.85, 1])
-      for (const exposure of [-3, 0, 2]) expectRgb(drago03(grey(100), P({ dragoBias, exposure }), stats), grey(1), 9);
+    for (const dragoBias of [0.5, 0.7, 0.85, 1]) for (const exposure of [-3, 0, 2]) expectRgb(drago03(grey(100), P({ dragoBias, exposure }), stats), grey(1), 9);
     expectRgb(drago03(grey(7), P(), { logAvg: 0.3, maxL: 7 }), grey(1), 9);
   });
 

@@ -86,7 +86,7 @@ export interface Reinhard02Params {
 export function reinhard02(rgb: Rgb, p: Reinhard02Params, stats: Pick<OperatorStats, 'logAvg'>): Rgb {
   const c = rgb.map(sanitise);
   const L = luminance(c[0] ?? 0, c[1] ?? 0, c[2] ?? 0);
-  const Ls = Math.min(((p.key / Math.max(stats.logAvg, LOG_DELTA)) * Math.pow(2, p.exposure)) * L, REINHARD_LS_MAX);
+  const Ls = Math.min((p.key / Math.max(stats.logAvg, LOG_DELTA)) * Math.pow(2, p.exposure) * L, REINHARD_LS_MAX);
   const Ld = (Ls * (1 + Ls / (p.whitePoint * p.whitePoint))) / (1 + Ls);
   const ch = (C: number): number => clamp(L > 0 ? Ld * powNonNeg(C / L, p.saturation) : 0, 0, 1);
   return [ch(c[0] ?? 0), ch(c[1] ?? 0), ch(c[2] ?? 0)];
@@ -393,12 +393,7 @@ export function operatorStats(img: FloatImage): OperatorStats {
 }
 
 /** Tone-map a whole radiance map to display-linear RGBA (alpha 1). */
-export function applyOperatorToImage(
-  img: FloatImage,
-  id: OperatorId,
-  params: OperatorParams,
-  stats: OperatorStats = operatorStats(img),
-): FloatImage {
+export function applyOperatorToImage(img: FloatImage, id: OperatorId, params: OperatorParams, stats: OperatorStats = operatorStats(img)): FloatImage {
   const n = img.width * img.height;
   const d = img.data;
   const out = new Float32Array(n * 4);

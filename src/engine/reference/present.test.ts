@@ -103,7 +103,7 @@ describe('hdrPresent scale and corner cases', () => {
     const a = hdrPresent(display, src, false);
     const b = hdrPresent(display, scaled, false);
     // The input is f32: equal to its precision.
-    expect(b.k * 37 / a.k).toBeCloseTo(1, 6);
+    expect((b.k * 37) / a.k).toBeCloseTo(1, 6);
     for (let i = 0; i < a.image.data.length; i++) expect(b.image.data[i]).toBeCloseTo(a.image.data[i]!, 5);
   });
 
@@ -129,7 +129,7 @@ describe('hdrPresent scale and corner cases', () => {
       // Below white, rounding to a code never lifts: at most k's own distance from 1.
       if (v <= 0.95) expect(image.data[i * 4]! / Math.max(sdr, 1e-30)).toBeLessThanOrEqual(Math.max(1, k) * (1 + 1e-7));
       // Above it the lift restores the input, against the top of code 255.
-      if (v >= 1.1) expect(image.data[i * 4]).toBeCloseTo(k * srgbToLinear(v) / srgbToLinear(255.5 / 255), 5);
+      if (v >= 1.1) expect(image.data[i * 4]).toBeCloseTo((k * srgbToLinear(v)) / srgbToLinear(255.5 / 255), 5);
     }
   });
 

@@ -175,7 +175,18 @@ describe('mergeRadiance', () => {
   it('rejects bad input', () => {
     expect(() => mergeRadiance([])).toThrow();
     expect(() => mergeRadiance([bytes([[1, 1, 1]], 4), bytes([[1, 1, 1]], 1)])).toThrow(/sorted/);
-    expect(() => mergeRadiance([bytes([[1, 1, 1]], 1), bytes([[1, 1, 1], [1, 1, 1]], 4)])).toThrow();
+    expect(() =>
+      mergeRadiance([
+        bytes([[1, 1, 1]], 1),
+        bytes(
+          [
+            [1, 1, 1],
+            [1, 1, 1],
+          ],
+          4,
+        ),
+      ]),
+    ).toThrow();
     expect(() => mergeRadiance([bytes([[1, 1, 1]], 0)])).toThrow();
   });
 });
@@ -319,7 +330,12 @@ describe('pipeline', () => {
   });
 
   it('runs merge → stats → tonemap', () => {
-    const rad = [[0.01, 0.02, 0.03], [0.2, 0.2, 0.2], [1, 0.5, 0.1], [3, 3, 3]] as const;
+    const rad = [
+      [0.01, 0.02, 0.03],
+      [0.2, 0.2, 0.2],
+      [1, 0.5, 0.1],
+      [3, 3, 3],
+    ] as const;
     const brackets = [0.25, 1, 4].map((e) => shoot(rad, 2, e));
     const params = defaultParams();
     const res = referencePipeline(brackets, params);
