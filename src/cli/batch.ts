@@ -1,7 +1,7 @@
 // The batch command: every bracket set through the editor's own Pipeline,
 // headless, with a preset's settings, written in the chosen formats. The
 // steps follow the app's: decode and assign exposures as src/load.ts does,
-// sort darkest first as the store does, relative exposures as src/bridge.ts
+// sort darkest first as the store does, relative exposures as src/bridge/index.ts
 // does, then mode, params, curves, response and alignment as the bridge hands
 // them to the pipeline, and the downloads' full-size export (src/ui/export.ts).
 // One GPU device serves every set; a set that fails is reported and the

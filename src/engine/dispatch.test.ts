@@ -373,7 +373,7 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
   it('local detail (merge mode, fit): the preview-size filter + finish', async () => {
     const [pw, ph] = preview();
     // Not the downsample: its input (the radiance) and region are unchanged (it read the whole 12 MP source per step
-    // until INVALIDATES.detail stopped listing it; the pipeline dirties it when the view reads the full-size result).
+    // until the detail change stopped dirtying it; now it runs only when its input changes: graph/operators.ts).
     await twice((i) => set({ detail: [0.5, 0.6][i] }), join(localDetailWork(pw, ph), FINISH), ['detail', ...FINISH_STAGES]);
     // Zoomed in: the filter runs once at full size and the view crops it; a pan then costs downsample + finish.
     pipeline.setView({ zoom: 1, center: [0.4, 0.5] });

@@ -27,11 +27,13 @@ import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from
 import { PresentPass } from './passes/present';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
-import { defaultParams, deghostParams, localDetailParams, passChanged, type Params } from './params';
+import { defaultParams, deghostParams, localDetailParams, passChanged, type ParamPass, type Params } from './params';
 import type { ResponseLuts } from './response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
 import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
-import { createScheduler, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
+import { createScheduler, PARAM_CHANGE, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
+
+const PARAM_PASSES = Object.keys(PARAM_CHANGE) as ParamPass[];
 import { VIEW_STAGES, ViewChain, type ViewStage } from './graph/view-chain';
 import { FullSize, type FullSizeContext } from './graph/full-size';
 import { profileFusion, type PipelineDebug } from './graph/debug';
@@ -116,7 +118,7 @@ export class Pipeline {
    * At fit, show local detail from the full-size filter, downsampled (as the
    * export makes it), instead of the filter run on the preview. The filter
    * is scale-dependent: the preview-scale run is fast and serves drags, and
-   * the caller settles on the full-size one once edits pause (src/bridge.ts),
+   * the caller settles on the full-size one once edits pause (src/bridge/),
    * so the picture at rest is the export's. Any change that invalidates the
    * full-size result clears it again. Returns whether the next render will
    * change anything.
@@ -170,29 +172,24 @@ export class Pipeline {
   }
 
   setParams(params: Params): void {
-    const weights = passChanged('fusion', params, this.params);
-    const detail = passChanged('detail', params, this.params);
-    const ghosts = passChanged('deghost', params, this.params);
-    const tone = passChanged('tonemap', params, this.params);
+    const changed = PARAM_PASSES.filter((pass) => passChanged(pass, params, this.params));
     this.params = { ...params };
-    if (weights) {
-      this.full.setFusionParams(this.params);
-      this.invalidate('weights');
-    }
-    if (ghosts) {
-      this.full.deghost.setParams(deghostParams(params));
-      this.invalidate('ghosts');
-    }
-    if (detail) {
-      this.view.setDetailParams(this.detailParams(this.params));
-      this.full.detail.setParams(this.detailParams(this.params));
-      this.invalidate('detail');
-    }
-    if (tone) {
-      this.view.setParams(this.params);
-      this.invalidate('params');
+    for (const pass of changed) {
+      this.applyParams[pass]();
+      this.invalidate(PARAM_CHANGE[pass]);
     }
   }
+
+  /** Hands each param group to the operators that read it (the group's WGSL struct, or the module's settings). */
+  private readonly applyParams: Record<ParamPass, () => void> = {
+    fusion: () => this.full.setFusionParams(this.params),
+    deghost: () => this.full.deghost.setParams(deghostParams(this.params)),
+    detail: () => {
+      this.view.setDetailParams(this.detailParams(this.params));
+      this.full.detail.setParams(this.detailParams(this.params));
+    },
+    tonemap: () => this.view.setParams(this.params),
+  };
 
   setMode(mode: Mode): void {
     if (mode === this.mode || (this.radianceInput && mode === 'fusion')) return;
@@ -385,7 +382,7 @@ export class Pipeline {
    * draft: where the full-size merge or fusion is stale and the whole image
    * is in view, show it made from the canvas-sized proxy set instead
    * (draft.ts), leaving the full-size stages dirty for the next full render.
-   * The caller (src/bridge.ts) drafts while edits move and renders in full
+   * The caller (src/bridge/) drafts while edits move and renders in full
    * once they pause; exports and reads always render in full.
    */
   async render(opts: { draft?: boolean } = {}): Promise<void> {
@@ -555,7 +552,8 @@ export class Pipeline {
   private async finishedSource(params: Params): Promise<GPUTexture> {
     const p = this.detailParams(params);
     if (isIdentity(p)) return this.full.source(this.mode);
-    const own = p.detail === this.params.detail && p.range === this.params.rangeCompression;
+    // The view's own settings: then the kept full-size result serves, and is kept.
+    const own = !passChanged('detail', params, this.params);
     const cfg = this.config(false);
     if (own && this.full.detailed && !this.graph.stale('detailFull', cfg)) return this.full.detailed;
     this.full.detail.setParams(p);

@@ -12,6 +12,7 @@
 //                            └→ (layer N/2) → before (same region; the compare split) → present
 import { Scheduler, type OperatorDecl } from './scheduler';
 import type { Mode } from '../types';
+import type { ParamPass } from '../params';
 
 /** A change from outside the graph. */
 export type Change =
@@ -37,6 +38,9 @@ export type Change =
   | 'compare'
   /** What present paints only: clip warnings, the HDR display, the split's position. */
   | 'paint';
+
+/** The change each param group (params.ts `pass`) makes: its operators read it. */
+export const PARAM_CHANGE: Record<ParamPass, Change> = { fusion: 'weights', deghost: 'ghosts', detail: 'detail', tonemap: 'params' };
 
 /** Where local detail runs: not at all, on the preview (fit, while edits move), or at full size (zoomed in, settled). */
 export type DetailAt = 'off' | 'preview' | 'full';
