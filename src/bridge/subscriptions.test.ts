@@ -2,21 +2,11 @@
 // which setter each slice reaches, not pixels.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { responseLuts } from '../engine/response';
-import { createEditStore, type BracketEntry, type EditStore, type RadianceEntry } from '../state/store';
+import { createEditStore, type EditStore, type RadianceEntry } from '../state/store';
 import { ROWS, subscribeRows, type PipelineSetters, type Wiring } from './subscriptions';
+import { bracketEntry } from '../../test/support/entries';
 
-const entry = (id: string, ev: number): BracketEntry => ({
-  id,
-  name: `${id}.jpg`,
-  width: 1,
-  height: 1,
-  pixels: new Uint8ClampedArray(4),
-  thumb: null,
-  exif: null,
-  exifSegment: null,
-  ev,
-  evSource: 'exif',
-});
+const entry = bracketEntry;
 
 const radianceEntry: RadianceEntry = { id: 'r', name: 'r.exr', width: 1, height: 1, image: { width: 1, height: 1, data: new Float32Array(4) }, thumb: null };
 

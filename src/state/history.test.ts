@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createHistory, sameEdit, snapshotOf } from './history';
-import { createEditStore, type BracketEntry } from './store';
+import { createEditStore } from './store';
+import { bracketEntry } from '../../test/support/entries';
 
-const entry = (id: string, ev: number): BracketEntry => ({
-  id,
-  name: `${id}.jpg`,
-  width: 1,
-  height: 1,
-  pixels: new Uint8ClampedArray(4),
-  thumb: null,
-  exif: null,
-  exifSegment: null,
-  ev,
-  evSource: 'exif',
-});
+const entry = bracketEntry;
 
 function setup(limit?: number) {
   const store = createEditStore();

@@ -3,19 +3,9 @@ import { CURVE_CHANNELS, isIdentity } from '../engine/curve';
 import { PARAMS } from '../engine/params';
 import { responseLuts, type ResponseLuts } from '../engine/response';
 import { activeResponse, createEditStore, hasImage, imageSize, isBusy, referenceBracket, type BracketEntry, type RadianceEntry } from './store';
+import { bracketEntry } from '../../test/support/entries';
 
-const entry = (id: string, ev: number): BracketEntry => ({
-  id,
-  name: `${id}.jpg`,
-  width: 1,
-  height: 1,
-  pixels: new Uint8ClampedArray(4),
-  thumb: null,
-  exif: null,
-  exifSegment: null,
-  ev,
-  evSource: 'exif',
-});
+const entry = bracketEntry;
 
 /** A store holding brackets a (EV 0), b (EV 2), c (EV 4). */
 function withBrackets() {
