@@ -19,9 +19,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { appUrl } from '../e2e/helpers';
-import { similarityMatrix, type Matrix3 } from '../src/engine/reference/align';
-import { autoReference } from '../src/engine/reference/deghost';
-import { mergeWeights } from '../src/engine/response';
+import { similarityMatrix, type Matrix3 } from '../src/engine/align/reference/align';
+import { autoReference } from '../src/engine/deghost/reference/deghost';
+import { mergeWeights } from '../src/engine/merge/response';
 import type { Engine } from '../src/engine';
 
 const SIZES = [

@@ -1,5 +1,5 @@
 // Interactive timings of the editor: drop to the first picture (a draft at
-// canvas size, src/engine/draft.ts) and to the full-size one, one exposure-slider
+// canvas size, src/engine/draft/draft.ts) and to the full-size one, one exposure-slider
 // frame, one tone-curve drag frame (at fit and at 100 %), one operator change
 // (merge mode), one fusion-weight drag frame (a draft; fusion mode) and the
 // full-size fusion once the drag ends, and the full-size finish after a curve or operator change (the

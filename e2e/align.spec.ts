@@ -1,5 +1,5 @@
-// Bracket alignment on the GPU (src/engine/align.ts and its passes) against
-// its CPU reference (src/engine/reference/align.ts), in Chromium's software
+// Bracket alignment on the GPU (src/engine/align/align.ts and its passes) against
+// its CPU reference (src/engine/align/reference/align.ts), in Chromium's software
 // WebGPU adapter, on the committed fixtures at their full 320×256.
 //
 // As in local-detail.spec.ts, Vite bundles the real Align class (and
@@ -42,14 +42,14 @@ import {
   type Matrix3,
   type Rgba8,
   type Similarity,
-} from '../src/engine/reference/align';
-import type { AlignTimings } from '../src/engine/align';
-import type { MtbLayout } from '../src/engine/passes/align-mtb';
+} from '../src/engine/align/reference/align';
+import type { AlignTimings } from '../src/engine/align/align';
+import type { MtbLayout } from '../src/engine/align/passes/align-mtb';
 import { fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
 import { bundleForPage } from './bundle';
 
 /** ESM source of Align and Resources, bundled by Vite from src/. */
-const bundleAlign = () => bundleForPage('align', "export { Align } from '/src/engine/align.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
+const bundleAlign = () => bundleForPage('align', "export { Align } from '/src/engine/align/align.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface Probe {
   target: number;
@@ -94,7 +94,7 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
   return page.evaluate(
     async ({ code, jobs }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
-      type Mod = typeof import('../src/engine/align') & typeof import('../src/engine/gpu/resources');
+      type Mod = typeof import('../src/engine/align/align') & typeof import('../src/engine/gpu/resources');
       const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();

@@ -3,9 +3,9 @@
 // reference pipeline. Bad input has its own spec (bad-input.spec.ts).
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { fuse } from '../src/engine/reference/fusion';
+import { fuse } from '../src/engine/fusion/reference/fusion';
 import { referencePipeline } from '../src/engine/reference/pipeline';
-import { finishFused } from '../src/engine/reference/tonemap';
+import { finishFused } from '../src/engine/tonemap/reference/tonemap';
 import { defaultParams, PARAMS, type Params } from '../src/engine/params';
 import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, lumaSpread, openApp, psnr, waitIdle } from './helpers';
 

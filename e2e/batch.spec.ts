@@ -22,7 +22,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test, type Page } from '@playwright/test';
 import { build } from 'vite';
-import type { CurvePoint } from '../src/engine/curve';
+import type { CurvePoint } from '../src/engine/curve/curve';
 import { defaultParams } from '../src/engine/params';
 import { presetJson, type PresetEdit } from '../src/io/preset';
 import { byteDiffs, decodePng, FIXTURES, fixturePaths, fromBase64, openApp, waitIdle, type FixtureSet, type PageCodec } from './helpers';

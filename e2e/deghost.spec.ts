@@ -1,5 +1,5 @@
-// Deghosting on the GPU (src/engine/deghost.ts) against its CPU reference
-// (src/engine/reference/deghost.ts), and the merge and fusion-weight passes
+// Deghosting on the GPU (src/engine/deghost/deghost.ts) against its CPU reference
+// (src/engine/deghost/reference/deghost.ts), and the merge and fusion-weight passes
 // with the ghost weights against their references given the same weights, in
 // Chromium's software WebGPU adapter. As local-detail.spec.ts, Vite bundles
 // the shipped classes here in Node and the page imports the bundle.
@@ -18,10 +18,10 @@
 // weights; the fused image is checked to 1/255 by fusion.spec.ts).
 import { expect, test, type Page } from '@playwright/test';
 import * as camera from '../src/engine/reference/camera';
-import { autoReference, deghostLevels, deghostWeights, ghostScene, type GhostCase } from '../src/engine/reference/deghost';
-import { fusionWeights } from '../src/engine/reference/fusion';
-import { mergeRadiance } from '../src/engine/reference/merge';
-import { estimateBlackLevel, mergeWeights } from '../src/engine/response';
+import { autoReference, deghostLevels, deghostWeights, ghostScene, type GhostCase } from '../src/engine/deghost/reference/deghost';
+import { fusionWeights } from '../src/engine/fusion/reference/fusion';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
+import { estimateBlackLevel, mergeWeights } from '../src/engine/merge/response';
 import type { Bracket } from '../src/engine/types';
 import { bundleForPage } from './bundle';
 import { floatsFromBase64, loadFixture, openApp, toBase64, type PageCodec } from './helpers';
@@ -30,9 +30,9 @@ const bundle = () =>
   bundleForPage(
     'deghost',
     [
-      "export { Deghost } from '/src/engine/deghost.ts';",
-      "export { MergePass } from '/src/engine/passes/merge.ts';",
-      "export { FusionWeightsPass } from '/src/engine/passes/fusion-weights.ts';",
+      "export { Deghost } from '/src/engine/deghost/deghost.ts';",
+      "export { MergePass } from '/src/engine/merge/passes/merge.ts';",
+      "export { FusionWeightsPass } from '/src/engine/fusion/passes/fusion-weights.ts';",
       "export { Resources } from '/src/engine/gpu/resources.ts';",
       '',
     ].join('\n'),
@@ -72,7 +72,10 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
   return page.evaluate(
     async ({ code, jobs }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
-      type Mod = typeof import('../src/engine/deghost') & typeof import('../src/engine/passes/merge') & typeof import('../src/engine/passes/fusion-weights') & typeof import('../src/engine/gpu/resources');
+      type Mod = typeof import('../src/engine/deghost/deghost') &
+        typeof import('../src/engine/merge/passes/merge') &
+        typeof import('../src/engine/fusion/passes/fusion-weights') &
+        typeof import('../src/engine/gpu/resources');
       const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();

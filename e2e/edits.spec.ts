@@ -5,7 +5,7 @@
 // deletes what is kept so a reload opens the sample again.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import type { Curves } from '../src/engine/curve';
+import type { Curves } from '../src/engine/curve/curve';
 import type { Params } from '../src/engine/params';
 import { plotBox, toCanvas } from '../src/ui/curve-geometry';
 import { appUrl, byteDiffs, decodePng, fixturePaths, openApp, waitIdle } from './helpers';

@@ -1,4 +1,4 @@
-// Exposure fusion on the GPU against the CPU reference (src/engine/reference/fusion.ts),
+// Exposure fusion on the GPU against the CPU reference (src/engine/fusion/reference/fusion.ts),
 // on the committed real-scene fixtures (320x256, 3 and 5 brackets), in
 // Chromium's software WebGPU adapter.
 //
@@ -6,9 +6,9 @@
 // within 1/255 of the reference on 99.9 % of pixels (every channel); the
 // finished 8-bit export and preview within 1 level on 99.9 % of pixels.
 import { expect, test } from '@playwright/test';
-import { fuse } from '../src/engine/reference/fusion';
+import { fuse } from '../src/engine/fusion/reference/fusion';
 import { downsampleBox } from '../src/engine/reference/pipeline';
-import { finishFused } from '../src/engine/reference/tonemap';
+import { finishFused } from '../src/engine/tonemap/reference/tonemap';
 import { defaultParams, type Params } from '../src/engine/params';
 import type { Bracket } from '../src/engine/types';
 import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';

@@ -8,12 +8,12 @@
 // 99.9 % of pixels.
 import { expect, test } from '@playwright/test';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from '../src/engine/reference/camera';
-import { mergeRadiance } from '../src/engine/reference/merge';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
 import { downsampleBox, referencePipeline } from '../src/engine/reference/pipeline';
-import { luminanceStats } from '../src/engine/reference/stats';
-import { tonemap } from '../src/engine/reference/tonemap';
+import { luminanceStats } from '../src/engine/luminance/reference/stats';
+import { tonemap } from '../src/engine/tonemap/reference/tonemap';
 import { defaultParams, type Params } from '../src/engine/params';
-import { mergeWeights, recoverResponse, type ResponseLuts } from '../src/engine/response';
+import { mergeWeights, recoverResponse, type ResponseLuts } from '../src/engine/merge/response';
 import type { Bracket, FloatImage } from '../src/engine/types';
 import { bundleForPage } from './bundle';
 import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
@@ -130,7 +130,7 @@ for (const { set, params: overrides } of CASES) {
 
 /** ESM source of MergePass, Resources and readTexture, bundled by Vite from src/ (see bundle.ts). */
 const bundleMerge = () =>
-  bundleForPage('merge', "export { MergePass } from '/src/engine/passes/merge.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\nexport { readTexture } from '/src/engine/gpu/readback.ts';\n");
+  bundleForPage('merge', "export { MergePass } from '/src/engine/merge/passes/merge.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\nexport { readTexture } from '/src/engine/gpu/readback.ts';\n");
 
 /** Run the shipped MergePass on the brackets: once with the default (sRGB) table, once after setResponse(luts). */
 async function mergeOnGpu(page: import('@playwright/test').Page, code: string, brackets: Bracket[], luts: ResponseLuts): Promise<{ srgb: string; custom: string; fogged: string }> {
@@ -139,7 +139,7 @@ async function mergeOnGpu(page: import('@playwright/test').Page, code: string, b
   return page.evaluate(
     async ({ code, input, tables }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
-      type Mod = typeof import('../src/engine/passes/merge') & typeof import('../src/engine/gpu/resources') & typeof import('../src/engine/gpu/readback');
+      type Mod = typeof import('../src/engine/merge/passes/merge') & typeof import('../src/engine/gpu/resources') & typeof import('../src/engine/gpu/readback');
       const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();
@@ -181,7 +181,7 @@ async function mergeOnGpu(page: import('@playwright/test').Page, code: string, b
 }
 
 test('GPU merge with per-channel response tables matches the CPU reference', async ({ page }) => {
-  // Film-like brackets (a different gamma and an S per channel, src/engine/response.test.ts),
+  // Film-like brackets (a different gamma and an S per channel, src/engine/merge/response.test.ts),
   // 5 exposures 2 stops apart, and the curves recovered from them: three distinct tables.
   const map = loadRadianceMap('stilllife');
   const curves = [filmCurve(2.2, 0.4), filmCurve(2.6, 0.4), filmCurve(3, 0.4)] as const;

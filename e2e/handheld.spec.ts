@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { PNG } from 'pngjs';
-import { invert, similarityMatrix, warpRgba8, type Similarity } from '../src/engine/reference/align';
+import { invert, similarityMatrix, warpRgba8, type Similarity } from '../src/engine/align/reference/align';
 import { decodePng, fixturePaths, floatsFromBase64, openApp, waitIdle, type PageCodec } from './helpers';
 
 interface Row {

@@ -8,13 +8,13 @@
 // event cannot be driven from here. What was
 // presented is read back from the canvas texture itself (toDataURL would clip
 // it to 8 bits) and checked pixel by pixel against the CPU reference
-// (src/engine/reference/present.ts) computed from the same frame's display
+// (src/engine/present/reference/present.ts) computed from the same frame's display
 // and tone-mapper input textures.
 import { expect, test, type Page } from '@playwright/test';
 import { halfToFloat } from '../src/engine/half';
 import { srgbToLinear } from '../src/engine/reference/color';
-import { HDR_HEADROOM, hdrPresent } from '../src/engine/reference/present';
-import type { PresentReadback } from '../src/engine/passes/present';
+import { HDR_HEADROOM, hdrPresent } from '../src/engine/present/reference/present';
+import type { PresentReadback } from '../src/engine/present/passes/present';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { decodePng, fixturePaths, fromBase64, openApp, waitIdle, type PageCodec } from './helpers';

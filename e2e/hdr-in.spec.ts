@@ -20,11 +20,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { enlarge, loadRadianceMap, meter, shootBrackets16, shootMosaic, shrink, type CameraCurve } from '../src/engine/reference/camera';
 import { linearToSrgb } from '../src/engine/reference/color';
-import { fuse } from '../src/engine/reference/fusion';
-import { mergeRadiance } from '../src/engine/reference/merge';
+import { fuse } from '../src/engine/fusion/reference/fusion';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
 import { defaultParams } from '../src/engine/params';
 import { halfBits, halfToFloat } from '../src/engine/half';
-import { codes8, mergeWeights, responseLuts } from '../src/engine/response';
+import { codes8, mergeWeights, responseLuts } from '../src/engine/merge/response';
 import type { Bracket, FloatImage } from '../src/engine/types';
 import { encodeExr } from '../src/io/exr';
 import { gammaIcc, writeDng, writeTiff, type TiffCompression } from '../test/support/tiff-writer';

@@ -1,5 +1,5 @@
-// The display histogram pass (src/engine/passes/histogram.ts + shaders/histogram.wgsl)
-// against its CPU reference (src/engine/reference/histogram.ts), in Chromium's
+// The display histogram pass (src/engine/histogram/passes/histogram.ts + shaders/histogram/histogram.wgsl)
+// against its CPU reference (src/engine/histogram/reference/histogram.ts), in Chromium's
 // software WebGPU adapter.
 //
 // The app bundle does not export the pass, so Vite bundles the real class (and
@@ -10,12 +10,12 @@
 // integer before round()), and luma is integer maths on the bytes on both sides,
 // so every bin must be equal, exact .5 ties included (the synthetic case has some).
 import { expect, test, type Page } from '@playwright/test';
-import { displayHistogram, HISTOGRAM_BINS, HISTOGRAM_LENGTH, LUMA_WEIGHTS_1E4, type Rgba8Image } from '../src/engine/reference/histogram';
+import { displayHistogram, HISTOGRAM_BINS, HISTOGRAM_LENGTH, LUMA_WEIGHTS_1E4, type Rgba8Image } from '../src/engine/histogram/reference/histogram';
 import { loadFixture, openApp, toBase64, type PageCodec } from './helpers';
 import { bundleForPage } from './bundle';
 
 /** ESM source of HistogramPass and Resources, bundled by Vite from src/. */
-const bundlePass = () => bundleForPage('histogram', "export { HistogramPass } from '/src/engine/passes/histogram.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
+const bundlePass = () => bundleForPage('histogram', "export { HistogramPass } from '/src/engine/histogram/passes/histogram.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface GpuHistogram {
   first: number[];
@@ -28,7 +28,7 @@ async function histogramsOnGpu(page: Page, code: string, images: Rgba8Image[]): 
   return page.evaluate(
     async ({ code, input }) => {
       const { unb64 } = (window as unknown as PageCodec).__codec;
-      type Mod = typeof import('../src/engine/passes/histogram') & typeof import('../src/engine/gpu/resources');
+      type Mod = typeof import('../src/engine/histogram/passes/histogram') & typeof import('../src/engine/gpu/resources');
       const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();

@@ -1,6 +1,6 @@
-// Local detail / range compression on the GPU (src/engine/local-detail.ts, the
+// Local detail / range compression on the GPU (src/engine/local-detail/local-detail.ts, the
 // fast local Laplacian filter) against its CPU reference
-// (src/engine/reference/local-detail.ts), on radiance maps merged from the
+// (src/engine/local-detail/reference/local-detail.ts), on radiance maps merged from the
 // committed fixtures, in Chromium's software WebGPU adapter.
 //
 // As in histogram.spec.ts, Vite bundles the real LocalDetail class (and
@@ -20,15 +20,15 @@
 // The identity settings must give the input back bit for bit (a texture copy,
 // or the shader copy where the textures do not allow one).
 import { expect, test, type Page } from '@playwright/test';
-import { DISPLAY_LOG_FLOOR, localDetail, type LocalDetailParams } from '../src/engine/reference/local-detail';
+import { DISPLAY_LOG_FLOOR, localDetail, type LocalDetailParams } from '../src/engine/local-detail/reference/local-detail';
 import { luminance } from '../src/engine/reference/color';
-import { mergeRadiance } from '../src/engine/reference/merge';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
 import type { FloatImage } from '../src/engine/types';
 import { floatsFromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';
 import { bundleForPage } from './bundle';
 
 /** ESM source of LocalDetail and Resources, bundled by Vite from src/. */
-const bundleFilter = () => bundleForPage('local-detail', "export { LocalDetail } from '/src/engine/local-detail.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
+const bundleFilter = () => bundleForPage('local-detail', "export { LocalDetail } from '/src/engine/local-detail/local-detail.ts';\nexport { Resources } from '/src/engine/gpu/resources.ts';\n");
 
 interface Job {
   width: number;
@@ -58,7 +58,7 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
   return page.evaluate(
     async ({ code, jobs }) => {
       const { b64, unb64 } = (window as unknown as PageCodec).__codec;
-      type Mod = typeof import('../src/engine/local-detail') & typeof import('../src/engine/gpu/resources');
+      type Mod = typeof import('../src/engine/local-detail/local-detail') & typeof import('../src/engine/gpu/resources');
       const mod = await (window as unknown as PageCodec).__codec.importBundle<Mod>(code);
       const { engine } = (window as unknown as { __hdr: { engine: typeof import('../src/engine') } }).__hdr;
       const e = await engine.createEngine();

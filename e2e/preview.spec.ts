@@ -13,7 +13,7 @@
 //
 // Preview first: a new set, or a drag of a fusion weight, is shown first as a
 // draft (the merge or fusion of the brackets box-downsampled to canvas size,
-// src/engine/draft.ts), and the full-size result follows once edits pause.
+// src/engine/draft/draft.ts), and the full-size result follows once edits pause.
 // The draft is an approximation: its agreement with the export is printed
 // and held to a looser bound (DRAFT_MIN_DB); the settled picture is held to
 // 40 dB as above.
@@ -63,7 +63,7 @@ const toLinear = (c: number) => {
 };
 const toCode = (v: number) => 255 * (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
 
-/** The export averaged over the downsample pass's footprints (shaders/downsample.wgsl), in linear light, as RGBA codes (alpha 0, unused). */
+/** The export averaged over the downsample pass's footprints (shaders/view/downsample.wgsl), in linear light, as RGBA codes (alpha 0, unused). */
 function downscale(full: Image8, width: number, height: number): Float64Array {
   const lin = Float64Array.from({ length: 256 }, (_, c) => toLinear(c));
   const out = new Float64Array(width * height * 4);

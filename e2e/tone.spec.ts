@@ -3,14 +3,14 @@
 // downloads decoded and compared with the CPU reference at the same settings.
 import { readFileSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { bakeCurves, type Curves } from '../src/engine/curve';
-import { OPERATOR_IDS } from '../src/engine/operators';
+import { bakeCurves, type Curves } from '../src/engine/curve/curve';
+import { OPERATOR_IDS } from '../src/engine/tonemap/operators';
 import type { Params } from '../src/engine/params';
-import { applyCurves } from '../src/engine/reference/curve';
-import { fuse } from '../src/engine/reference/fusion';
-import { mergeRadiance } from '../src/engine/reference/merge';
-import { luminanceStats } from '../src/engine/reference/stats';
-import { finishFusedImage, tonemapImage } from '../src/engine/reference/tonemap';
+import { applyCurves } from '../src/engine/curve/reference/curve';
+import { fuse } from '../src/engine/fusion/reference/fusion';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
+import { luminanceStats } from '../src/engine/luminance/reference/stats';
+import { finishFusedImage, tonemapImage } from '../src/engine/tonemap/reference/tonemap';
 import { plotBox, toCanvas } from '../src/ui/curve-geometry';
 import { byteDiffs, decodePng, fixturePaths, loadFixture, openApp, waitIdle } from './helpers';
 

@@ -4,16 +4,16 @@
 // full-resolution result itself (the export, cropped), not an enlarged
 // preview; left of the divider it must be the middle bracket as shot.
 import { expect, test, type Page } from '@playwright/test';
-import { bakeCurves, type Curves } from '../src/engine/curve';
+import { bakeCurves, type Curves } from '../src/engine/curve/curve';
 import type { Params } from '../src/engine/params';
-import { applyCurves } from '../src/engine/reference/curve';
-import { localDetail } from '../src/engine/reference/local-detail';
-import { mergeRadiance } from '../src/engine/reference/merge';
+import { applyCurves } from '../src/engine/curve/reference/curve';
+import { localDetail } from '../src/engine/local-detail/reference/local-detail';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
 import { downsampleBox } from '../src/engine/reference/pipeline';
-import { luminanceStats } from '../src/engine/reference/stats';
-import { tonemapImage } from '../src/engine/reference/tonemap';
+import { luminanceStats } from '../src/engine/luminance/reference/stats';
+import { tonemapImage } from '../src/engine/tonemap/reference/tonemap';
 import type { Stage } from '../src/engine/pipeline';
-import { viewGeometry, zoomAbout, type ViewGeometry, type ViewState } from '../src/engine/view';
+import { viewGeometry, zoomAbout, type ViewGeometry, type ViewState } from '../src/engine/view/view';
 import { byteDiffs, decodePng, fixturePaths, fromBase64, loadFixture, openApp, waitIdle, type PageCodec } from './helpers';
 
 interface Image8 {

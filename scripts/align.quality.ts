@@ -1,6 +1,6 @@
-// Quality report for bracket alignment (src/engine/align.ts) on the real
+// Quality report for bracket alignment (src/engine/align/align.ts) on the real
 // bracket sets in ../shared/data/brackets: the CPU reference
-// (src/engine/reference/align.ts), which the GPU matches within 0.05 px
+// (src/engine/align/reference/align.ts), which the GPU matches within 0.05 px
 // (e2e/align.spec.ts), run on
 //   1. each set as it is: the motions found (the sets were shot on tripods or
 //      registered by hand, so near-zero motions and high confidences are what
@@ -21,7 +21,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { alignBrackets, alignTargets, invert, mtb, multiply, similarityMatrix, warpRgba8, type Matrix3, type Rgba8, type Similarity } from '../src/engine/reference/align';
+import { alignBrackets, alignTargets, invert, mtb, multiply, similarityMatrix, warpRgba8, type Matrix3, type Rgba8, type Similarity } from '../src/engine/align/reference/align';
 import { rng } from '../src/engine/reference/random';
 
 const SETS = fileURLToPath(new URL('../../shared/data/brackets/', import.meta.url));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Writes the small linear radiance maps the response-curve tests render their
-// synthetic brackets from (src/engine/response.test.ts):
+// synthetic brackets from (src/engine/merge/response.test.ts):
 //   src/engine/reference/fixtures/{goldengate,stilllife}.f16   RGB half floats
 //   src/engine/reference/fixtures/radiance.json                sizes and provenance
 //   src/engine/reference/fixtures/NOTICE.md                    ILM's BSD-3 notice
@@ -125,7 +125,7 @@ image, box-filtered over ${gg.boxFactor}x${gg.boxFactor} blocks (the right and b
 dropped), stored as little-endian IEEE half floats, R G B per pixel, row-major.
 \`radiance.json\` gives the sizes. \`scripts/make-radiance-maps.mjs\` writes
 all three files and this notice. The tests render synthetic camera brackets
-from them (\`src/engine/response.test.ts\`).
+from them (\`src/engine/merge/response.test.ts\`).
 
 ## Origin
 

@@ -1,10 +1,10 @@
-// Quality report for the camera response recovery (src/engine/response.ts) on
+// Quality report for the camera response recovery (src/engine/merge/response.ts) on
 // a real film sequence: Debevec & Malik's own Memorial Church brackets
 // (../shared/data/brackets/memorial, 16 exposures 1 stop apart) merged with
 // the sRGB curve and with the recovered curves, each scored against Debevec's
 // radiance map of the same sequence (../shared/data/hdr/memorial.hdr).
 //
-// The merge is the CPU reference (src/engine/reference/merge.ts); the GPU
+// The merge is the CPU reference (src/engine/merge/reference/merge.ts); the GPU
 // shader matches it to within f32 rounding (e2e/gpu.spec.ts checks 1e-4
 // relative), so these numbers hold for the app.
 //
@@ -27,8 +27,8 @@ import { fileURLToPath } from 'node:url';
 import { readHdr } from 'hdrify';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
-import { mergeRadiance } from '../src/engine/reference/merge';
-import { estimateBlackLevel, mergeWeights, recoverResponse, responseLuts, type ResponseLuts } from '../src/engine/response';
+import { mergeRadiance } from '../src/engine/merge/reference/merge';
+import { estimateBlackLevel, mergeWeights, recoverResponse, responseLuts, type ResponseLuts } from '../src/engine/merge/response';
 import { LUMA, type Bracket, type FloatImage } from '../src/engine/types';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));

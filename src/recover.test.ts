@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { responseLuts, type ResponseLuts } from './engine/response';
+import { responseLuts, type ResponseLuts } from './engine/merge/response';
 import type { Bracket } from './engine/types';
 import { bracketsForEngine, watchResponse, type Recover } from './recover';
 import { activeResponse, createEditStore, isBusy, type BracketEntry } from './state/store';

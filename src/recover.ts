@@ -3,7 +3,7 @@
 // recover them from the brackets in a worker and store them; the bridge hands
 // them to the merge. A newer set or EV edit makes an older result stale.
 import { relativeExposures } from './bridge';
-import type { ResponseLuts } from './engine/response';
+import type { ResponseLuts } from './engine/merge/response';
 import type { Bracket } from './engine/types';
 import type { BracketEntry, EditStore } from './state/store';
 

@@ -1,6 +1,6 @@
 // Recovers the camera response (engine/response.ts, Debevec & Malik) off the
 // main thread: the solve takes a few hundred milliseconds.
-import { recoverResponse } from './engine/response';
+import { recoverResponse } from './engine/merge/response';
 import type { RecoverReply, RecoverRequest } from './recover';
 
 self.onmessage = (ev: MessageEvent<RecoverRequest>) => {

@@ -1,7 +1,7 @@
 // The alignment job on a real store and a fake pipeline: when it starts, what
 // it reports, and that a new set aborts the estimate in flight.
 import { describe, expect, it, vi } from 'vitest';
-import type { AlignResult } from '../engine/align';
+import type { AlignResult } from '../engine/align/align';
 import { createEditStore, type BracketEntry } from '../state/store';
 import { AlignJob } from './align-job';
 

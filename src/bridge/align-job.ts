@@ -3,7 +3,7 @@
 // aborts the estimate in flight (AbortController); the store gets the report
 // and how long the estimate took.
 import type { Pipeline } from '../engine';
-import type { AlignResult } from '../engine/align';
+import type { AlignResult } from '../engine/align/align';
 import type { AlignmentReport, EditStore } from '../state/store';
 
 /** The store's view of an alignment estimate. */

@@ -2,7 +2,7 @@
 // the alignment job, and the engine's events (new statistics, a new
 // histogram) back into the store.
 import { EngineInputError, type Engine } from '../engine';
-import { dynamicRangeEv } from '../engine/histogram';
+import { dynamicRangeEv } from '../engine/histogram/histogram';
 import { exposureFromEv } from '../io/exposure';
 import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry } from '../state/store';
 import { AlignJob } from './align-job';

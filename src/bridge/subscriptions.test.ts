@@ -1,7 +1,7 @@
 // The store → engine wiring, on a real store and a fake engine: this checks
 // which setter each slice reaches, not pixels.
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { responseLuts } from '../engine/response';
+import { responseLuts } from '../engine/merge/response';
 import { createEditStore, type EditStore, type RadianceEntry } from '../state/store';
 import { ROWS, subscribeRows, type PipelineSetters, type Wiring } from './subscriptions';
 import { bracketEntry } from '../../test/support/entries';

@@ -25,12 +25,12 @@ import { PNG } from 'pngjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { found, skipGpu } from '../../test/support/gpu';
 import { createEngine, defaultParams, DRAFT_STAGES, STAGES, type Bracket, type Engine, type Params, type Pipeline, type Stage } from './index';
-import { identityCurves } from './curve';
-import { LEVELS_PER_GROUP } from './passes/local-laplacian';
-import { pyramidLevelCount } from './pyramid';
-import { deghostLevels } from './reference/deghost';
-import { LOCAL_DETAIL_LEVELS } from './reference/local-detail';
-import { FIT_VIEW } from './view';
+import { identityCurves } from './curve/curve';
+import { LEVELS_PER_GROUP } from './local-detail/passes/local-laplacian';
+import { pyramidLevelCount } from './pyramid/pyramid';
+import { deghostLevels } from './deghost/reference/deghost';
+import { LOCAL_DETAIL_LEVELS } from './local-detail/reference/local-detail';
+import { FIT_VIEW } from './view/view';
 
 // ---------------------------------------------------------------- the device
 

@@ -2,7 +2,7 @@
 // UI. createEngine() is the one entry the app, the tests and batch tools use.
 import { requestGpu, type GpuContext } from './gpu/device';
 import { Pipeline } from './pipeline';
-import { configureCanvas } from './passes/present';
+import { configureCanvas } from './present/passes/present';
 
 export { GpuUnavailableError } from './gpu/device';
 export { EngineInputError, Pipeline, type PipelineDebug } from './pipeline';

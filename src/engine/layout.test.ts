@@ -1,14 +1,14 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import deghostWgsl from '../../shaders/deghost.wgsl?raw';
-import fusionWgsl from '../../shaders/fusion-weights.wgsl?raw';
-import localLaplacianWgsl from '../../shaders/local-laplacian.wgsl?raw';
-import tonemapWgsl from '../../shaders/tonemap.wgsl?raw';
+import deghostWgsl from '../../shaders/deghost/deghost.wgsl?raw';
+import fusionWgsl from '../../shaders/fusion/fusion-weights.wgsl?raw';
+import localLaplacianWgsl from '../../shaders/local-detail/local-laplacian.wgsl?raw';
+import tonemapWgsl from '../../shaders/tonemap/tonemap.wgsl?raw';
 import { shaderSource } from './gpu/shader';
 import { uniformFields as wgslFields } from './gpu/uniforms';
 import { PARAM_NAMES, PARAMS, uniformFields, type ParamPass } from './params';
-import { UNIFORM_FIELDS } from './passes/local-laplacian';
+import { UNIFORM_FIELDS } from './local-detail/passes/local-laplacian';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const stems = (dir: string, ext: string) =>
@@ -17,21 +17,35 @@ const stems = (dir: string, ext: string) =>
     .map((e) => e.name.slice(0, -ext.length))
     .sort();
 
-describe('pass files and shaders pair by name', () => {
-  const passes = stems('src/engine/passes/', '.ts');
-  const shaders = stems('shaders/', '.wgsl'); // top level only: shaders/lib/ is shared code
+// A folder per operator: src/engine/<op>/ holds its module, its passes
+// (passes/X.ts, one per WGSL file) and its CPU reference (reference/);
+// shaders/<op>/X.wgsl is each pass's shader, shaders/lib/ the shared code.
+const dirs = (dir: string) =>
+  readdirSync(root + dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+const OPERATOR_DIRS = dirs('src/engine/').filter((d) => readdirSync(`${root}src/engine/${d}`).includes('passes'));
 
-  it('src/engine/passes/X.ts ↔ shaders/X.wgsl', () => {
+describe('a folder per operator; pass files and shaders pair by operator and name', () => {
+  const passes = OPERATOR_DIRS.flatMap((op) => stems(`src/engine/${op}/passes/`, '.ts').map((name) => `${op}/${name}`));
+  const shaders = dirs('shaders/')
+    .filter((d) => d !== 'lib')
+    .flatMap((op) => stems(`shaders/${op}/`, '.wgsl').map((name) => `${op}/${name}`));
+
+  it('src/engine/<op>/passes/X.ts ↔ shaders/<op>/X.wgsl, and no WGSL outside the folders', () => {
     expect(passes.length).toBeGreaterThan(0);
     expect(passes).toEqual(shaders);
+    expect(stems('shaders/', '.wgsl')).toEqual([]);
   });
 
-  it.each(passes)('passes/%s.ts imports its own shader ?raw', (name) => {
-    const src = readFileSync(`${root}src/engine/passes/${name}.ts`, 'utf8');
+  it.each(passes)('%s.ts imports its own shader ?raw', (path) => {
+    const src = readFileSync(`${root}src/engine/${path.replace('/', '/passes/')}.ts`, 'utf8');
     const raws = [...src.matchAll(/from\s+'([^']*\.wgsl)\?raw'/g)].map((m) => m[1]);
-    expect(raws).toEqual([`../../../shaders/${name}.wgsl`]);
+    expect(raws).toEqual([`../../../../shaders/${path}.wgsl`]);
   });
 });
+
 describe('params schema ↔ WGSL uniform structs (reflected by webgpu-utils, as the passes fill them)', () => {
   /** Pass, its WGSL with the libs it is compiled with, the var<uniform> its params fill. */
   const STRUCTS: [ParamPass, string, string][] = [

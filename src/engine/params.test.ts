@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import deghostWgsl from '../../shaders/deghost.wgsl?raw';
-import fusionWgsl from '../../shaders/fusion-weights.wgsl?raw';
-import tonemapWgsl from '../../shaders/tonemap.wgsl?raw';
+import deghostWgsl from '../../shaders/deghost/deghost.wgsl?raw';
+import fusionWgsl from '../../shaders/fusion/fusion-weights.wgsl?raw';
+import tonemapWgsl from '../../shaders/tonemap/tonemap.wgsl?raw';
 import { shaderSource } from './gpu/shader';
 import { UniformData } from './gpu/uniforms';
 import {
@@ -21,7 +21,7 @@ import {
   type Params,
   type ParamPass,
 } from './params';
-import { DEFAULT_OPERATOR_PARAMS } from './reference/operators';
+import { DEFAULT_OPERATOR_PARAMS } from './tonemap/reference/operators';
 import { MODES } from './types';
 
 describe('PARAMS schema', () => {

@@ -10,9 +10,9 @@
 // A new slider on one tone-mapping operator is three places: its entry here
 // (pass 'tonemap', cost 'uniform', `operators: [...]`), the WGSL that reads
 // `p.<name>` (shaders/lib/operators.wgsl, with the field in struct ToneParams
-// of shaders/tonemap.wgsl), and its CPU reference (reference/operators.ts,
+// of shaders/tonemap/tonemap.wgsl), and its CPU reference (reference/operators.ts,
 // which takes its defaults from here).
-import { AGX_LOOKS, OPERATOR_IDS, OPERATOR_LABELS, type OperatorId } from './operators';
+import { AGX_LOOKS, OPERATOR_IDS, OPERATOR_LABELS, type OperatorId } from './tonemap/operators';
 import type { Mode } from './types';
 
 /**
@@ -63,14 +63,14 @@ export interface ParamSpec {
 
 /**
  * The passes params belong to, and what their fields are:
- *  - 'tonemap': struct ToneParams of shaders/tonemap.wgsl (var params), as they stand.
- *  - 'fusion': struct FusionParams of shaders/fusion-weights.wgsl (var params), as they stand.
- *  - 'deghost': struct DeghostParams of shaders/deghost.wgsl (var params):
+ *  - 'tonemap': struct ToneParams of shaders/tonemap/tonemap.wgsl (var params), as they stand.
+ *  - 'fusion': struct FusionParams of shaders/fusion/fusion-weights.wgsl (var params), as they stand.
+ *  - 'deghost': struct DeghostParams of shaders/deghost/deghost.wgsl (var params):
  *    deghost.ts clamps the strength and resolves the reference (−1 → the
  *    automatic choice) before it fills them (deghostParams()).
  *  - 'detail': LocalDetailParams {detail, range} (localDetailParams()), which
  *    the local-detail filter turns into the remap coefficients of struct
- *    Uniforms of shaders/local-laplacian.wgsl (reference/local-detail.ts remapCoefficients).
+ *    Uniforms of shaders/local-detail/local-laplacian.wgsl (reference/local-detail.ts remapCoefficients).
  */
 export type ParamPass = 'deghost' | 'fusion' | 'detail' | 'tonemap';
 /** The former name of ParamPass. */

@@ -15,21 +15,21 @@
 // the preview's size; the full-size operators stay dirty until a full render
 // (the bridge renders in full once edits pause; exports always do).
 //
-// The view (src/engine/view.ts) picks the region: at fit the whole image at
+// The view (src/engine/view/view.ts) picks the region: at fit the whole image at
 // canvas size, zoomed in the visible part, from full-resolution pixels. Local
 // detail is scale-dependent, so zoomed in it runs once on the full-size image
 // (kept until its settings or the source change) and the view crops that, as
 // the export does; at fit it runs on the preview.
-import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve';
-import { cornerMotion, MIN_MOTION_PX, type AlignResult, type CropRect } from './align';
+import { bakeCurves, CURVE_CHANNELS, identityCurves, type Curves } from './curve/curve';
+import { cornerMotion, MIN_MOTION_PX, type AlignResult, type CropRect } from './align/align';
 import { Emitter, type PipelineEvents } from './events';
-import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './reference/local-detail';
-import { PresentPass } from './passes/present';
+import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from './local-detail/reference/local-detail';
+import { PresentPass } from './present/passes/present';
 import { readTexture } from './gpu/readback';
 import { Resources } from './gpu/resources';
 import { defaultParams, deghostParams, localDetailParams, passChanged, type ParamPass, type Params } from './params';
-import type { ResponseLuts } from './response';
-import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view';
+import type { ResponseLuts } from './merge/response';
+import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view/view';
 import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 import { createScheduler, PARAM_CHANGE, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
 
@@ -311,7 +311,7 @@ export class Pipeline {
     return this.params.deghost > 0 && !!this.full.brackets && this.full.brackets.depthOrArrayLayers > 1;
   }
 
-  /** Zoom and pan (src/engine/view.ts): renders the visible region only. */
+  /** Zoom and pan (src/engine/view/view.ts): renders the visible region only. */
   setView(view: ViewState): void {
     if (view.zoom === this.viewState.zoom && view.center[0] === this.viewState.center[0] && view.center[1] === this.viewState.center[1]) return;
     const before = this.geometry();

@@ -60,7 +60,7 @@ export const MAX_BRACKETS = 16;
 export type Mode = 'fusion' | 'merge';
 export const MODES: readonly Mode[] = ['fusion', 'merge'];
 
-// The display histogram (shaders/histogram.wgsl; layout in reference/histogram.ts).
+// The display histogram (shaders/histogram/histogram.wgsl; layout in reference/histogram.ts).
 /** Bins per plane: one per 8-bit value. */
 export const HISTOGRAM_BINS = 256;
 /** Planes in the bins array, in this order. */
@@ -69,5 +69,5 @@ export type HistogramPlane = keyof typeof HISTOGRAM_PLANE;
 export const HISTOGRAM_PLANES = 4;
 /** u32 entries of the whole array (4 planes × 256 bins). */
 export const HISTOGRAM_LENGTH = HISTOGRAM_PLANES * HISTOGRAM_BINS;
-/** Rec. 709 luma weights × 10000 (types.ts LUMA); shaders/histogram.wgsl repeats them as LUMA_1E4. */
+/** Rec. 709 luma weights × 10000 (types.ts LUMA); shaders/histogram/histogram.wgsl repeats them as LUMA_1E4. */
 export const LUMA_WEIGHTS_1E4 = [2126, 7152, 722] as const;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { identityCurves } from '../engine/curve';
+import { identityCurves } from '../engine/curve/curve';
 import { defaultParams } from '../engine/params';
 import { parsePreset, presetFileName, presetJson, PRESET_APP, readPreset, type PresetEdit } from './preset';
 

@@ -8,7 +8,7 @@
 // Missing params are the one gap filled in: params.ts gains params over time
 // and each new one defaults to "no change", so a preset written before it
 // existed still means the same picture.
-import { CURVE_CHANNELS, MIN_POINT_GAP, normaliseCurve, type Curves } from '../engine/curve';
+import { CURVE_CHANNELS, MIN_POINT_GAP, normaliseCurve, type Curves } from '../engine/curve/curve';
 import { clampParam, defaultParams, PARAM_NAMES, PARAMS, type ParamName, type Params } from '../engine/params';
 import type { Mode } from '../engine/types';
 import { RESPONSE_CHOICES, type ResponseChoice } from '../state/store';

@@ -16,7 +16,7 @@
 // steps depend on timing: a drag with a pause splits in two, two quick clicks
 // merge into one, and neither is what the user did or what a test can pin.
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import { CURVE_CHANNELS, type CurvePoint } from '../engine/curve';
+import { CURVE_CHANNELS, type CurvePoint } from '../engine/curve/curve';
 import { PARAM_NAMES } from '../engine/params';
 import type { EditState, EditStore } from './store';
 

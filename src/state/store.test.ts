@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CURVE_CHANNELS, isIdentity } from '../engine/curve';
+import { CURVE_CHANNELS, isIdentity } from '../engine/curve/curve';
 import { PARAMS } from '../engine/params';
-import { responseLuts, type ResponseLuts } from '../engine/response';
+import { responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { activeResponse, createEditStore, hasImage, imageSize, isBusy, referenceBracket, type BracketEntry, type RadianceEntry } from './store';
 import { bracketEntry } from '../../test/support/entries';
 

@@ -4,10 +4,10 @@
 import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
-import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve';
-import { responseLuts, type ResponseLuts } from '../engine/response';
+import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve/curve';
+import { responseLuts, type ResponseLuts } from '../engine/merge/response';
 import type { FloatImage, Mode } from '../engine/types';
-import { FIT_VIEW, type ViewState } from '../engine/view';
+import { FIT_VIEW, type ViewState } from '../engine/view/view';
 
 export interface ExifExposure {
   exposureTime?: number;
@@ -117,7 +117,7 @@ export interface EditState {
   alignment: AlignmentReport | null;
   /** Present with highlights above SDR white on a display that reports (dynamic-range: high). */
   hdrDisplay: boolean;
-  /** R, G, B and luma counts of the displayed image (engine/reference/histogram.ts layout). */
+  /** R, G, B and luma counts of the displayed image (engine/histogram/reference/histogram.ts layout). */
   histogram: Uint32Array | null;
   jpegQuality: number;
   /** Canvas size in device pixels. */

@@ -1,6 +1,6 @@
 // Tone curve editor: a controlled component (no store access) drawing the
 // display histogram, the grid, the identity diagonal and the Fritsch–Carlson
-// curve of src/engine/curve.ts on two layered canvases, sized in device pixels
+// curve of src/engine/curve/curve.ts on two layered canvases, sized in device pixels
 // to their box. Geometry, hit-testing and the keyboard map are pure, in
 // curve-geometry.ts.
 //
@@ -20,8 +20,8 @@
 // space is a click (adds, final) then a double-click on that point (removes,
 // final): two history entries that cancel.
 import { useEffect, useId, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent, type PointerEvent, type RefObject } from 'react';
-import { addPoint, bakeCurve, identityCurve, isIdentity, movePoint, normaliseCurve, removePoint, type CurvePoint } from '../engine/curve';
-import type { HistogramPlane } from '../engine/reference/histogram';
+import { addPoint, bakeCurve, identityCurve, isIdentity, movePoint, normaliseCurve, removePoint, type CurvePoint } from '../engine/curve/curve';
+import type { HistogramPlane } from '../engine/histogram/reference/histogram';
 import { cycleIndex, fromCanvas, curvePolyline, histogramHeights, hitTest, keyAction, nudgePoint, plotBox, pointValueText, level, toCanvas, type Plot } from './curve-geometry';
 import './curve-editor.css';
 
@@ -36,7 +36,7 @@ export interface CurveEditorProps {
   /**
    * The display histogram, as the histogram pass reads it back: 4 planes of 256
    * u32 counts, one after the other (R, G, B, luma; plane p bin b at p·256 + b;
-   * src/engine/reference/histogram.ts). Anything but 1024 entries draws nothing.
+   * src/engine/histogram/reference/histogram.ts). Anything but 1024 entries draws nothing.
    */
   histogram?: { bins: Uint32Array } | null;
   /** Initial histogram channels (the toggle then keeps its own state). Default 'luma'. */

@@ -3,7 +3,7 @@
 // choice lives in the store; src/recover.ts recovers curves when needed and
 // the bridge hands the active ones to the merge.
 import { useEffect, useRef } from 'react';
-import type { ResponseLuts } from '../engine/response';
+import type { ResponseLuts } from '../engine/merge/response';
 import { activeResponse, RESPONSE_CHOICES, type ResponseChoice } from '../state/store';
 import { useEdit, useHandles } from './context';
 

@@ -2,7 +2,7 @@
 // R, G, B), and the clipping-warning toggle. Curves and the toggle live in the
 // store; the bridge hands them to the engine (the curve pass re-runs alone).
 import { useState } from 'react';
-import { CURVE_CHANNELS, isIdentity, type CurveChannel } from '../engine/curve';
+import { CURVE_CHANNELS, isIdentity, type CurveChannel } from '../engine/curve/curve';
 import { CurveEditor } from './CurveEditor';
 import { useEdit, useHandles } from './context';
 

@@ -1,7 +1,7 @@
 // Zoom and compare controls over the canvas (and the HDR display toggle where
 // the screen reports high dynamic range), and the before/after divider.
 import { useEffect, useRef, useSyncExternalStore } from 'react';
-import { fitScale, viewGeometry, zoomAbout, type Zoom } from '../engine/view';
+import { fitScale, viewGeometry, zoomAbout, type Zoom } from '../engine/view/view';
 import { hasImage as anyImage, imageSize, type EditStore } from '../state/store';
 import { useEdit, useHandles } from './context';
 

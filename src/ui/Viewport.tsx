@@ -1,7 +1,7 @@
 // The canvas the engine presents into, sized in device pixels to its box, and
 // the page-wide drop target.
 import { useEffect, useRef, useState } from 'react';
-import { panBy, viewGeometry } from '../engine/view';
+import { panBy, viewGeometry } from '../engine/view/view';
 import { loadFiles } from '../load';
 import { dropContents } from './drop';
 import { hasImage as anyImage } from '../state/store';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { identityCurve, type CurvePoint } from '../engine/curve';
-import { HISTOGRAM_BINS, HISTOGRAM_LENGTH, HISTOGRAM_PLANE } from '../engine/reference/histogram';
+import { identityCurve, type CurvePoint } from '../engine/curve/curve';
+import { HISTOGRAM_BINS, HISTOGRAM_LENGTH, HISTOGRAM_PLANE } from '../engine/histogram/reference/histogram';
 import { HIT_RADIUS, NUDGE, NUDGE_BIG, curvePolyline, cycleIndex, fromCanvas, histogramHeights, hitTest, keyAction, nudgePoint, plotBox, pointValueText, toCanvas } from './curve-geometry';
 
 const plot = plotBox(216, 116, 8); // inner square 200 × 100

@@ -1,8 +1,8 @@
 // Pure geometry and input mapping of the tone curve editor (CurveEditor.tsx):
 // curve space ([0,1]², y up) ↔ canvas CSS pixels (y down), hit-testing, the
 // histogram's scaled heights and the keyboard map. No DOM, so Vitest covers it.
-import { movePoint, type CurvePoint } from '../engine/curve';
-import { HISTOGRAM_BINS, HISTOGRAM_LENGTH, HISTOGRAM_PLANE, type HistogramPlane } from '../engine/reference/histogram';
+import { movePoint, type CurvePoint } from '../engine/curve/curve';
+import { HISTOGRAM_BINS, HISTOGRAM_LENGTH, HISTOGRAM_PLANE, type HistogramPlane } from '../engine/histogram/reference/histogram';
 
 /** Radius in CSS px within which a pointer grabs a handle. */
 export const HIT_RADIUS = 8;
@@ -70,7 +70,7 @@ export type HistogramScale = 'sqrt' | 'log';
 
 /**
  * Bar heights in [0, 1] for the given planes of a display histogram (4 planes of
- * 256 bins: R, G, B, luma; src/engine/reference/histogram.ts), one array of 256
+ * 256 bins: R, G, B, luma; src/engine/histogram/reference/histogram.ts), one array of 256
  * per plane. Counts are scaled by sqrt or log(1 + c) so one tall peak does not
  * flatten the rest, then divided by one peak shared by all planes drawn, so
  * their relative sizes hold. The peak ignores the end bins 0 and 255 (clipped

@@ -13,7 +13,7 @@ export function shaderSource(code: string, libs: readonly ShaderLib[] = []): str
 
 /**
  * Shader modules and pipelines are made once per device and shared: two
- * instances of a pass (the full-size merge and the draft's, src/engine/draft.ts)
+ * instances of a pass (the full-size merge and the draft's, src/engine/draft/draft.ts)
  * use the same compiled pipeline. Compiling is what costs (seconds for the
  * fusion's on a software adapter); a bind group from getBindGroupLayout() of a
  * shared 'auto' pipeline is valid for every user of it.

@@ -1,7 +1,7 @@
 // The engine's instrumentation: what tests, benches and users' scripts read
 // through `pipeline.debug`, kept off the engine's own face.
-import type { Fusion, FusionPhase } from '../fusion';
-import type { PresentPass } from '../passes/present';
+import type { Fusion, FusionPhase } from '../fusion/fusion';
+import type { PresentPass } from '../present/passes/present';
 import type { Stage } from './operators';
 
 export interface PipelineDebug {

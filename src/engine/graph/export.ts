@@ -1,8 +1,8 @@
 // The export operator: the full-size source tone-mapped and curved with the
 // export's params, read back as sRGB RGBA (8 bits, or float for 16-bit
 // files). Its passes share the preview's compiled pipelines.
-import { CurvePass } from '../passes/curve';
-import { TonemapPass } from '../passes/tonemap';
+import { CurvePass } from '../curve/passes/curve';
+import { TonemapPass } from '../tonemap/passes/tonemap';
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import type { Params } from '../params';

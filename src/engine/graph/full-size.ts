@@ -3,15 +3,15 @@
 // parts beside them. This holds their passes and image-sized results; the
 // scheduler (graph/operators.ts) decides when each runs, the pipeline what
 // configuration it runs in.
-import { Align, cornerMotion, MIN_MOTION_PX, type AlignResult } from '../align';
-import { Deghost } from '../deghost';
-import { Draft } from '../draft';
-import { Fusion } from '../fusion';
-import { LocalDetail } from '../local-detail';
-import { LuminancePass } from '../passes/luminance';
-import { MergePass } from '../passes/merge';
-import { autoReference } from '../reference/deghost';
-import { estimateBlackLevel, mergeWeights, type ResponseLuts } from '../response';
+import { Align, cornerMotion, MIN_MOTION_PX, type AlignResult } from '../align/align';
+import { Deghost } from '../deghost/deghost';
+import { Draft } from '../draft/draft';
+import { Fusion } from '../fusion/fusion';
+import { LocalDetail } from '../local-detail/local-detail';
+import { LuminancePass } from '../luminance/passes/luminance';
+import { MergePass } from '../merge/passes/merge';
+import { autoReference } from '../deghost/reference/deghost';
+import { estimateBlackLevel, mergeWeights, type ResponseLuts } from '../merge/response';
 import type { Resources } from '../gpu/resources';
 import type { Params } from '../params';
 import type { Bracket, FloatImage, Mode } from '../types';

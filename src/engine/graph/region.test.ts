@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { rng } from '../reference/random';
-import { pyramidSizes } from '../reference/pyramid';
+import { pyramidSizes } from '../pyramid/reference/pyramid';
 import { area, clampTo, composeFootprints, contains, equals, fromLevel, grow, inputRegion, inputRegionThrough, intersect, isEmpty, levelSize, rect, toLevel, union, type Footprint, type Rect } from './region';
 
 const int = (r: () => number, lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));

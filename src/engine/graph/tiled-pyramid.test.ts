@@ -4,8 +4,8 @@
 // its coarse levels from the whole image at 1/2^F size, tile cores stitched.
 
 import { describe, expect, it } from 'vitest';
-import { fuse, fusionWeights, unit, type FusionWeights } from '../reference/fusion';
-import { collapse, expand, gaussianPyramid, pyramidLevels } from '../reference/pyramid';
+import { fuse, fusionWeights, unit, type FusionWeights } from '../fusion/reference/fusion';
+import { collapse, expand, gaussianPyramid, pyramidLevels } from '../pyramid/reference/pyramid';
 import { rng } from '../reference/random';
 import type { Bracket, FloatImage } from '../types';
 import { clampTo, contains, grow, levelSize, toLevel, type Rect } from './region';

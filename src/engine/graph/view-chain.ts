@@ -3,16 +3,16 @@
 // detail] → tone map → curve → histogram / present, and the before image and
 // ghost mask of the compare view. It owns their passes and preview-sized
 // textures; the scheduler (graph/operators.ts) decides when each runs.
-import { LocalDetail } from '../local-detail';
-import { CurvePass } from '../passes/curve';
-import { DownsamplePass } from '../passes/downsample';
-import { HistogramPass } from '../passes/histogram';
-import { PresentPass } from '../passes/present';
-import { TonemapPass } from '../passes/tonemap';
+import { LocalDetail } from '../local-detail/local-detail';
+import { CurvePass } from '../curve/passes/curve';
+import { DownsamplePass } from '../view/passes/downsample';
+import { HistogramPass } from '../histogram/passes/histogram';
+import { PresentPass } from '../present/passes/present';
+import { TonemapPass } from '../tonemap/passes/tonemap';
 import type { Resources } from '../gpu/resources';
 import type { Params } from '../params';
-import type { LocalDetailParams } from '../reference/local-detail';
-import type { ViewGeometry } from '../view';
+import type { LocalDetailParams } from '../local-detail/reference/local-detail';
+import type { ViewGeometry } from '../view/view';
 import type { Mode } from '../types';
 import type { GraphConfig, Stage } from './operators';
 

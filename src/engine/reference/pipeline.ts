@@ -2,9 +2,9 @@
 
 import type { Bracket, FloatImage, LuminanceStats } from '../types';
 import type { Params } from '../params';
-import { mergeRadiance } from './merge';
-import { luminanceStats } from './stats';
-import { tonemap } from './tonemap';
+import { mergeRadiance } from '../merge/reference/merge';
+import { luminanceStats } from '../luminance/reference/stats';
+import { tonemap } from '../tonemap/reference/tonemap';
 
 export interface ReferenceResult {
   readonly radiance: FloatImage;

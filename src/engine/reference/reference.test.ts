@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { defaultParams, type Params } from '../params';
 import { HIST_BINS, LOG_DELTA, type Bracket, type FloatImage } from '../types';
 import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from './color';
-import { hatWeight, mergeRadiance } from './merge';
-import { BLACK_MARGIN, estimateBlackLevel, mergeWeights } from '../response';
+import { hatWeight, mergeRadiance } from '../merge/reference/merge';
+import { BLACK_MARGIN, estimateBlackLevel, mergeWeights } from '../merge/response';
 import { downsampleBox, referencePipeline } from './pipeline';
-import { luminanceStats } from './stats';
-import { tonemap, tonemapPixel } from './tonemap';
+import { luminanceStats } from '../luminance/reference/stats';
+import { tonemap, tonemapPixel } from '../tonemap/reference/tonemap';
 
 /** Camera model: v = clamp(E*e, 0, 1) → linearToSrgb → round(·255). */
 function shoot(radiance: readonly (readonly [number, number, number])[], width: number, exposure: number): Bracket {

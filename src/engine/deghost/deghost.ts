@@ -1,0 +1,201 @@
+// Deghosting: a consistency weight in [0, 1] per bracket and pixel, relative
+// to a reference bracket, that the radiance merge and exposure fusion multiply
+// their own weights by (shaders/merge/merge.wgsl and shaders/fusion/fusion-weights.wgsl
+// with `override DEGHOST = true`). After Grosch, "Fast and Robust High Dynamic
+// Range Image Generation with Camera and Object Movement" (VMV 2006): predict
+// each bracket from a reference through the exposure ratio and the camera
+// response, and reject what disagrees; in a form a GPU does in a few passes:
+//
+//   brackets ─raw─→ level 0 (r32float, one layer per bracket)
+//            ─mean reduce, ×MAJORITY─→ level 1 ─min reduce─→ level 2 … level L
+//            ─expand─→ level L−1 … level 1 ─finish (expand)─→ level 0 = result, mask
+//
+// raw (shaders/deghost/deghost.wgsl). Each code z of channel c stands for an interval
+// of ln E (E = linear value / exposure, the merge's own quantity): the point
+// ln lin(z) where the merge weighs z, [ln lin(zmax), +∞) where it is clipped
+// high and (−∞, ln lin(zmin)] where it is clipped low (zmin, zmax: the first
+// and last code the merge weighs, so the black level counts as clipping), with
+// a noise σ in ln units: NOISE_CODES codes through the response's slope, and
+// SIGMA_FLOOR (EXIF rounding of exposure times) in quadrature (deghostTables).
+// A bracket is judged per channel against a value x: the reference's point
+// where the reference's code is weighed; where it is clipped, a consensus: of
+// the brackets' points (a value, or a clipped code's bound) that agree with
+// the reference's interval, the one the most brackets agree with (the nearest
+// bracket to the reference on a tie) — so the bracket that sees the scene
+// decides there, unless the others' bounds contradict it. Agreement: distance
+// from the interval to x over sqrt(σ² + σx²) at most TOLERANCE. Then
+//   u = max over channels of that distance,
+//   w = exp(−strength · (max(0, u − TOLERANCE) / FALLOFF)²), 0 below MIN_WEIGHT,
+// and w = 1 for the reference. Strength 0 gives exactly 1 everywhere (and the
+// merge and fusion exactly what they give without deghosting).
+//
+// smoothing (shaders/deghost/deghost-smooth.wgsl): one binomial reduce scaled by
+// MAJORITY = 2 and capped at 1 (a neighbourhood counts as a ghost only where
+// more than half of it disagrees: scattered noise does nothing), L − 1 min
+// reduces over the same 5 × 5 footprint (a rejection spreads over the
+// object's surroundings and holes in a textured object close up: ~2^(L+1) px),
+// then L expands back to full size (soft edges, no seams). L = deghostLevels.
+// A rejected region's interior is exactly 0, so where every other bracket is
+// clipped the merge falls back to the darkest / brightest bracket it keeps
+// (merge.wgsl), as it would without the ghost. The finish (the last expand)
+// keeps the merge fed: in a channel where the merge weighs some bracket's code
+// but the smoothed weights of all such brackets are 0 (a rejection spread over
+// a region only a consistent bracket sees), every weight becomes
+// max(smoothed, raw). It also writes the mask, 1 − min over brackets.
+//
+// The default reference is autoReference's (the best exposed bracket, chosen
+// on the CPU from the decoded brackets and handed to bind); the user may name
+// any. The comparison needs the right response: with sRGB assumed for
+// brackets that have another tone curve, consistent pixels disagree and are
+// rejected like motion (deghost.test.ts measures it), so deghosting belongs
+// with the recovered response (response.ts). 16-bit brackets are compared at
+// their nearest 8-bit code. Memory: the result and the mask are full size
+// (4 B per pixel per bracket, as the brackets themselves, and 4 B per pixel);
+// levels 1..L add a third of the result. Cost: 2L + 1 dispatches (one
+// without smoothing); ~0.5 s per encode at 320 × 256 × 5 on SwiftShader
+// (e2e/deghost.spec.ts; the raw pass is half of it). The CPU reference is
+// src/engine/deghost/reference/deghost.ts.
+import { DeghostPass } from './passes/deghost';
+import { DeghostSmoothPass } from './passes/deghost-smooth';
+import type { Resources } from '../gpu/resources';
+import { pyramidSizes } from '../pyramid/pyramid';
+import { clampStrength, deghostLevels, deghostTables, resolveReference, DEGHOST_FALLOFF, DEGHOST_MAJORITY, DEGHOST_MIN_WEIGHT, DEGHOST_TOLERANCE, type DeghostParams } from './reference/deghost';
+import { mergeWeights, responseLuts, type ResponseLuts } from '../merge/response';
+
+// The maths is shared with the CPU reference, which the tests run in Node.
+export {
+  autoReference,
+  clampStrength,
+  deghostLevels,
+  deghostTables,
+  resolveReference,
+  DEGHOST_FALLOFF,
+  DEGHOST_MAJORITY,
+  DEGHOST_MIN_WEIGHT,
+  DEGHOST_NOISE_CODES,
+  DEGHOST_PARAMS,
+  DEGHOST_POOR_WEIGHT,
+  DEGHOST_SIGMA_FLOOR,
+  DEGHOST_TOLERANCE,
+  DEGHOST_UNBOUNDED,
+  type DeghostParams,
+} from './reference/deghost';
+
+/**
+ * Deghosting on the GPU: bind the brackets, set the response and black level
+ * the merge uses, set strength and reference, encode; `result` then holds one
+ * r32float layer of weights per bracket and `mask` the ghost mask
+ * 1 − min over brackets of the weight (r32float, for an overlay).
+ */
+export class Deghost {
+  private readonly raw: DeghostPass;
+  private readonly smooth: DeghostSmoothPass;
+  private levels: GPUTexture[] = [];
+  private maskTexture: GPUTexture | null = null;
+  private response: ResponseLuts = responseLuts('srgb');
+  private weights: Float32Array<ArrayBuffer> = mergeWeights(0);
+  private params: DeghostParams = { strength: 0, reference: -1 };
+  private count = 0;
+  private auto = 0;
+  private resolved = 0;
+
+  constructor(
+    device: GPUDevice,
+    private readonly res: Resources,
+  ) {
+    this.raw = new DeghostPass(device, res, { TOLERANCE: DEGHOST_TOLERANCE, FALLOFF: DEGHOST_FALLOFF, MIN_WEIGHT: DEGHOST_MIN_WEIGHT });
+    this.smooth = new DeghostSmoothPass(device, DEGHOST_MAJORITY);
+    this.raw.setTables(deghostTables(this.response, this.weights));
+    this.raw.setParams({ strength: 0, reference: 0 });
+  }
+
+  /** The weights, one r32float layer per bracket (darkest first): valid after encode(). */
+  get result(): GPUTexture | null {
+    return this.levels[0] ?? null;
+  }
+
+  /** 1 − min over brackets of the weight (r32float, full size): valid after encode(). */
+  get mask(): GPUTexture | null {
+    return this.maskTexture;
+  }
+
+  /** The reference bracket in use (the automatic choice unless setParams named one). */
+  get reference(): number {
+    return this.resolved;
+  }
+
+  /** The inverse camera response per channel, as the merge's (sRGB until set). */
+  setResponse(luts: ResponseLuts): void {
+    this.response = luts;
+    this.raw.setTables(deghostTables(this.response, this.weights));
+  }
+
+  /** The merge's black level (response.ts mergeWeights): codes at and below it count as clipped low. */
+  setBlackLevel(black: number): void {
+    this.weights = mergeWeights(black);
+    this.raw.setTables(deghostTables(this.response, this.weights));
+  }
+
+  /**
+   * brackets: the merge's 2d-array (darkest layer first); exposures: f32 per
+   * layer (the merge's buffer); autoReference: the default reference (see
+   * autoReference(), from the decoded brackets). Reallocates on a size or
+   * count change only.
+   */
+  bind(brackets: GPUTexture, exposures: GPUBuffer, autoReferenceIndex = Math.floor(brackets.depthOrArrayLayers / 2)): void {
+    const { width, height } = brackets;
+    const count = brackets.depthOrArrayLayers;
+    const top = this.levels[0];
+    if (top?.width !== width || top?.height !== height || top?.depthOrArrayLayers !== count) {
+      this.release();
+      const sizes = pyramidSizes(width, height, deghostLevels(width, height) + 1);
+      this.levels = sizes.map(([w, h], l) =>
+        this.res.texture({
+          label: `deghost.level${l}`,
+          size: [w, h, count],
+          format: 'r32float',
+          usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+        }),
+      );
+      this.maskTexture = this.res.texture({
+        label: 'deghost.mask',
+        size: [width, height],
+        format: 'r32float',
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+      });
+      this.smooth.bind(this.levels);
+    }
+    this.count = count;
+    this.auto = autoReferenceIndex;
+    this.raw.bind(brackets, exposures, this.levels[0]!, this.levels[1] ?? null, this.maskTexture!);
+    this.setParams(this.params);
+  }
+
+  /** Uniform-only: no rebind. p: the deghost params (params.ts deghostParams: its fields are struct DeghostParams'). */
+  setParams(p: DeghostParams): void {
+    this.params = { strength: clampStrength(p.strength), reference: p.reference };
+    this.resolved = resolveReference(p.reference, this.count, this.auto);
+    this.raw.setParams({ strength: this.params.strength, reference: this.resolved });
+  }
+
+  /** Compute dispatches per encode: raw, 2L − 1 smoothing steps, finish (1 without smoothing). */
+  get dispatchCount(): number {
+    return this.levels.length > 1 ? 2 + this.smooth.dispatchCount : 1;
+  }
+
+  encode(encoder: GPUCommandEncoder): void {
+    if (!this.levels[0]) throw new Error('deghost: not bound');
+    if (this.levels.length > 1) {
+      this.raw.encodeRaw(encoder);
+      this.smooth.encode(encoder);
+    }
+    this.raw.encodeFinish(encoder);
+  }
+
+  release(): void {
+    for (const t of this.levels) this.res.release(t);
+    this.res.release(this.maskTexture);
+    this.levels = [];
+    this.maskTexture = null;
+  }
+}

@@ -1,0 +1,77 @@
+// Luminance reduction (shaders/luminance/luminance.wgsl): log-average, min, max and a
+// log2-luminance histogram, kept on the GPU for the tone mapper; read back only
+// on request (a few hundred bytes).
+import wgsl from '../../../../shaders/luminance/luminance.wgsl?raw';
+import { computePipeline, createShader } from '../../gpu/shader';
+import { dispatch, type Resources } from '../../gpu/resources';
+import { readBuffer } from '../../gpu/readback';
+import { HIST_BINS, LOG_DELTA, type LuminanceStats } from '../../types';
+
+/** Bytes of the Stats struct in shaders/lib/stats.wgsl. */
+export const STATS_BYTES = 48;
+/** Workgroups striding over the image: few, since barriers are what costs. */
+const GROUPS = 64;
+
+export class LuminancePass {
+  private readonly partialSums: GPUComputePipeline;
+  private readonly finish: GPUComputePipeline;
+  private readonly histogramBins: GPUComputePipeline;
+  /** Read by the tone mapper. */
+  readonly stats: GPUBuffer;
+  private readonly histogram: GPUBuffer;
+  private readonly partials: GPUBuffer;
+  private groups: GPUBindGroup[] = [];
+
+  constructor(
+    private readonly device: GPUDevice,
+    res: Resources,
+  ) {
+    const module = createShader(device, 'luminance.shader', wgsl, ['color', 'stats']);
+    const constants = { LOG_DELTA, BINS: HIST_BINS };
+    this.partialSums = computePipeline(device, 'luminance.partials', module, 'partial_sums', constants);
+    this.finish = computePipeline(device, 'luminance.finish', module, 'finish', constants);
+    this.histogramBins = computePipeline(device, 'luminance.histogram', module, 'histogram_bins', constants);
+    const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.stats = res.buffer({ label: 'luminance.stats', size: STATS_BYTES, usage: storage });
+    this.histogram = res.buffer({ label: 'luminance.histogram', size: HIST_BINS * 4, usage: storage });
+    this.partials = res.buffer({ label: 'luminance.partials', size: GROUPS * 32, usage: storage });
+  }
+
+  bind(radiance: GPUTexture): void {
+    const view = radiance.createView();
+    const all: Record<number, GPUBindingResource> = {
+      0: view,
+      1: { buffer: this.partials },
+      2: { buffer: this.stats },
+      3: { buffer: this.histogram },
+    };
+    // 'auto' layouts hold only the bindings each entry point uses.
+    const used = [
+      [this.partialSums, [0, 1]],
+      [this.finish, [0, 1, 2]],
+      [this.histogramBins, [0, 2, 3]],
+    ] as const;
+    this.groups = used.map(([pipeline, bindings], i) =>
+      this.device.createBindGroup({
+        label: `luminance.bindGroup${i}`,
+        layout: pipeline.getBindGroupLayout(0),
+        entries: bindings.map((b) => ({ binding: b, resource: all[b]! })),
+      }),
+    );
+  }
+
+  encode(encoder: GPUCommandEncoder): void {
+    const [g0, g1, g2] = this.groups;
+    if (!g0 || !g1 || !g2) throw new Error('luminance: not bound');
+    encoder.clearBuffer(this.histogram);
+    dispatch(encoder, 'luminance.partials', this.partialSums, g0, GROUPS);
+    dispatch(encoder, 'luminance.finish', this.finish, g1, 1);
+    dispatch(encoder, 'luminance.histogram', this.histogramBins, g2, GROUPS);
+  }
+
+  async read(): Promise<LuminanceStats> {
+    const head = new Float32Array(await readBuffer(this.device, this.stats, STATS_BYTES, 'luminance.stats'));
+    const histogram = new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, 'luminance.histogram'));
+    return { logAvg: head[0]!, minL: head[1]!, maxL: head[2]!, histLo: head[3]!, histHi: head[4]!, meanR: head[7]!, meanG: head[8]!, meanB: head[9]!, histogram };
+  }
+}

@@ -1,0 +1,424 @@
+// Camera response recovery: Debevec & Malik, "Recovering High Dynamic Range
+// Radiance Maps from Photographs", SIGGRAPH 1997, section 2.1 and eq. 3.
+//
+// A pixel of radiance E seen for time Δt gives the code Z = f(E Δt). Writing
+// g = ln f⁻¹, every sample i seen in bracket j gives one equation
+//     g(Z_ij) − ln E_i = ln Δt_j
+// and the curve is the least-squares solution of all of them together with
+//     λ (g(z−1) − 2 g(z) + g(z+1)) = 0     z = 1 … 254   (smoothness)
+//     g(128) = 0                                        (the free scale)
+// every row weighted by the hat w(z) = min(z, 255 − z), so clipped codes (0,
+// 255) carry no data and the ends of the curve lean on the smoothness. One
+// curve per channel, from a few hundred pixels picked across the radiance
+// range (selectSamples); the merge (shaders/merge/merge.wgsl) then looks the linear
+// value of each code up in the three resulting tables. Recovered curves are
+// made strictly increasing afterwards (makeMonotone).
+//
+// The solve is small (256 + N unknowns): the normal equations are formed
+// directly, the N ln E unknowns (a diagonal block) are eliminated, and the
+// remaining 256 × 256 system is solved by Cholesky in float64.
+
+import { isWide, type Bracket } from '../types';
+
+/** Codes per channel of an 8-bit image: the length of each response table. */
+export const RESPONSE_CODES = 256;
+/** The code Debevec & Malik pin to g = 0, and where the tables are normalised. */
+export const RESPONSE_ANCHOR = 128;
+
+/** Inverse camera response per channel (R, G, B): the linear value of each 8-bit code. */
+export type ResponseLuts = readonly [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>];
+
+/** Where a response comes from: a fixed curve, or one recovered from the brackets. */
+export type ResponseSource = 'srgb' | 'linear' | RecoveredResponse;
+
+export interface RecoveredResponse {
+  /**
+   * The linear tables. Each channel is exp(g) scaled so that code 128 maps
+   * where sRGB puts it (0.2158605): swapping the sRGB curve for a recovered
+   * one keeps the mid-tones' exposure, and a grey that reads 128 in every
+   * channel stays grey (the per-channel scale is otherwise unknowable: white
+   * balance is not in the brackets).
+   */
+  readonly luts: ResponseLuts;
+  /** g = ln of the linear value per code, per channel, with g(128) = 0 (after the monotone fix-up). */
+  readonly log: readonly [Float64Array, Float64Array, Float64Array];
+  /** Sample pixels picked (indices into the brackets' pixels). */
+  readonly samples: Uint32Array;
+  /** Per channel: codes whose g the monotone fix-up changed (0 for a clean solve). */
+  readonly adjusted: readonly [number, number, number];
+}
+
+export interface RecoverOptions {
+  /**
+   * Smoothness weight λ, relative to the data: each code's smoothness row
+   * weighs λ² times the average data a code gets (N P / 256 observations at
+   * the same hat weight), whatever N and P are. Default 4:
+   * on the synthetic tests (response.test.ts) 2 lets quantisation noise
+   * through and 16 rounds off the toe of a gamma-2.6 curve.
+   */
+  readonly lambda?: number;
+  /**
+   * Pixels to sample; default 200. Debevec & Malik ask for N (P − 1) > 255;
+   * more samples cost little here (the ln E unknowns are eliminated, so the
+   * solve stays 256 × 256) and average out quantisation.
+   */
+  readonly samples?: number;
+}
+
+/** Linear value of an sRGB-encoded c in [0, 1] (IEC 61966-2-1 EOTF). */
+function srgbEotf(c: number): number {
+  return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+}
+
+/** The same table for all three channels. */
+function uniform(f: (z: number) => number): ResponseLuts {
+  const lut = () => Float32Array.from({ length: RESPONSE_CODES }, (_, z) => f(z));
+  return [lut(), lut(), lut()];
+}
+
+/** The three tables of a response: sRGB (the default), linear (code / 255) or a recovered one (copied). */
+export function responseLuts(source: ResponseSource): ResponseLuts {
+  if (source === 'srgb') return uniform((z) => srgbEotf(z / 255));
+  if (source === 'linear') return uniform((z) => z / 255);
+  const [r, g, b] = source.luts;
+  return [r.slice(), g.slice(), b.slice()];
+}
+
+/** The tables as the merge shader reads them: 768 f32, code + 256 · channel. */
+export function packResponse(luts: ResponseLuts): Float32Array<ArrayBuffer> {
+  const out = new Float32Array(3 * RESPONSE_CODES);
+  luts.forEach((lut, c) => {
+    if (lut.length !== RESPONSE_CODES) throw new Error(`packResponse: channel ${c} has ${lut.length} entries, expected ${RESPONSE_CODES}`);
+    out.set(lut, c * RESPONSE_CODES);
+  });
+  return out;
+}
+
+/** Hat weight in code units: min(z, 255 − z), zero at the clipped codes. */
+const hat = (z: number): number => Math.min(z, 255 - z);
+
+/** Codes above the black level still read as noise: the merge weights start this far above it. */
+export const BLACK_MARGIN = 4;
+/** A black level above this is taken for a scene with no black in it, not for fog: 0 then. */
+export const MAX_BLACK = 32;
+
+/**
+ * Merge weight of each code: the hat max(0, min(z − floor, 255 − z)) / 127.5
+ * with floor = black + BLACK_MARGIN (0 for black 0), zero at clipping and at
+ * or below the black level. Brackets with a true black (digital cameras) get
+ * the plain hat; scans with a fog or base level (Debevec's memorial set: codes
+ * 13–17 everywhere in the shortest frames) stop those codes, which carry no
+ * signal, from turning into bright shadows.
+ */
+export function mergeWeights(black = 0): Float32Array<ArrayBuffer> {
+  const floor = black > 0 ? Math.round(black) + BLACK_MARGIN : 0;
+  return Float32Array.from({ length: RESPONSE_CODES }, (_, z) => Math.max(0, Math.min(z - floor, 255 - z)) / 127.5);
+}
+
+/**
+ * The black level of a bracket set, in codes: the most common code of the
+ * darkest bracket's per-pixel minimum over R, G, B, where that code is below
+ * MAX_BLACK and holds at least 5 % of the pixels (a scan's fog fills the
+ * shortest frame); else 0 (always 0 for 16-bit brackets). Read on a grid
+ * of at most 256 × 256 pixels.
+ */
+export function estimateBlackLevel(brackets: readonly Bracket[]): number {
+  const dark = brackets[0];
+  if (!dark || brackets.length < 2) return 0;
+  const { width, height, pixels } = dark;
+  // 16-bit brackets come from raw converters and RAW decoders, which subtract
+  // the sensor's black; in linear data the darkest frame's common low codes
+  // are the scene, not fog, and a floor there would drop its shadows.
+  if (isWide(pixels)) return 0;
+  const sx = Math.max(1, Math.floor(width / 256));
+  const sy = Math.max(1, Math.floor(height / 256));
+  const hist = new Uint32Array(256);
+  let n = 0;
+  for (let y = 0; y < height; y += sy) {
+    for (let x = 0; x < width; x += sx) {
+      const k = (y * width + x) * 4;
+      hist[Math.min(pixels[k]!, pixels[k + 1]!, pixels[k + 2]!)]!++;
+      n++;
+    }
+  }
+  let mode = 0;
+  for (let z = 1; z < MAX_BLACK; z++) if (hist[z]! > hist[mode]!) mode = z;
+  return mode > 0 && hist[mode]! >= 0.05 * n ? mode : 0;
+}
+
+/**
+ * A bracket as 8-bit codes: itself when it is 8-bit, else round(v / 257).
+ * The recovery solves for one value per 8-bit code; the merge itself
+ * interpolates the 16-bit values between those.
+ */
+export function codes8(b: Bracket): Bracket {
+  if (!isWide(b.pixels)) return b;
+  const src = b.pixels;
+  const pixels = new Uint8Array(src.length);
+  for (let i = 0; i < src.length; i++) pixels[i] = Math.round(src[i]! / 257);
+  return { ...b, pixels };
+}
+
+function checkBrackets(brackets: readonly Bracket[]): void {
+  const first = brackets[0];
+  if (!first || brackets.length < 2) throw new Error('recoverResponse: need at least two brackets');
+  let prev = 0;
+  for (const [i, b] of brackets.entries()) {
+    if (b.width !== first.width || b.height !== first.height) throw new Error(`recoverResponse: bracket ${i} is ${b.width}x${b.height}, expected ${first.width}x${first.height}`);
+    if (b.pixels.length !== b.width * b.height * 4) throw new Error(`recoverResponse: bracket ${i} has ${b.pixels.length} bytes, expected ${b.width * b.height * 4}`);
+    if (!(b.exposure > 0) || !Number.isFinite(b.exposure)) throw new Error(`recoverResponse: bracket ${i} exposure ${b.exposure} is not positive`);
+    if (b.exposure <= prev) throw new Error('recoverResponse: exposures must be distinct and sorted, darkest first');
+    prev = b.exposure;
+  }
+}
+
+/**
+ * Pick up to `count` pixels spread over the scene's radiance range.
+ *
+ * Candidates lie on a grid of at most `grid` × `grid` points over the image
+ * (every pixel of a small image), and each is read at full resolution: a
+ * box-filtered copy would average codes across clipping and across edges,
+ * which no exposure of a single radiance produces (on the test scenes,
+ * 64 × 64 box-filtered copies put the curves off by up to 30–115 % instead
+ * of 1.3 %). Candidates are ordered by the sum of
+ * their codes over all brackets and channels: every bracket's code grows
+ * with radiance, so the sum does too, and unlike the middle bracket alone it
+ * still tells apart pixels that the middle bracket clips to 0 or 255. That
+ * range is cut into `count` equal bins, visited round-robin, each giving its
+ * flattest candidate not yet taken (least code difference to its 8
+ * neighbours, summed over brackets and channels), so that small misalignment
+ * or blur between brackets changes the codes little. Candidates clipped (0 or
+ * 255) in every channel of every bracket say nothing about the curve and are
+ * never picked. Deterministic.
+ */
+export function selectSamples(input: readonly Bracket[], count: number, grid = 64): Uint32Array {
+  checkBrackets(input);
+  const brackets = input.map(codes8);
+  const { width, height } = brackets[0]!;
+  const gx = Math.min(width, grid);
+  const gy = Math.min(height, grid);
+  const candidates: number[] = [];
+  const key: number[] = [];
+  const rough: number[] = [];
+  for (let j = 0; j < gy; j++) {
+    const y = Math.floor(((j + 0.5) * height) / gy);
+    for (let i = 0; i < gx; i++) {
+      const x = Math.floor(((i + 0.5) * width) / gx);
+      const p = y * width + x;
+      let k = 0;
+      let r = 0;
+      let useful = false;
+      for (const b of brackets) {
+        for (let c = 0; c < 3; c++) {
+          const z = b.pixels[p * 4 + c]!;
+          k += z;
+          if (z > 0 && z < 255) useful = true;
+          for (let dy = -1; dy <= 1; dy++) {
+            for (let dx = -1; dx <= 1; dx++) {
+              const q = Math.min(height - 1, Math.max(0, y + dy)) * width + Math.min(width - 1, Math.max(0, x + dx));
+              r += Math.abs(z - b.pixels[q * 4 + c]!);
+            }
+          }
+        }
+      }
+      if (!useful) continue;
+      candidates.push(p);
+      key.push(k);
+      rough.push(r);
+    }
+  }
+  if (candidates.length === 0) return new Uint32Array(0);
+  const lo = Math.min(...key);
+  const hi = Math.max(...key);
+  const bins = Math.max(1, count);
+  const members: number[][] = Array.from({ length: bins }, () => []);
+  key.forEach((k, i) => members[Math.min(bins - 1, Math.floor(((k - lo) / (hi - lo + 1)) * bins))]!.push(i));
+  for (const m of members) m.sort((a, b) => rough[a]! - rough[b]! || a - b);
+  const picked: number[] = [];
+  const want = Math.min(count, candidates.length);
+  for (let round = 0; picked.length < want; round++) {
+    for (const m of members) {
+      const i = m[round];
+      if (i !== undefined && picked.length < want) picked.push(candidates[i]!);
+    }
+  }
+  return Uint32Array.from(picked.sort((a, b) => a - b));
+}
+
+/**
+ * Solve one channel: z[i * P + j] is sample i's code in bracket j (P brackets),
+ * lnT[j] = ln Δt_j. Returns g(0 … 255) with g(128) = 0. Samples with no
+ * usable code (all clipped) are skipped: their ln E would be unconstrained.
+ */
+export function solveResponse(z: ArrayLike<number>, lnT: readonly number[], lambda: number): Float64Array {
+  const P = lnT.length;
+  const N = z.length / P;
+  if (!Number.isInteger(N)) throw new Error('solveResponse: codes are not samples × brackets');
+  const K = RESPONSE_CODES;
+  // Normal equations of the g block, S = AᵀA restricted to g, and its right-hand side.
+  const S = new Float64Array(K * K);
+  const rhs = new Float64Array(K);
+  const codes: number[] = [];
+  const w2: number[] = [];
+  const times: number[] = [];
+  for (let i = 0; i < N; i++) {
+    // One sample's rows: w (g(z_j) − ln E) = w ln Δt_j. Eliminating ln E
+    // (its diagonal entry d = Σ w², off-diagonal −w² to g(z_j)) leaves
+    //   S += diag(w²) − w² w²ᵀ / d,  rhs += w² lnT − w² (Σ w² lnT) / d.
+    codes.length = w2.length = times.length = 0;
+    let d = 0;
+    let dt = 0;
+    for (let j = 0; j < P; j++) {
+      const zj = z[i * P + j]!;
+      const w = hat(zj);
+      if (w === 0) continue;
+      codes.push(zj);
+      w2.push(w * w);
+      times.push(lnT[j]!);
+      d += w * w;
+      dt += w * w * lnT[j]!;
+    }
+    if (d === 0) continue;
+    for (let a = 0; a < codes.length; a++) {
+      const za = codes[a]!;
+      const wa = w2[a]!;
+      S[za * K + za]! += wa;
+      rhs[za]! += wa * times[a]! - (wa * dt) / d;
+      for (let b = 0; b < codes.length; b++) S[za * K + codes[b]!]! -= (wa * w2[b]!) / d;
+    }
+  }
+  // Smoothness rows λ w(z) [1 −2 1] at z − 1, z, z + 1.
+  for (let c = 1; c < K - 1; c++) {
+    const s = lambda * hat(c);
+    const row: readonly [number, number][] = [
+      [c - 1, s],
+      [c, -2 * s],
+      [c + 1, s],
+    ];
+    for (const [a, va] of row) for (const [b, vb] of row) S[a * K + b]! += va * vb;
+  }
+  // The anchor row g(128) = 0 fixes the one free constant.
+  S[RESPONSE_ANCHOR * K + RESPONSE_ANCHOR]! += 1;
+  const g = cholesky(S, rhs, K);
+  const g0 = g[RESPONSE_ANCHOR]!;
+  for (let c = 0; c < K; c++) g[c]! -= g0;
+  return g;
+}
+
+/** Solve S x = b for a symmetric positive definite S (n × n, row-major), in place on a copy. */
+function cholesky(S: Float64Array, b: Float64Array, n: number): Float64Array {
+  const L = new Float64Array(S);
+  for (let j = 0; j < n; j++) {
+    let d = L[j * n + j]!;
+    for (let k = 0; k < j; k++) d -= L[j * n + k]! ** 2;
+    if (!(d > 0)) throw new Error(`solveResponse: system not positive definite at code ${j}`);
+    const ljj = Math.sqrt(d);
+    L[j * n + j] = ljj;
+    for (let i = j + 1; i < n; i++) {
+      let s = L[i * n + j]!;
+      for (let k = 0; k < j; k++) s -= L[i * n + k]! * L[j * n + k]!;
+      L[i * n + j] = s / ljj;
+    }
+  }
+  const x = new Float64Array(b);
+  for (let i = 0; i < n; i++) {
+    let s = x[i]!;
+    for (let k = 0; k < i; k++) s -= L[i * n + k]! * x[k]!;
+    x[i] = s / L[i * n + i]!;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i]!;
+    for (let k = i + 1; k < n; k++) s -= L[k * n + i]! * x[k]!;
+    x[i] = s / L[i * n + i]!;
+  }
+  return x;
+}
+
+/**
+ * Make g strictly increasing. A real response never decreases, but the ends
+ * of a recovered curve rest on few samples (and JPEG noise near 0 and 255),
+ * so they can dip. Weighted isotonic regression (pool adjacent violators,
+ * each code weighted by how much data it had plus a little) replaces every
+ * decreasing run by its weighted mean, which touches only the codes at
+ * fault; then each code is kept at least 1e-4 (0.01 % in linear) above the
+ * one below, so the table stays invertible. Returns how many codes changed.
+ */
+export function makeMonotone(g: Float64Array, weight: ArrayLike<number>): number {
+  const before = g.slice();
+  const n = g.length;
+  const value: number[] = [];
+  const mass: number[] = [];
+  const size: number[] = [];
+  for (let i = 0; i < n; i++) {
+    value.push(g[i]!);
+    mass.push((weight[i] ?? 0) + 1e-3);
+    size.push(1);
+    while (value.length > 1 && value[value.length - 2]! > value[value.length - 1]!) {
+      const v1 = value.pop()!;
+      const m1 = mass.pop()!;
+      const s1 = size.pop()!;
+      const k = value.length - 1;
+      value[k] = (value[k]! * mass[k]! + v1 * m1) / (mass[k]! + m1);
+      mass[k]! += m1;
+      size[k]! += s1;
+    }
+  }
+  let i = 0;
+  value.forEach((v, k) => {
+    for (let s = 0; s < size[k]!; s++) g[i++] = v;
+  });
+  const step = 1e-4;
+  for (let c = 1; c < n; c++) if (g[c]! < g[c - 1]! + step) g[c] = g[c - 1]! + step;
+  let changed = 0;
+  for (let c = 0; c < n; c++) if (Math.abs(g[c]! - before[c]!) > 1e-12) changed++;
+  return changed;
+}
+
+/**
+ * Recover the inverse camera response of each channel from bracketed
+ * exposures at their decoded size (see selectSamples: at most 64 × 64
+ * points are read, so the cost does not grow with the image), sorted darkest
+ * first with their relative exposure times. See RecoveredResponse for the
+ * normalisation. Needs at least two brackets with distinct exposures.
+ * 16-bit brackets are read as 8-bit codes (codes8).
+ */
+export function recoverResponse(input: readonly Bracket[], options: RecoverOptions = {}): RecoveredResponse {
+  checkBrackets(input);
+  const brackets = input.map(codes8);
+  const P = brackets.length;
+  const lambda = options.lambda ?? 4;
+  const count = options.samples ?? 200;
+  const samples = selectSamples(brackets, count);
+  const N = samples.length;
+  if (N === 0) throw new Error('recoverResponse: every pixel is clipped in every bracket');
+  const lnT = brackets.map((b) => Math.log(b.exposure));
+  const mid = srgbEotf(RESPONSE_ANCHOR / 255);
+  const log: Float64Array[] = [];
+  const luts: Float32Array<ArrayBuffer>[] = [];
+  const adjusted: number[] = [];
+  for (let c = 0; c < 3; c++) {
+    const z = new Uint8Array(N * P);
+    const seen = new Float64Array(RESPONSE_CODES);
+    samples.forEach((p, i) => {
+      brackets.forEach((b, j) => {
+        const v = b.pixels[p * 4 + c]!;
+        z[i * P + j] = v;
+        seen[v]! += hat(v);
+      });
+    });
+    // Scale λ with the data per code, so the balance does not move with N or P.
+    const rowsPerCode = (N * P) / RESPONSE_CODES;
+    const g = solveResponse(z, lnT, lambda * Math.sqrt(rowsPerCode));
+    adjusted.push(makeMonotone(g, seen));
+    const g0 = g[RESPONSE_ANCHOR]!;
+    for (let k = 0; k < RESPONSE_CODES; k++) g[k]! -= g0;
+    log.push(g);
+    luts.push(Float32Array.from(g, (v) => mid * Math.exp(v)));
+  }
+  return {
+    luts: [luts[0]!, luts[1]!, luts[2]!],
+    log: [log[0]!, log[1]!, log[2]!],
+    samples,
+    adjusted: [adjusted[0]!, adjusted[1]!, adjusted[2]!],
+  };
+}

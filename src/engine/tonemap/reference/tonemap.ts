@@ -1,0 +1,80 @@
+// Tone mapping of a radiance map (tonemap.wgsl): one of the six operators of
+// ./operators.ts picked by the toneOperator param; operators without a saturation of
+// their own get colour as (C/L)^s after them (Schlick 1994); then display gamma
+// and sRGB encoding. Also the finishing of exposure fusion output.
+
+import type { FloatImage } from '../../types';
+import type { Params } from '../../params';
+import { OPERATOR_IDS, RATIO_OPERATORS } from '../operators';
+import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from '../../reference/color';
+import { applyOperator, type OperatorStats, type Rgb } from './operators';
+
+/** Colour by the luminance ratio raised to s: L * (C / L)^s, 0 where L is 0 (inputs >= 0). */
+export function saturateRatio(c: Rgb, s: number): [number, number, number] {
+  const L = luminance(c[0], c[1], c[2]);
+  return [0, 1, 2].map((i) => (L > 0 ? L * Math.pow(c[i]! / L, s) : 0)) as [number, number, number];
+}
+
+/**
+ * One linear radiance pixel → display-encoded [r,g,b] in [0,1], before quantisation:
+ *   C' = applyOperator(OPERATOR_IDS[toneOperator], C)
+ *   C' = saturateRatio(max(C',0), saturation)     unless the operator is in RATIO_OPERATORS
+ *   linearToSrgb(clamp(max(C',0)^(1/gamma), 0, 1))
+ */
+export function tonemapPixel(r: number, g: number, b: number, stats: OperatorStats, p: Params): [number, number, number] {
+  const id = OPERATOR_IDS[Math.round(p.toneOperator)] ?? 'reinhard02';
+  let c: Rgb = applyOperator(id, [r, g, b], p, stats);
+  if (!RATIO_OPERATORS.includes(id)) c = saturateRatio([Math.max(c[0], 0), Math.max(c[1], 0), Math.max(c[2], 0)], p.saturation);
+  return c.map((v) => linearToSrgb(clamp(Math.pow(Math.max(v, 0), 1 / p.gamma), 0, 1))) as [number, number, number];
+}
+
+/** Map every pixel of img with f to a display-encoded float image (alpha 1). */
+function mapPixels(img: FloatImage, f: (r: number, g: number, b: number) => [number, number, number]): FloatImage {
+  const n = img.width * img.height;
+  const d = img.data;
+  const data = new Float32Array(n * 4);
+  for (let i = 0; i < n; i++) data.set([...f(d[i * 4] ?? 0, d[i * 4 + 1] ?? 0, d[i * 4 + 2] ?? 0), 1], i * 4);
+  return { width: img.width, height: img.height, data };
+}
+
+/** RGBA8 (alpha 255) of a display-encoded float image: toByte per channel. */
+export function quantise(img: FloatImage): Uint8ClampedArray {
+  const n = img.width * img.height;
+  const out = new Uint8ClampedArray(n * 4);
+  for (let i = 0; i < n; i++) out.set([toByte(img.data[i * 4]!), toByte(img.data[i * 4 + 1]!), toByte(img.data[i * 4 + 2]!), 255], i * 4);
+  return out;
+}
+
+/** Tone-map a radiance map: display-encoded floats (what the curve pass reads). */
+export function tonemapImage(img: FloatImage, stats: OperatorStats, p: Params): FloatImage {
+  return mapPixels(img, (r, g, b) => tonemapPixel(r, g, b, stats, p));
+}
+
+/** Tone-map a radiance map to RGBA8 (alpha 255), with no tone curve. */
+export function tonemap(img: FloatImage, stats: OperatorStats, p: Params): Uint8ClampedArray {
+  return quantise(tonemapImage(img, stats, p));
+}
+
+/**
+ * Finishing of exposure fusion output (tonemap.wgsl with FUSED): one fused
+ * pixel (sRGB-encoded, possibly outside [0,1]) → display-encoded [r,g,b]:
+ *   C  = srgbToLinear(max(C,0)) * 2^exposure          (the power segment continues above 1)
+ *   L  = luminance(C);  C' = L > 0 ? L * (C / L)^saturation : 0
+ *   linearToSrgb(clamp(C',0,1))
+ * Key, white point and gamma belong to the radiance path and do not apply.
+ */
+export function finishFusedPixel(r: number, g: number, b: number, p: Params): [number, number, number] {
+  const gain = Math.pow(2, p.exposure);
+  const lin = [r, g, b].map((c) => srgbToLinear(Math.max(c, 0)) * gain) as [number, number, number];
+  return saturateRatio(lin, p.saturation).map((C) => linearToSrgb(clamp(C, 0, 1))) as [number, number, number];
+}
+
+/** Finish a fused image: display-encoded floats (what the curve pass reads). */
+export function finishFusedImage(img: FloatImage, p: Params): FloatImage {
+  return mapPixels(img, (r, g, b) => finishFusedPixel(r, g, b, p));
+}
+
+/** Finish a fused image to RGBA8 (alpha 255), with no tone curve. */
+export function finishFused(img: FloatImage, p: Params): Uint8ClampedArray {
+  return quantise(finishFusedImage(img, p));
+}
