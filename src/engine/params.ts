@@ -73,8 +73,6 @@ export interface ParamSpec {
  *    Uniforms of shaders/local-detail/local-laplacian.wgsl (reference/local-detail.ts remapCoefficients).
  */
 export type ParamPass = 'deghost' | 'fusion' | 'detail' | 'tonemap';
-/** The former name of ParamPass. */
-export type UniformPass = ParamPass;
 const BOTH: readonly Mode[] = ['fusion', 'merge'];
 const FUSION: readonly Mode[] = ['fusion'];
 const MERGE: readonly Mode[] = ['merge'];

@@ -87,19 +87,8 @@ export class Scheduler<S extends string, C extends string, Cfg> {
     return readers;
   }
 
-  /** Everything is dirty (nothing is cached any more). */
-  reset(): void {
-    for (const s of this.order) this.dirty.add(s);
-    this.ranOn.clear();
-  }
-
   isDirty(s: S): boolean {
     return this.dirty.has(s);
-  }
-
-  /** Mark one operator dirty by hand: its result was dropped (a resource released). */
-  markDirty(s: S): void {
-    this.dirty.add(s);
   }
 
   /** The operators that read s's output under cfg. */
@@ -139,16 +128,19 @@ export class Scheduler<S extends string, C extends string, Cfg> {
 
   /** Rule 2: s has run (or its output was given) under cfg: it is clean, its readers are dirty. */
   ran(s: S, cfg: Cfg): void {
-    this.dirty.delete(s);
     this.runs[s]++;
-    this.ranOn.set(s, this.signature(s, cfg));
-    for (const c of this.consumers(s, cfg)) this.dirty.add(c);
+    this.made(s, cfg);
   }
 
   /** s's output is given from outside (not computed): clean, its readers dirty, not counted as a run. */
   given(s: S, cfg: Cfg): void {
-    this.ran(s, cfg);
-    this.runs[s]--;
+    this.made(s, cfg);
+  }
+
+  private made(s: S, cfg: Cfg): void {
+    this.dirty.delete(s);
+    this.ranOn.set(s, this.signature(s, cfg));
+    for (const c of this.consumers(s, cfg)) this.dirty.add(c);
   }
 
   /** Whether s, or anything it reads under cfg, is dirty: its result is out of date. */
