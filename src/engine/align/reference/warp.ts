@@ -1,6 +1,6 @@
 // Step 3 of the alignment reference (align.ts): the bilinear warp.
-import { type Rgba8 } from './constants';
-import { type Matrix3 } from './transforms';
+import type { Rgba8 } from './constants';
+import type { Matrix3 } from './transforms';
 
 /** A sample this close beyond a bracket's edge samples still counts as inside it (pixels; shaders/align/align-warp.wgsl EDGE). */
 export const EDGE = 1e-3;
