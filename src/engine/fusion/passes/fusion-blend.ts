@@ -15,9 +15,14 @@ export class FusionBlendPass {
     this.top = computePipeline(device, 'fusion-blend.top', module, 'main', { TOP: 1 });
   }
 
-  /** levels: the bracket's Gaussian pyramid (rgb colour, a weight); acc[l]: result band l. */
-  bind(levels: readonly GPUTexture[], acc: readonly GPUBuffer[]): void {
-    this.steps = levels.map((fine, l) => {
+  /**
+   * levels: the bracket's Gaussian pyramid (rgb colour, a weight); acc[l]: result band l.
+   * bands: how many levels to blend, finest first (default all). Fewer leaves
+   * the last level as the coarse one of the band below only, with no top band
+   * (a tile of tiled-fusion.ts, whose coarser bands come from the whole image).
+   */
+  bind(levels: readonly GPUTexture[], acc: readonly GPUBuffer[], bands = levels.length): void {
+    this.steps = levels.slice(0, bands).map((fine, l) => {
       const isTop = l === levels.length - 1;
       const pipeline = isTop ? this.top : this.band;
       // The top level has no coarser one; its binding (unread there) gets the level itself.
