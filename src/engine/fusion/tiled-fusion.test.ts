@@ -1,0 +1,257 @@
+// Tiled exposure fusion (tiled-fusion.ts) against the whole-image Fusion on
+// the real GPU path in Node (test/support/gpu.ts): cores of produce() over a
+// tile grid stitched together equal the untiled result, with no seam; a halo
+// too small does not; an odd rectangle is right too; nothing is left alive.
+// The seed pass against its CPU reference (reference/seed.ts).
+import { describe, expect, it } from 'vitest';
+import { gpuTest, type GpuContext } from '../../../test/support/gpu';
+import { BracketSource } from '../graph/region-source';
+import { levelSize, type Rect } from '../graph/region';
+import { tileGrid } from '../graph/tiles';
+import { uploadBrackets } from '../graph/upload';
+import { defaultParams } from '../params';
+import { rng } from '../reference/random';
+import type { Bracket, FloatImage } from '../types';
+import { Fusion } from './fusion';
+import { FusionSeedPass } from './passes/fusion-seed';
+import { seedBand } from './reference/seed';
+import { defaultFineLevels, TiledFusion, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion';
+
+const [W, H] = [300, 200];
+
+/** Three brackets 1.5 EV apart of a scene with gradients, hard edges (a disc, bars) and noise; 8-bit or 16-bit. */
+function brackets(width: number, height: number, wide: boolean, seed: number): Bracket[] {
+  const r = rng(seed);
+  const scene = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      let v = 0.03 + 0.8 * (x / width) * (0.6 + 0.4 * Math.sin(y / 9));
+      if ((x - 0.6 * width) ** 2 + (y - 0.4 * height) ** 2 < (0.2 * height) ** 2) v = 1.6;
+      if (x % 50 < 6 && y > height / 2) v *= 0.15;
+      for (let c = 0; c < 3; c++) scene[(y * width + x) * 3 + c] = v * (0.85 + 0.3 * r()) * [1, 0.8, 0.6][c]!;
+    }
+  }
+  const max = wide ? 65535 : 255;
+  return [0.35, 1, 2.8].map((exposure) => {
+    const pixels = wide ? new Uint16Array(width * height * 4) : new Uint8Array(width * height * 4);
+    for (let p = 0; p < width * height; p++) {
+      for (let c = 0; c < 3; c++) pixels[p * 4 + c] = Math.round(max * Math.min(1, (scene[p * 3 + c]! * exposure) ** (1 / 2.2)));
+      pixels[p * 4 + 3] = max;
+    }
+    return { width, height, pixels, exposure };
+  });
+}
+
+async function readFloat(gpu: GpuContext, texture: GPUTexture): Promise<FloatImage> {
+  return { width: texture.width, height: texture.height, data: new Float32Array(await gpu.readTexture(texture, 16)) };
+}
+
+/** The whole-image Fusion's result. */
+async function untiled(gpu: GpuContext, set: readonly Bracket[]): Promise<FloatImage> {
+  const { texture, exposures } = uploadBrackets(gpu.device, gpu.res, set);
+  const fusion = new Fusion(gpu.device, gpu.res);
+  fusion.setParams(defaultParams());
+  fusion.bind(texture);
+  const encoder = gpu.device.createCommandEncoder();
+  fusion.encode(encoder);
+  gpu.device.queue.submit([encoder.finish()]);
+  const out = await readFloat(gpu, fusion.result!);
+  fusion.release();
+  gpu.res.release(texture);
+  gpu.res.release(exposures);
+  return out;
+}
+
+/** produce() of `rect`, read back and released. */
+async function produced(gpu: GpuContext, tiled: TiledFusion, rect: Rect): Promise<FloatImage> {
+  const t = await tiled.produce(rect);
+  const img = await readFloat(gpu, t);
+  gpu.res.release(t);
+  return img;
+}
+
+/** The cores of a tileGrid, each produce()d, stitched into one image. */
+async function stitched(gpu: GpuContext, tiled: TiledFusion, core: number): Promise<FloatImage> {
+  const out: FloatImage = { width: W, height: H, data: new Float32Array(W * H * 4) };
+  for (const t of tileGrid(W, H, core, core, 0, 1).tiles) {
+    const img = await produced(gpu, tiled, t.core);
+    for (let y = 0; y < img.height; y++) out.data.set(img.data.subarray(y * img.width * 4, (y + 1) * img.width * 4), ((t.core.y + y) * W + t.core.x) * 4);
+  }
+  return out;
+}
+
+function crop(img: FloatImage, r: Rect): FloatImage {
+  const data = new Float32Array(r.width * r.height * 4);
+  for (let y = 0; y < r.height; y++) data.set(img.data.subarray(((r.y + y) * img.width + r.x) * 4, ((r.y + y) * img.width + r.x + r.width) * 4), y * r.width * 4);
+  return { width: r.width, height: r.height, data };
+}
+
+/**
+ * PSNR of rgb clamped to [0, 1] (peak 1); the largest |a − b| unclamped over
+ * all four channels, on pixels next to an inner core edge (`seam`: either
+ * side of x or y = a multiple of `core` inside the image) and elsewhere
+ * (`rest`); and the largest by distance to the nearest inner core edge, in
+ * steps of 8 px (byDistance[0]: 0..7 px).
+ */
+function compare(a: FloatImage, b: FloatImage, core = 0): { psnr: number; maxDiff: number; seam: number; rest: number; byDistance: number[] } {
+  let se = 0;
+  let seam = 0;
+  let rest = 0;
+  const byDistance: number[] = [];
+  const edge = (v: number, n: number) => {
+    let d = Infinity;
+    for (let e = core; core > 0 && e < n; e += core) d = Math.min(d, v < e ? e - 1 - v : v - e);
+    return d;
+  };
+  for (let y = 0; y < a.height; y++) {
+    for (let x = 0; x < a.width; x++) {
+      const i = (y * a.width + x) * 4;
+      let d = 0;
+      for (let c = 0; c < 4; c++) {
+        d = Math.max(d, Math.abs(a.data[i + c]! - b.data[i + c]!));
+        if (c < 3) se += (Math.min(1, Math.max(0, a.data[i + c]!)) - Math.min(1, Math.max(0, b.data[i + c]!))) ** 2;
+      }
+      const e = Math.min(edge(x, a.width), edge(y, a.height));
+      if (e === 0) seam = Math.max(seam, d);
+      else rest = Math.max(rest, d);
+      if (Number.isFinite(e)) byDistance[Math.floor(e / 8)] = Math.max(byDistance[Math.floor(e / 8)] ?? 0, d);
+    }
+  }
+  const mse = se / (a.width * a.height * 3);
+  return { psnr: mse === 0 ? Infinity : 10 * Math.log10(1 / mse), maxDiff: Math.max(seam, rest), seam, rest, byDistance };
+}
+
+const noSeam = (r: { seam: number; rest: number }) => (r.seam < 1e-5 && r.rest < 1e-5) || r.seam <= 1.5 * r.rest;
+
+describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', { timeout: 120_000 }, () => {
+  gpuTest.for([
+    { bits: 8, wide: false, F: 2, core: 64 },
+    { bits: 8, wide: false, F: 3, core: 96 },
+    { bits: 16, wide: true, F: 3, core: 80 },
+  ])('300×200, 3 brackets, $bits-bit, F = $F, $core px cores', async ({ wide, F, core }, { gpu }) => {
+    const set = brackets(W, H, wide, 7);
+    const whole = await untiled(gpu, set);
+    const before = gpu.counts();
+    const tiled = new TiledFusion(gpu.device, gpu.res, new BracketSource(gpu.device, gpu.res, set), { fineLevels: F, tileCore: core });
+    const passes = gpu.counts();
+    await tiled.prepare();
+    // After prepare() the whole-image part is R_F alone: level F's pixels × 16 B.
+    const { width: wF, height: hF } = levelSize({ width: W, height: H }, F);
+    expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16);
+    const got = await stitched(gpu, tiled, core);
+    const r = compare(got, whole, core);
+    console.info(
+      `tiled fusion ${wide ? '16' : '8'}-bit F=${F} core=${core}: PSNR ${r.psnr.toFixed(1)} dB, max |diff| ${r.maxDiff.toExponential(2)} (seams ${r.seam.toExponential(2)}, elsewhere ${r.rest.toExponential(2)})`,
+    );
+    expect(r.psnr).toBeGreaterThanOrEqual(50);
+    expect(noSeam(r), `seam ${r.seam} vs ${r.rest}`).toBe(true);
+    // In fact the same: every pixel is computed from the same texels by the same shaders, in the same order.
+    expect(r.maxDiff).toBeLessThanOrEqual(1e-5);
+
+    // Rects off the 2^F grid, odd origin and size, inside and at the bottom-right corner.
+    for (const odd of [
+      { x: 37, y: 51, width: 101, height: 67 },
+      { x: 251, y: 163, width: 49, height: 37 },
+    ]) {
+      const o = compare(await produced(gpu, tiled, odd), crop(whole, odd));
+      console.info(`  odd rect ${odd.x},${odd.y} ${odd.width}×${odd.height}: PSNR ${o.psnr.toFixed(1)} dB, max |diff| ${o.maxDiff.toExponential(2)}`);
+      expect(o.psnr).toBeGreaterThanOrEqual(50);
+      expect(o.maxDiff).toBeLessThanOrEqual(1e-5);
+    }
+
+    // prepare() again with nothing changed is a no-op: R_F stays the same texture's bytes.
+    await tiled.prepare();
+    expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16);
+    tiled.release();
+    const after = gpu.counts();
+    expect(after).toEqual(passes);
+    // What is left beyond the untiled run's: the passes' own uniforms and stand-ins, nothing image-sized.
+    expect(after.bytes - before.bytes).toBeLessThan(16 * 1024);
+  });
+
+  gpuTest('too small a halo breaks equality: in pass 1 everywhere (R_F is off), in pass 2 near the core edges', async ({ gpu }) => {
+    const set = brackets(W, H, false, 7);
+    const whole = await untiled(gpu, set);
+    const source = new BracketSource(gpu.device, gpu.res, set);
+    const core = 96;
+    // The footprint maths asks for 31 px at F = 3 (pyramidTileHalo(3, 1)).
+    for (const halo of [{ prepare: 4 }, { produce: 4 }, { produce: 12 }]) {
+      const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: 3, tileCore: core, halo });
+      await tiled.prepare();
+      const r = compare(await stitched(gpu, tiled, core), whole, core);
+      const profile = r.byDistance.map((d) => d.toExponential(1)).join(' ');
+      console.info(
+        `halo ${JSON.stringify(halo)}: PSNR ${r.psnr.toFixed(1)} dB, max |diff| ${r.maxDiff.toExponential(2)} (seams ${r.seam.toExponential(2)}, elsewhere ${r.rest.toExponential(2)}); by distance to a core edge, per 8 px: ${profile}`,
+      );
+      expect(r.maxDiff, JSON.stringify(halo)).toBeGreaterThan(1e-3);
+      expect(r.byDistance[0], JSON.stringify(halo)).toBeGreaterThan(1e-3);
+      // Pass 2's error stays near the core edges: the middle of each core (32 px and more from an edge) is exact.
+      if (halo.produce !== undefined) expect(Math.max(...r.byDistance.slice(4)), JSON.stringify(halo)).toBe(0);
+      tiled.release();
+    }
+  });
+
+  gpuTest('changed params: prepare() redoes R_F; produce() before it refuses', async ({ gpu }) => {
+    const set = brackets(W, H, false, 3);
+    const tiled = new TiledFusion(gpu.device, gpu.res, new BracketSource(gpu.device, gpu.res, set), { fineLevels: 2, tileCore: 128 });
+    await tiled.prepare();
+    const params = { ...defaultParams(), saturationWeight: 0.5 };
+    tiled.setParams(params);
+    const rect = { x: 0, y: 0, width: W, height: H };
+    await expect(tiled.produce(rect)).rejects.toThrow(/prepare/);
+    await tiled.prepare();
+    const got = await produced(gpu, tiled, rect);
+    const { texture, exposures } = uploadBrackets(gpu.device, gpu.res, set);
+    const fusion = new Fusion(gpu.device, gpu.res);
+    fusion.setParams(params);
+    fusion.bind(texture);
+    const encoder = gpu.device.createCommandEncoder();
+    fusion.encode(encoder);
+    gpu.device.queue.submit([encoder.finish()]);
+    const r = compare(got, await readFloat(gpu, fusion.result!));
+    expect(r.psnr).toBeGreaterThanOrEqual(50);
+    fusion.release();
+    gpu.res.release(texture);
+    gpu.res.release(exposures);
+    tiled.release();
+  });
+});
+
+describe('fusion-seed pass against reference/seed.ts', () => {
+  gpuTest('a 13×9 crop at (5, 3) of a 29×17 texture, exactly', async ({ gpu }) => {
+    const { device, res } = gpu;
+    const r = rng(11);
+    const src: FloatImage = { width: 29, height: 17, data: Float32Array.from({ length: 29 * 17 * 4 }, () => r() * 4 - 2) };
+    const texture = res.texture({ size: [src.width, src.height], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+    device.queue.writeTexture({ texture }, src.data, { bytesPerRow: src.width * 16 }, [src.width, src.height]);
+    const rect = { x: 5, y: 3, width: 13, height: 9 };
+    const band = res.buffer({ size: rect.width * rect.height * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC });
+    const pass = new FusionSeedPass(device, res);
+    pass.bind(texture, rect, band);
+    const encoder = device.createCommandEncoder();
+    pass.encode(encoder);
+    device.queue.submit([encoder.finish()]);
+    expect(new Float32Array(await gpu.readBuffer(band))).toEqual(seedBand(src, rect).data);
+    expect(() => pass.bind(texture, { ...rect, x: 20 }, band)).toThrow(/outside/);
+  });
+});
+
+describe('tiled fusion sizing', () => {
+  it('default F: level F at most 1024 a side', () => {
+    expect(defaultFineLevels(300, 200)).toBe(1);
+    expect(defaultFineLevels(6000, 4000)).toBe(3);
+    expect(defaultFineLevels(17320, 11547)).toBe(5);
+    // Capped so the coarse part keeps the top level.
+    expect(defaultFineLevels(40000, 3)).toBe(1);
+  });
+
+  it('footprint: bytes per read pixel, halo, granularity', () => {
+    expect(tiledFusionFootprint(3, false, 5)).toEqual({ bytesPerPixel: 12 + 4 + 32 * ((4 - 4 ** -5) / 3) + 16, halo: 127, granularity: 32 });
+    expect(tiledFusionFootprint(3, true, 2).halo).toBe(15);
+    // The exact bytes of a tile approach the per-pixel figure.
+    const f = tiledFusionFootprint(3, false, 3);
+    expect(tiledFusionTileBytes({ width: 2048, height: 2048 }, 3, false, 3) / 2048 ** 2).toBeCloseTo(f.bytesPerPixel, 1);
+    // 200 MP at F = 5: 3 level-F images of 542×361 (9 MiB) and the coarse pyramid with its bands (8 MiB).
+    expect(tiledFusionCoarseBytes({ width: 17320, height: 11547 }, 3, 5) / 2 ** 20).toBeCloseTo(16.9, 1);
+  });
+});
