@@ -246,7 +246,12 @@ export class TiledFusion implements RegionSource {
     return levels[0]!;
   }
 
-  /** Pass 2: the fused image over `rect` (inside the image), a new rect-sized rgba32float texture (regionUsage()); the caller releases it. */
+  /**
+   * Pass 2: the fused image over `rect` (inside the image, any origin), a new
+   * rect-sized rgba32float texture (regionUsage()); the caller releases it.
+   * The work reads rect grown by up to tiledFusionFootprint's halo (its origin
+   * aligned down to 2^F): keep rects small enough for that to fit the budget.
+   */
   produce(rect: Rect): Promise<GPUTexture> {
     if (isEmpty(rect) || !contains({ x: 0, y: 0, width: this.width, height: this.height }, rect)) {
       return Promise.reject(new Error(`TiledFusion: rect ${rect.x},${rect.y} ${rect.width}×${rect.height} is outside the ${this.width}×${this.height} image`));
