@@ -130,6 +130,7 @@ export class TiledLocalDetail implements RegionSource {
   private identity = true;
   private key = '';
   private dirty = true;
+  private preparing: Promise<void> | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -185,15 +186,23 @@ export class TiledLocalDetail implements RegionSource {
     return this.identity || this.depth < 2;
   }
 
-  async prepare(): Promise<void> {
+  /** Concurrent calls share one run; a change made while it runs (setParams, invalidate) makes it run again. */
+  prepare(): Promise<void> {
+    this.preparing ??= this.prepareOnce().finally(() => {
+      this.preparing = null;
+    });
+    return this.preparing;
+  }
+
+  private async prepareOnce(): Promise<void> {
     await this.source.prepare();
-    if (!this.dirty) return;
-    this.releaseCoarse();
-    if (!this.passThrough) {
+    while (this.dirty) {
+      this.dirty = false;
+      this.releaseCoarse();
+      if (this.passThrough) continue;
       await this.sweepStatistics();
       this.rF = await this.sweepCoarse();
     }
-    this.dirty = false;
   }
 
   async produce(rect: Rect): Promise<GPUTexture> {
