@@ -79,10 +79,28 @@ export class LocalLaplacianIoPass {
 
   /** I into guide level 0, then the grid from its extremes. */
   encodeLog(encoder: GPUCommandEncoder): void {
-    const g = this.bound();
+    this.encodeClearExtremes(encoder);
+    this.encodeLuminance(encoder);
+    this.encodeGrid(encoder);
+  }
+
+  /** Forget the extremes (before the first encodeLuminance of a sweep). */
+  encodeClearExtremes(encoder: GPUCommandEncoder): void {
     encoder.clearBuffer(this.ext);
-    dispatch(encoder, `${this.label}.log`, this.logPipeline, g.log, GROUPS);
-    dispatch(encoder, `${this.label}.grid`, this.gridPipeline, g.grid, 1);
+  }
+
+  /**
+   * I into guide level 0, its extremes merged into those gathered so far: a
+   * tiled run binds each tile in turn and sweeps them all before one
+   * encodeGrid, so the grid is the whole image's, computed as encodeLog does.
+   */
+  encodeLuminance(encoder: GPUCommandEncoder): void {
+    dispatch(encoder, `${this.label}.log`, this.logPipeline, this.bound().log, GROUPS);
+  }
+
+  /** The grid from the extremes gathered since encodeClearExtremes. */
+  encodeGrid(encoder: GPUCommandEncoder): void {
+    dispatch(encoder, `${this.label}.grid`, this.gridPipeline, this.bound().grid, 1);
   }
 
   /** dst = src. */

@@ -30,13 +30,25 @@ export interface LocalLaplacianBindings {
   guide: readonly GPUTexture[];
   /** The work pyramid (four remapped images), same sizes; level 1 holds R_1 when finish runs. */
   work: readonly GPUTexture[];
-  /** bands[l − 1]: result band of level l ≥ 1, one vec4f per pixel. */
+  /** bands[l − from]: result band of level l ≥ from, one vec4f per pixel. */
   bands: readonly GPUBuffer[];
-  /** Level 1 of each group's work pyramid, group g in layer g (the size of level 1). */
-  kept: GPUTexture;
-  /** The radiance map and the result, rgba32float, the size of level 0. */
-  src: GPUTexture;
-  dst: GPUTexture;
+  /**
+   * The first level accumulated (default 1: level 0 is folded into finish).
+   * 0 for the coarse levels of a tiled run (tiled-local-detail.ts), whose
+   * level 0 is level F of the image and is collapsed like the others.
+   */
+  from?: number;
+  /**
+   * Where the top band comes from (its r): default the guide's top level,
+   * G_top[I]; a tile of a tiled run seeds it with its crop of the collapsed
+   * coarse result R_F instead (the bands above F, already summed).
+   */
+  top?: GPUTexture;
+  /** Level 1 of each group's work pyramid, group g in layer g (the size of level 1). Finish only. */
+  kept?: GPUTexture;
+  /** The radiance map and the result, rgba32float, the size of level 0. Finish only: without them, encodeFinish throws. */
+  src?: GPUTexture;
+  dst?: GPUTexture;
 }
 
 export class LocalLaplacianPass {
@@ -71,9 +83,11 @@ export class LocalLaplacianPass {
     this.uniforms = new UniformBlock(device, res, `${label}.uniforms`, shaderSource(wgsl, libs), 'u', this.groupCount, GROUP_STRIDE);
   }
 
-  bind({ grid, guide, work, bands, kept, src, dst }: LocalLaplacianBindings): void {
+  bind({ grid, guide, work, bands, from = 1, top: topBand, kept, src, dst }: LocalLaplacianBindings): void {
     const top = guide.length - 1;
     if (top < 1) throw new Error(`${this.label}: needs a pyramid of two levels or more`);
+    if (from !== 0 && from !== 1) throw new Error(`${this.label}: from ${from} must be 0 or 1`);
+    if (bands.length !== top + 1 - from) throw new Error(`${this.label}: ${bands.length} bands for levels ${from}..${top}`);
     const group = (pipeline: GPUComputePipeline, name: string, entries: [number, GPUBindingResource][]) =>
       this.device.createBindGroup({
         label: `${this.label}.${name}`,
@@ -94,8 +108,8 @@ export class LocalLaplacianPass {
       ]),
     }));
     this.accumulateSteps = Array.from({ length: this.groupCount }, (_, g) =>
-      Array.from({ length: top - 1 }, (_, i) => {
-        const l = i + 1;
+      Array.from({ length: top - from }, (_, i) => {
+        const l = i + from;
         return {
           size: size(work[l]!),
           bindGroup: group(this.accumulatePipeline, `accumulateBindGroup${g}.${l}`, [
@@ -104,18 +118,21 @@ export class LocalLaplacianPass {
             [2, guideViews[l]!],
             [4, workViews[l]!],
             [5, workViews[l + 1]!],
-            [6, { buffer: bands[l - 1]! }],
+            [6, { buffer: bands[l - from]! }],
           ]),
         };
       }),
     );
+    if (topBand && (topBand.width !== guide[top]!.width || topBand.height !== guide[top]!.height)) throw new Error(`${this.label}: the top band's texture is not the size of the top level`);
     this.topStep = {
       size: size(guide[top]!),
       bindGroup: group(this.topPipeline, 'topBindGroup', [
-        [2, guideViews[top]!],
-        [6, { buffer: bands[top - 1]! }],
+        [2, topBand ? topBand.createView() : guideViews[top]!],
+        [6, { buffer: bands[top - from]! }],
       ]),
     };
+    this.finishStep = null;
+    if (!kept || !src || !dst) return;
     this.finishStep = {
       size: size(dst),
       bindGroup: group(this.finishPipeline, 'finishBindGroup', [
@@ -143,14 +160,14 @@ export class LocalLaplacianPass {
     dispatch(encoder, `${this.label}.remap${g}`, this.remapPipeline, s.bindGroup, ...groups8(...s.size));
   }
 
-  /** Group g's interpolated bands of levels 1 .. top − 1, added to the result bands. */
+  /** Group g's interpolated bands of levels from .. top − 1, added to the result bands. */
   encodeAccumulate(encoder: GPUCommandEncoder, g: number): void {
     const steps = this.accumulateSteps[g];
     if (!steps) throw new Error(`${this.label}: no group ${g} (not bound?)`);
     steps.forEach((s, i) => dispatch(encoder, `${this.label}.accumulate${g}.${i + 1}`, this.accumulatePipeline, s.bindGroup, ...groups8(...s.size)));
   }
 
-  /** The top result band: the guide's top level. */
+  /** The top result band: the guide's top level (or the texture bound as `top`). */
   encodeTop(encoder: GPUCommandEncoder): void {
     if (!this.topStep) throw new Error(`${this.label}: not bound`);
     dispatch(encoder, `${this.label}.top`, this.topPipeline, this.topStep.bindGroup, ...groups8(...this.topStep.size));
@@ -158,7 +175,7 @@ export class LocalLaplacianPass {
 
   /** Level 0 (band from the kept levels, plus expand(R_1)) and the colour, into dst. */
   encodeFinish(encoder: GPUCommandEncoder): void {
-    if (!this.finishStep) throw new Error(`${this.label}: not bound`);
+    if (!this.finishStep) throw new Error(`${this.label}: not bound with kept, src and dst`);
     dispatch(encoder, `${this.label}.finish`, this.finishPipeline, this.finishStep.bindGroup, ...groups8(...this.finishStep.size));
   }
 }
