@@ -30,7 +30,7 @@ import { Resources } from './gpu/resources';
 import { defaultParams, deghostParams, localDetailParams, passChanged, type ParamPass, type Params } from './params';
 import type { ResponseLuts } from './merge/response';
 import { FIT_VIEW, viewGeometry, type ViewGeometry, type ViewState } from './view/view';
-import { MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
+import { isWide, MAX_BRACKETS, type Bracket, type FloatImage, type LuminanceStats, type Mode } from './types';
 import { createScheduler, PARAM_CHANGE, sinks, STAGES, type Change, type GraphConfig, type Stage } from './graph/operators';
 
 const PARAM_PASSES = Object.keys(PARAM_CHANGE) as ParamPass[];
@@ -39,6 +39,10 @@ import { FullSize, type FullSizeContext } from './graph/full-size';
 import { profileFusion, type PipelineDebug } from './graph/debug';
 import { Exporter, toUnorm16, type ExportFormat, type Finished } from './graph/export';
 import { checkBrackets, checkRadiance, EngineInputError } from './graph/upload';
+import { LargeSet } from './graph/large-set';
+import { proxyBrackets, proxyFactor, proxyRadiance, wholeImageFits } from './graph/proxy';
+import { fitsMachine, gpuBudget } from './graph/budget';
+import type { TiledInput } from './graph/tiled-image';
 
 const isViewStage = (s: Stage): s is ViewStage => (VIEW_STAGES as readonly Stage[]).includes(s);
 
@@ -94,6 +98,12 @@ export class Pipeline {
   private split: number | null = null;
 
   private curves: Curves = identityCurves();
+  /** The GPU memory budget set with setGpuBudget (null: the default from the adapter's limits). */
+  private budgetOverride: number | null = null;
+  /** A set too big for the whole-image graph: the graph runs on its proxy (graph/large-set.ts). */
+  private large: LargeSet | null = null;
+  /** The big set's statistics have been swept: the tone mapper reads them, not the proxy's. */
+  private largeStats = false;
 
   constructor(opts: PipelineOptions) {
     this.device = opts.device;
@@ -137,11 +147,50 @@ export class Pipeline {
 
   /** Validate and stage new brackets (sorted darkest first); uploaded on the next render. */
   setBrackets(brackets: readonly Bracket[]): void {
-    checkBrackets(brackets, this.device.limits);
-    this.pending = [...brackets];
+    checkBrackets(brackets);
+    const k = this.takeLarge({ brackets });
+    this.pending = proxyBrackets(brackets, k);
     this.pendingRadiance = null;
-    this.full.prepare(brackets);
+    this.full.prepare(this.pending);
+    this.large?.setBlackLevel(this.full.blackLevel);
+    this.large?.setParams(this.params);
     this.invalidate('brackets');
+  }
+
+  /**
+   * The GPU memory budget in bytes for the sets given after it (null: the
+   * default, graph/budget.ts): a set whose whole-image graph would need more
+   * is processed tile by tile, and tiles are sized to it.
+   */
+  setGpuBudget(bytes: number | null): void {
+    this.budgetOverride = bytes === null ? null : gpuBudget(this.device.limits, bytes);
+  }
+
+  /**
+   * A new input: where it does not fit the whole-image graph, keep it for the
+   * tiled work and return the proxy's factor k (else 1). Refuses, with the
+   * numbers, a set that even tiled does not fit.
+   */
+  private takeLarge(input: TiledInput): number {
+    this.large?.release();
+    this.large = null;
+    this.largeStats = false;
+    const image = 'brackets' in input ? input.brackets[0]! : input.radiance;
+    const count = 'brackets' in input ? input.brackets.length : 1;
+    const wide = 'brackets' in input && isWide(input.brackets[0]!.pixels);
+    const limits = this.device.limits;
+    if (wholeImageFits(image.width, image.height, count, wide, limits, this.budgetOverride)) return 1;
+    const budget = gpuBudget(limits, this.budgetOverride ?? undefined);
+    const large = new LargeSet(this.device, this.res, input, proxyFactor(image.width, image.height, count, wide, limits, this.budgetOverride), budget);
+    // The costliest finish (fusion with local detail) must find a tile plan.
+    const f = large.tiled.footprint(count > 1 ? 'fusion' : 'merge', true);
+    const fit = fitsMachine(image.width, image.height, 1, 0, limits, budget, { sharedBytesPerPixel: f.bytesPerPixel, planeBytesPerPixel: 16, halo: f.halo, granularity: f.granularity, fixedBytes: f.fixedBytes });
+    if (!fit.ok) {
+      large.release();
+      throw new EngineInputError(`This GPU cannot process it: ${fit.message}`);
+    }
+    this.large = large;
+    return large.k;
   }
 
   /**
@@ -151,15 +200,23 @@ export class Pipeline {
    * ignored until brackets come back); no compare view (no bracket to show).
    */
   setRadiance(image: FloatImage): void {
-    checkRadiance(image, this.device.limits);
+    checkRadiance(image);
+    const k = this.takeLarge({ radiance: image });
     this.pending = null;
-    this.pendingRadiance = image;
+    this.pendingRadiance = proxyRadiance(image, k);
     this.mode = 'merge';
     this.invalidate('brackets');
   }
 
   /** New relative exposures for the current brackets (same order): re-merge without re-upload. */
   setExposures(exposures: readonly number[]): void {
+    if (this.large && this.pending) {
+      if (exposures.length !== this.pending.length) throw new EngineInputError('Exposure count does not match the brackets.');
+      this.pending = this.pending.map((b, i) => ({ ...b, exposure: exposures[i]! }));
+      this.large.setExposures(exposures);
+      this.invalidate('brackets');
+      return;
+    }
     if (this.pending) {
       // Not uploaded yet: the upload will carry the new exposures.
       if (exposures.length !== this.pending.length) throw new EngineInputError('Exposure count does not match the brackets.');
@@ -168,12 +225,14 @@ export class Pipeline {
     }
     if (!this.full.exposures || exposures.length * 4 !== this.full.exposures.size) throw new EngineInputError('Exposure count does not match the brackets.');
     this.device.queue.writeBuffer(this.full.exposures, 0, new Float32Array(exposures));
+    this.large?.setExposures(exposures);
     this.invalidate('exposures');
   }
 
   setParams(params: Params): void {
     const changed = PARAM_PASSES.filter((pass) => passChanged(pass, params, this.params));
     this.params = { ...params };
+    this.large?.setParams(this.params);
     for (const pass of changed) {
       this.applyParams[pass]();
       this.invalidate(PARAM_CHANGE[pass]);
@@ -249,7 +308,7 @@ export class Pipeline {
 
   /** Align the brackets or use them as they are: switching reuses the estimate, it never re-estimates. */
   setAlign(on: boolean): void {
-    if (on === this.full.alignOn) return;
+    if (on === this.full.alignOn || this.large) return;
     this.full.alignOn = on;
     this.applyAlignment();
   }
@@ -281,6 +340,8 @@ export class Pipeline {
   async alignBrackets(signal?: AbortSignal): Promise<AlignResult | null> {
     // The upload (and a first picture, a draft where one is due: the estimate takes seconds).
     if (this.pending) await this.render({ draft: true });
+    // A set processed tile by tile is not aligned (graph/large-set.ts).
+    if (this.large) return null;
     const result = await this.full.estimateAlignment(signal);
     this.applyAlignment();
     return result;
@@ -308,7 +369,7 @@ export class Pipeline {
 
   /** Deghosting is on (strength above 0) and has brackets to compare. */
   private get ghostsActive(): boolean {
-    return this.params.deghost > 0 && !!this.full.brackets && this.full.brackets.depthOrArrayLayers > 1;
+    return this.params.deghost > 0 && !this.large && !!this.full.brackets && this.full.brackets.depthOrArrayLayers > 1;
   }
 
   /** Zoom and pan (src/engine/view/view.ts): renders the visible region only. */
@@ -317,7 +378,7 @@ export class Pipeline {
     const before = this.geometry();
     this.viewState = { zoom: view.zoom, center: [view.center[0], view.center[1]] };
     const after = this.geometry();
-    if (before.fit && after.fit && this.full.size[0] > 0) return;
+    if (before.fit && after.fit && this.imageSize[0] > 0) return;
     this.invalidate('viewport');
   }
 
@@ -334,7 +395,12 @@ export class Pipeline {
 
   /** What the canvas shows of the image at the current view. */
   geometry(): ViewGeometry {
-    return viewGeometry(this.full.size, this.viewport, this.viewState);
+    return viewGeometry(this.imageSize, this.viewport, this.viewState);
+  }
+
+  /** The image's size: the set's, not its proxy's. */
+  get imageSize(): [number, number] {
+    return this.large?.size ?? this.full.size;
   }
 
   /** Local detail is on (its settings are not the identity). */
@@ -386,6 +452,8 @@ export class Pipeline {
    * once they pause; exports and reads always render in full.
    */
   async render(opts: { draft?: boolean } = {}): Promise<void> {
+    // A big set's tiled work first (its own submissions): statistics, the zoomed region.
+    if (this.large) await this.updateLarge(opts.draft === true);
     // Push, encode, submit and pop in one synchronous run, so overlapping
     // renders never interleave their error scopes.
     this.device.pushErrorScope('validation');
@@ -406,6 +474,22 @@ export class Pipeline {
     await this.device.queue.onSubmittedWorkDone();
     if (this.graph.runs.luminance !== luminance) this.events.emit('stats');
     if (this.graph.runs.histogram !== histogram) this.events.emit('histogram');
+  }
+
+  /**
+   * A big set before a render: the full-size statistics (a full render in
+   * merge mode, swept across tiles after a change) and the visible region
+   * made from the full-size set where zoomed beyond the proxy's scale.
+   */
+  private async updateLarge(draft: boolean): Promise<void> {
+    const large = this.large!;
+    let changed = await large.updateView(this.mode, this.detailActive ? this.detailParams(this.params) : null, this.geometry());
+    if (!draft && this.mode === 'merge' && large.statsStale) {
+      await large.statsBuffer();
+      this.largeStats = true;
+      changed = true;
+    }
+    if (changed) this.invalidate('viewport');
   }
 
   /**
@@ -506,26 +590,31 @@ export class Pipeline {
 
   /** Preview size: the whole image fitted into the viewport, never enlarged. */
   previewSize(): [number, number] {
-    return viewGeometry(this.full.size, this.viewport, FIT_VIEW).out;
+    return viewGeometry(this.imageSize, this.viewport, FIT_VIEW).out;
   }
 
   /** Bind the view chain to what it reads under cfg. */
   private bindView(cfg: GraphConfig): void {
     const draft = cfg.draft ? this.full.draft.image(this.mode) : null;
+    const whole = draft ?? (cfg.detail === 'full' ? this.full.detailed! : this.full.source(this.mode));
+    // A big set: the proxy's pixels, or the region made from the full-size set.
+    const { input, geometry } = this.large ? this.large.viewInput(this.geometry(), whole, !!draft) : { input: whole, geometry: this.geometry() };
+    const stats = draft && this.mode === 'merge' ? this.full.draft.stats : this.large && this.largeStats ? this.large.stats : this.full.luminance.stats;
     this.view.bind(cfg, {
       mode: this.mode,
-      input: draft ?? (cfg.detail === 'full' ? this.full.detailed! : this.full.source(this.mode)),
+      input,
       draft: !!draft,
       brackets: this.full.brackets,
       ghostMask: this.full.deghost.mask,
-      stats: draft && this.mode === 'merge' ? this.full.draft.stats : this.full.luminance.stats,
-      geometry: this.geometry(),
+      stats,
+      geometry,
       split: this.split === null ? null : this.split * this.viewport[0],
     });
   }
 
   /** Finish the full-size result of the current mode with the current params: sRGB RGBA8 bytes. */
   async exportRgba8(params: Params = this.params): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
+    if (this.large) return (await this.finishLarge(params, 'rgba8unorm')) as { width: number; height: number; data: Uint8Array<ArrayBuffer> };
     const { width, height, data } = await this.exportFinished(params, 'rgba8unorm');
     return { width, height, data: new Uint8Array(data) };
   }
@@ -535,8 +624,15 @@ export class Pipeline {
    * the float result of the curve (no 8-bit step anywhere on the way).
    */
   async exportRgba16(params: Params = this.params): Promise<{ width: number; height: number; data: Uint16Array<ArrayBuffer> }> {
+    if (this.large) return (await this.finishLarge(params, 'rgba32float')) as { width: number; height: number; data: Uint16Array<ArrayBuffer> };
     const { width, height, data } = await this.exportFinished(params, 'rgba32float');
     return { width, height, data: toUnorm16(data) };
+  }
+
+  /** A big set's finish, tile by tile at full size (graph/large-set.ts). */
+  private finishLarge(params: Params, format: ExportFormat): ReturnType<LargeSet['finish']> {
+    const detail = this.detailParams(params);
+    return this.large!.finish(this.exporter, this.mode, params, isIdentity(detail) ? null : detail, format, this.full.luminance.stats);
   }
 
   private async exportFinished(params: Params, format: ExportFormat): Promise<Finished> {
@@ -578,6 +674,7 @@ export class Pipeline {
    * on demand (and keeps the result, so a switch to merge mode is free).
    */
   async readRadiance(): Promise<FloatImage> {
+    if (this.large) return this.large.readRadiance();
     await this.render();
     if (!this.full.brackets && !this.radianceInput) throw new EngineInputError('Nothing to merge yet.');
     const cfg = this.config(false);
@@ -595,6 +692,7 @@ export class Pipeline {
   /** The inverse camera response the merge uses (sRGB until set): re-merges, no re-upload. */
   setResponse(luts: ResponseLuts): void {
     this.full.setResponse(luts);
+    this.large?.setResponse(luts);
     this.invalidate('exposures');
   }
 
@@ -615,6 +713,7 @@ export class Pipeline {
   }
 
   async readStats(): Promise<LuminanceStats> {
+    if (this.large) return this.large.readStats();
     await this.render();
     return this.full.luminance.read();
   }
@@ -628,6 +727,7 @@ export class Pipeline {
   }
 
   dispose(): void {
+    this.large = null;
     this.res.destroyAll();
     this.view.dispose();
     this.full.dispose();

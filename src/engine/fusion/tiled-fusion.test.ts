@@ -5,12 +5,13 @@
 // The seed pass against its CPU reference (reference/seed.ts).
 import { describe, expect, it } from 'vitest';
 import { gpuTest, type GpuContext } from '../../../test/support/gpu';
+import { compareImages, gridEdges, noSeam, sceneBrackets } from '../../../test/support/scenes';
 import { BracketSource } from '../graph/region-source';
 import { levelSize, type Rect } from '../graph/region';
+import { rng } from '../reference/random';
 import { tileGrid } from '../graph/tiles';
 import { uploadBrackets } from '../graph/upload';
 import { defaultParams } from '../params';
-import { rng } from '../reference/random';
 import type { Bracket, FloatImage } from '../types';
 import { Fusion } from './fusion';
 import { FusionSeedPass } from './passes/fusion-seed';
@@ -19,29 +20,6 @@ import { seedBand } from './reference/seed';
 import { defaultFineLevels, TiledFusion, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion';
 
 const [W, H] = [300, 200];
-
-/** Three brackets 1.5 EV apart of a scene with gradients, hard edges (a disc, bars) and noise; 8-bit or 16-bit. */
-function brackets(width: number, height: number, wide: boolean, seed: number): Bracket[] {
-  const r = rng(seed);
-  const scene = new Float32Array(width * height * 3);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      let v = 0.03 + 0.8 * (x / width) * (0.6 + 0.4 * Math.sin(y / 9));
-      if ((x - 0.6 * width) ** 2 + (y - 0.4 * height) ** 2 < (0.2 * height) ** 2) v = 1.6;
-      if (x % 50 < 6 && y > height / 2) v *= 0.15;
-      for (let c = 0; c < 3; c++) scene[(y * width + x) * 3 + c] = v * (0.85 + 0.3 * r()) * [1, 0.8, 0.6][c]!;
-    }
-  }
-  const max = wide ? 65535 : 255;
-  return [0.35, 1, 2.8].map((exposure) => {
-    const pixels = wide ? new Uint16Array(width * height * 4) : new Uint8Array(width * height * 4);
-    for (let p = 0; p < width * height; p++) {
-      for (let c = 0; c < 3; c++) pixels[p * 4 + c] = Math.round(max * Math.min(1, (scene[p * 3 + c]! * exposure) ** (1 / 2.2)));
-      pixels[p * 4 + 3] = max;
-    }
-    return { width, height, pixels, exposure };
-  });
-}
 
 async function readFloat(gpu: GpuContext, texture: GPUTexture): Promise<FloatImage> {
   return { width: texture.width, height: texture.height, data: new Float32Array(await gpu.readTexture(texture, 16)) };
@@ -87,42 +65,9 @@ function crop(img: FloatImage, r: Rect): FloatImage {
   return { width: r.width, height: r.height, data };
 }
 
-/**
- * PSNR of rgb clamped to [0, 1] (peak 1); the largest |a − b| unclamped over
- * all four channels, on pixels next to an inner core edge (`seam`: either
- * side of x or y = a multiple of `core` inside the image) and elsewhere
- * (`rest`); and the largest by distance to the nearest inner core edge, in
- * steps of 8 px (byDistance[0]: 0..7 px).
- */
-function compare(a: FloatImage, b: FloatImage, core = 0): { psnr: number; maxDiff: number; seam: number; rest: number; byDistance: number[] } {
-  let se = 0;
-  let seam = 0;
-  let rest = 0;
-  const byDistance: number[] = [];
-  const edge = (v: number, n: number) => {
-    let d = Infinity;
-    for (let e = core; core > 0 && e < n; e += core) d = Math.min(d, v < e ? e - 1 - v : v - e);
-    return d;
-  };
-  for (let y = 0; y < a.height; y++) {
-    for (let x = 0; x < a.width; x++) {
-      const i = (y * a.width + x) * 4;
-      let d = 0;
-      for (let c = 0; c < 4; c++) {
-        d = Math.max(d, Math.abs(a.data[i + c]! - b.data[i + c]!));
-        if (c < 3) se += (Math.min(1, Math.max(0, a.data[i + c]!)) - Math.min(1, Math.max(0, b.data[i + c]!))) ** 2;
-      }
-      const e = Math.min(edge(x, a.width), edge(y, a.height));
-      if (e === 0) seam = Math.max(seam, d);
-      else rest = Math.max(rest, d);
-      if (Number.isFinite(e)) byDistance[Math.floor(e / 8)] = Math.max(byDistance[Math.floor(e / 8)] ?? 0, d);
-    }
-  }
-  const mse = se / (a.width * a.height * 3);
-  return { psnr: mse === 0 ? Infinity : 10 * Math.log10(1 / mse), maxDiff: Math.max(seam, rest), seam, rest, byDistance };
-}
-
-const noSeam = (r: { seam: number; rest: number }) => (r.seam < 1e-5 && r.rest < 1e-5) || r.seam <= 1.5 * r.rest;
+/** compareImages on a regular grid of `core` px cores. */
+const compare = (a: FloatImage, b: FloatImage, core = 0) => compareImages(a, b, gridEdges(core, a.width), gridEdges(core, a.height));
+const brackets = sceneBrackets;
 
 describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', { timeout: 120_000 }, () => {
   gpuTest.for([

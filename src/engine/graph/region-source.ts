@@ -12,7 +12,7 @@
 // exactly the texels the untiled run would.
 import { unorm16HalfTable } from '../half';
 import type { Resources } from '../gpu/resources';
-import { isWide, type Bracket } from '../types';
+import { isWide, type Bracket, type FloatImage } from '../types';
 import { isEmpty, type Rect } from './region';
 
 /** An operator's output over any region of the image (see the file header). */
@@ -141,6 +141,33 @@ export class TextureRegion implements RegionSource {
     const encoder = this.device.createCommandEncoder({ label: 'region.copy' });
     encoder.copyTextureToTexture({ texture: this.texture, origin: [rect.x, rect.y, 0] }, { texture: out }, [rect.width, rect.height, 1]);
     this.device.queue.submit([encoder.finish()]);
+    return Promise.resolve(out);
+  }
+}
+
+/** A radiance map in CPU memory (a decoded .hdr or .exr) as a RegionSource: produce() uploads the rectangle. */
+export class FloatImageRegion implements RegionSource {
+  readonly width: number;
+  readonly height: number;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly res: Resources,
+    private readonly image: FloatImage,
+  ) {
+    this.width = image.width;
+    this.height = image.height;
+  }
+
+  prepare(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  produce(rect: Rect): Promise<GPUTexture> {
+    const { x, y, width, height } = rect;
+    const out = this.res.texture({ label: 'region.radiance', size: [width, height], format: 'rgba32float', usage: regionUsage() });
+    const data = this.image.data;
+    this.device.queue.writeTexture({ texture: out }, data.buffer, { offset: data.byteOffset + (y * this.width + x) * 16, bytesPerRow: this.width * 16, rowsPerImage: height }, [width, height, 1]);
     return Promise.resolve(out);
   }
 }

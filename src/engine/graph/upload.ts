@@ -8,15 +8,11 @@ export class EngineInputError extends Error {
   override name = 'EngineInputError';
 }
 
-/** Refuse a set the engine cannot take, saying why. */
-export function checkBrackets(brackets: readonly Bracket[], limits: GPUSupportedLimits): void {
+/** Refuse a set the engine cannot take, saying why (any size: what does not fit one texture is tiled, graph/tiled-image.ts). */
+export function checkBrackets(brackets: readonly Bracket[]): void {
   const first = brackets[0];
   if (!first) throw new EngineInputError('No images to merge.');
   if (brackets.length > MAX_BRACKETS) throw new EngineInputError(`At most ${MAX_BRACKETS} brackets can be merged; got ${brackets.length}.`);
-  const limit = limits.maxTextureDimension2D;
-  if (first.width > limit || first.height > limit) {
-    throw new EngineInputError(`The images are ${first.width}×${first.height} pixels; this GPU handles at most ${limit} pixels on a side.`);
-  }
   for (const b of brackets) {
     if (b.width !== first.width || b.height !== first.height) throw new EngineInputError('All brackets must have the same size.');
     if (b.pixels.length !== b.width * b.height * 4) throw new EngineInputError('Bracket pixel data does not match its size.');
@@ -29,11 +25,9 @@ export function checkBrackets(brackets: readonly Bracket[], limits: GPUSupported
 }
 
 /** Refuse a radiance map the engine cannot take, saying why. */
-export function checkRadiance(image: FloatImage, limits: GPUSupportedLimits): void {
+export function checkRadiance(image: FloatImage): void {
   const { width, height } = image;
   if (!(width > 0 && height > 0)) throw new EngineInputError('The radiance map is empty.');
-  const limit = limits.maxTextureDimension2D;
-  if (width > limit || height > limit) throw new EngineInputError(`The image is ${width}×${height} pixels; this GPU handles at most ${limit} pixels on a side.`);
   if (image.data.length !== width * height * 4) throw new EngineInputError('Radiance data does not match its size.');
 }
 

@@ -16,10 +16,10 @@ import type { ViewGeometry } from '../view/view';
 import type { Mode } from '../types';
 import type { GraphConfig, Stage } from './operators';
 
-const textureIds = new WeakMap<GPUTexture, number>();
+const textureIds = new WeakMap<GPUTexture | GPUBuffer, number>();
 let nextTextureId = 0;
-/** A stable identity for a texture object (labels repeat across reallocations). */
-export function textureId(t: GPUTexture): number {
+/** A stable identity for a texture or buffer object (labels repeat across reallocations). */
+export function textureId(t: GPUTexture | GPUBuffer): number {
   let id = textureIds.get(t);
   if (id === undefined) textureIds.set(t, (id = ++nextTextureId));
   return id;
@@ -108,8 +108,8 @@ export class ViewChain {
     const g = v.geometry;
     const fitDetail = cfg.detail === 'preview';
     const { compare, ghostMask: mask } = cfg;
-    // Texture identities too: a new set of the same size brings new textures to bind.
-    const ids = [v.input, v.brackets, mask ? v.ghostMask : null].map((t) => (t ? textureId(t) : 0));
+    // Texture identities too: a new set of the same size brings new textures to bind (and a big set's statistics their own buffer).
+    const ids = [v.input, v.brackets, mask ? v.ghostMask : null, v.stats].map((t) => (t ? textureId(t) : 0));
     const key = [v.mode, g.region, g.out, g.rect, cfg.detail, v.draft, compare, mask, ids].join('|');
     if (key === this.key) return;
     this.key = key;

@@ -37,12 +37,17 @@ export class LuminancePass {
     this.partials = res.buffer({ label: 'luminance.partials', size: GROUPS * 32, usage: storage });
   }
 
-  bind(radiance: GPUTexture): void {
+  /**
+   * stats: where finish writes and histogram_bins reads the statistics (this
+   * pass's own buffer unless given: a tiled sweep bins each tile against the
+   * whole image's statistics).
+   */
+  bind(radiance: GPUTexture, stats: GPUBuffer = this.stats): void {
     const view = radiance.createView();
     const all: Record<number, GPUBindingResource> = {
       0: view,
       1: { buffer: this.partials },
-      2: { buffer: this.stats },
+      2: { buffer: stats },
       3: { buffer: this.histogram },
     };
     // 'auto' layouts hold only the bindings each entry point uses.
@@ -67,6 +72,22 @@ export class LuminancePass {
     dispatch(encoder, 'luminance.partials', this.partialSums, g0, GROUPS);
     dispatch(encoder, 'luminance.finish', this.finish, g1, 1);
     dispatch(encoder, 'luminance.histogram', this.histogramBins, g2, GROUPS);
+  }
+
+  /** The histogram alone, added to what the buffer holds (clearHistogram() first): a tiled sweep's second pass. */
+  encodeHistogram(encoder: GPUCommandEncoder): void {
+    const g2 = this.groups[2];
+    if (!g2) throw new Error('luminance: not bound');
+    dispatch(encoder, 'luminance.histogram', this.histogramBins, g2, GROUPS);
+  }
+
+  clearHistogram(encoder: GPUCommandEncoder): void {
+    encoder.clearBuffer(this.histogram);
+  }
+
+  /** The histogram (HIST_BINS u32 counts). */
+  async readHistogram(): Promise<Uint32Array> {
+    return new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, 'luminance.histogram'));
   }
 
   async read(): Promise<LuminanceStats> {

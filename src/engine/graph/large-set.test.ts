@@ -1,0 +1,150 @@
+// A set processed tile by tile (graph/large-set.ts) against the same set on
+// the whole-image graph, through the Pipeline on the real GPU path in Node: a
+// budget set small enough sends a set that fits to the tiled path, so both
+// run. Exports equal the untiled ones (PSNR ≥ 60 dB for merge + tone map,
+// ≥ 50 dB for fusion and for local detail, issue 15) with no seam along the
+// tile edges; the radiance read, the statistics reduced across tiles and the
+// zoomed view agree; the size refusal is gone.
+import { describe, expect } from 'vitest';
+import { gpuTest } from '../../../test/support/gpu';
+import { compareImages, noSeam, sceneBrackets } from '../../../test/support/scenes';
+import { Pipeline } from '../pipeline';
+import { defaultParams, type Params } from '../params';
+import { luminanceStats } from '../luminance/reference/stats';
+import { isWide, type Bracket, type FloatImage, type Mode } from '../types';
+import { proxyBrackets, proxyFactor, untiledBytesPerPixel, wholeImageFits } from './proxy';
+import { TiledImage } from './tiled-image';
+import { Resources } from '../gpu/resources';
+
+const [W, H] = [640, 448];
+const MIB = 1024 ** 2;
+/** Small enough that the 640×448 × 3 set goes the tiled way, with several tiles in every mode. */
+const BUDGET = 24 * MIB;
+
+/** 8-bit (or 16-bit) RGBA as floats 0..1, for compareImages. */
+function asFloat(width: number, height: number, data: Uint8Array | Uint16Array): FloatImage {
+  const max = data instanceof Uint16Array ? 65535 : 255;
+  return { width, height, data: Float32Array.from(data, (v) => v / max) };
+}
+
+function pipelineOf(device: GPUDevice, set: readonly Bracket[], mode: Mode, params: Params, budget: number | null): Pipeline {
+  const p = new Pipeline({ device });
+  if (budget !== null) p.setGpuBudget(budget);
+  p.setParams(params);
+  p.setBrackets(set);
+  p.setMode(mode);
+  p.setViewport(320, 224);
+  return p;
+}
+
+/** Inner tile edges of the plan the tiled export used. */
+function edgesOf(device: GPUDevice, set: readonly Bracket[], mode: Mode, detail: boolean): { xs: number[]; ys: number[]; tiles: number } {
+  const res = new Resources(device);
+  const tiled = new TiledImage(device, res, { brackets: set }, BUDGET);
+  const plan = tiled.plan(mode, detail, device.limits);
+  tiled.release();
+  res.destroyAll();
+  const xs = [...new Set(plan.tiles.map((t) => t.core.x).filter((x) => x > 0))];
+  const ys = [...new Set(plan.tiles.map((t) => t.core.y).filter((y) => y > 0))];
+  return { xs, ys, tiles: plan.tiles.length };
+}
+
+describe('a set processed tile by tile equals the whole-image graph (Dawn in Node)', { timeout: 300_000 }, () => {
+  const set = sceneBrackets(W, H, false, 5);
+  const detailed: Params = { ...defaultParams(), detail: 0.6, range: 0.4 } as Params;
+
+  gpuTest('the budget sends the set to the tiled path, with a proxy that fits it', ({ gpu }) => {
+    const limits = gpu.device.limits;
+    expect(wholeImageFits(W, H, 3, false, limits, null)).toBe(true);
+    expect(wholeImageFits(W, H, 3, false, limits, BUDGET)).toBe(false);
+    expect(W * H * untiledBytesPerPixel(3, false)).toBeGreaterThan(BUDGET);
+    const k = proxyFactor(W, H, 3, false, limits, BUDGET);
+    expect(k).toBe(2);
+    const proxy = proxyBrackets(set, k);
+    expect([proxy[0]!.width, proxy[0]!.height]).toEqual([W / 2, H / 2]);
+    // Box average of the first block, per channel.
+    const b = set[1]!.pixels;
+    const mean = (c: number) => Math.round((b[c]! + b[4 + c]! + b[W * 4 + c]! + b[W * 4 + 4 + c]!) / 4);
+    expect([0, 1, 2].map((c) => proxy[1]!.pixels[c])).toEqual([0, 1, 2].map(mean));
+    // A 16384 × 12288 set on an 8192 texture limit: over the limit, so tiled, with a proxy within 4096.
+    expect(wholeImageFits(16384, 12288, 5, false, { ...limits, maxTextureDimension2D: 8192 }, null)).toBe(false);
+    expect(proxyFactor(16384, 12288, 5, false, { ...limits, maxTextureDimension2D: 8192 }, null)).toBe(4);
+    expect(isWide(proxy[0]!.pixels)).toBe(false);
+  });
+
+  gpuTest.for([
+    { mode: 'merge' as Mode, detail: false, min: 60 },
+    { mode: 'merge' as Mode, detail: true, min: 50 },
+    { mode: 'fusion' as Mode, detail: false, min: 50 },
+    { mode: 'fusion' as Mode, detail: true, min: 50 },
+  ])('$mode, local detail $detail: the tiled export ≥ $min dB, no seam', async ({ mode, detail, min }, { gpu }) => {
+    const params = detail ? detailed : defaultParams();
+    const whole = pipelineOf(gpu.device, set, mode, params, null);
+    const tiled = pipelineOf(gpu.device, set, mode, params, BUDGET);
+    try {
+      const { xs, ys, tiles } = edgesOf(gpu.device, set, mode, detail);
+      expect(tiles).toBeGreaterThan(1);
+      for (const bits of [8, 16] as const) {
+        const a = bits === 8 ? await whole.exportRgba8() : await whole.exportRgba16();
+        const b = bits === 8 ? await tiled.exportRgba8() : await tiled.exportRgba16();
+        expect([b.width, b.height]).toEqual([W, H]);
+        const r = compareImages(asFloat(W, H, a.data), asFloat(W, H, b.data), xs, ys);
+        expect(r.psnr, `${bits}-bit PSNR`).toBeGreaterThanOrEqual(min);
+        expect(noSeam(r), `${bits}-bit: largest difference along tile edges ${r.seam}, elsewhere ${r.rest}`).toBe(true);
+      }
+    } finally {
+      whole.dispose();
+      tiled.dispose();
+    }
+  });
+
+  gpuTest('the radiance read and the statistics reduced across tiles', async ({ gpu }) => {
+    const whole = pipelineOf(gpu.device, set, 'merge', defaultParams(), null);
+    const tiled = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+    try {
+      const a = await whole.readRadiance();
+      const b = await tiled.readRadiance();
+      // The merge reads one pixel of each bracket: a tile's pixels are the whole-image merge's.
+      expect(compareImages(a, b).maxDiff).toBe(0);
+      const sa = await whole.readStats();
+      const sb = await tiled.readStats();
+      const ref = luminanceStats(a);
+      for (const key of ['logAvg', 'minL', 'maxL', 'meanR', 'meanG', 'meanB'] as const) {
+        expect(sb[key], key).toBeCloseTo(ref[key], 5);
+        expect(sb[key], key).toBeCloseTo(sa[key], 5);
+      }
+      const total = (h: Uint32Array) => h.reduce((s, v) => s + v, 0);
+      expect(total(sb.histogram)).toBe(W * H);
+      // The range's ends are f32 sums folded in a different order: a pixel on a bin edge may change bin
+      // (each counts twice below); at most 1 pixel in 10 000 may, against the whole-image GPU histogram and the CPU's.
+      for (const other of [sa.histogram, ref.histogram]) {
+        let moved = 0;
+        for (let i = 0; i < sb.histogram.length; i++) moved += Math.abs(sb.histogram[i]! - other[i]!);
+        expect(moved).toBeLessThanOrEqual(2 * Math.ceil(W * H * 1e-4));
+      }
+    } finally {
+      whole.dispose();
+      tiled.dispose();
+    }
+  });
+
+  gpuTest('zoomed to 100 %, the view shows the full-size set, as the whole-image graph does', async ({ gpu }) => {
+    const whole = pipelineOf(gpu.device, set, 'merge', defaultParams(), null);
+    const tiled = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+    try {
+      const fitA = await whole.readDisplay();
+      const fitB = await tiled.readDisplay();
+      expect([fitB.width, fitB.height]).toEqual([fitA.width, fitA.height]);
+      for (const p of [whole, tiled]) p.setView({ zoom: 1, center: [0.3, 0.6] });
+      const a = await whole.readDisplay();
+      const b = await tiled.readDisplay();
+      expect([b.width, b.height]).toEqual([a.width, a.height]);
+      expect(tiled.geometry().region).toEqual(whole.geometry().region);
+      const r = compareImages(asFloat(a.width, a.height, a.data), asFloat(b.width, b.height, b.data));
+      expect(r.psnr).toBeGreaterThanOrEqual(50);
+    } finally {
+      whole.dispose();
+      tiled.dispose();
+    }
+  });
+});

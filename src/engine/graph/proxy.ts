@@ -1,0 +1,90 @@
+// The proxy of a set too big for the whole-image graph (issue 15): the
+// brackets (or the radiance map) box-averaged by a whole factor k on the CPU,
+// small enough for one texture and the budget. The interactive graph runs on
+// it (the fitted preview, zoom down to 1/k, drafts, alignment's estimate is
+// not run); exports, the statistics and the view beyond 1/k come from the
+// full-size set tile by tile (graph/tiled-image.ts).
+import { isWide, type Bracket, type FloatImage } from '../types';
+import type { MemoryLimits } from './budget';
+
+/** The proxy's longest side at most: a 16 MP proxy keeps the preview's work near what a 12–16 MP camera set costs. */
+export const PROXY_MAX_SIDE = 4096;
+
+/**
+ * Bytes per pixel the whole-image graph holds for a set, roughly: each
+ * bracket's upload, the radiance map, the fused or detailed result and the
+ * pyramids' accumulators (bench: peak GPU memory per set).
+ */
+export function untiledBytesPerPixel(count: number, wide: boolean): number {
+  return count * (wide ? 8 : 4) + 96;
+}
+
+/**
+ * Whether the whole-image graph can hold the set: both sides within the
+ * texture limit and, where a budget was set explicitly, its bytes within it.
+ * (WebGPU does not tell how much memory a GPU has, so the default budget,
+ * a guess from the limits, never sends a set that fits the texture limit to
+ * the tiled path: sets that open today are processed as before.)
+ */
+export function wholeImageFits(width: number, height: number, count: number, wide: boolean, limits: MemoryLimits, budget: number | null): boolean {
+  const side = limits.maxTextureDimension2D;
+  if (width > side || height > side) return false;
+  return budget === null || width * height * untiledBytesPerPixel(count, wide) <= budget;
+}
+
+/** The smallest whole factor k that brings the set within wholeImageFits and PROXY_MAX_SIDE. */
+export function proxyFactor(width: number, height: number, count: number, wide: boolean, limits: MemoryLimits, budget: number | null): number {
+  const side = Math.min(limits.maxTextureDimension2D, PROXY_MAX_SIDE);
+  let k = Math.max(1, Math.ceil(Math.max(width, height) / side));
+  while (!wholeImageFits(Math.ceil(width / k), Math.ceil(height / k), count, wide, limits, budget) && k < Math.max(width, height)) k++;
+  return k;
+}
+
+/** Box-average RGBA samples by k (the last row and column of blocks average what they cover). */
+function boxDown<T extends Uint8Array | Uint8ClampedArray | Uint16Array | Float32Array>(src: T, width: number, height: number, k: number, make: (n: number) => T, round: boolean): T {
+  const w = Math.ceil(width / k);
+  const h = Math.ceil(height / k);
+  const out = make(w * h * 4);
+  const sums = new Float64Array(w * 4);
+  for (let by = 0; by < h; by++) {
+    sums.fill(0);
+    const y1 = Math.min(height, (by + 1) * k);
+    for (let y = by * k; y < y1; y++) {
+      const row = y * width * 4;
+      for (let x = 0; x < width; x++) {
+        const s = ((x / k) | 0) * 4;
+        const i = row + x * 4;
+        sums[s]! += src[i]!;
+        sums[s + 1]! += src[i + 1]!;
+        sums[s + 2]! += src[i + 2]!;
+        sums[s + 3]! += src[i + 3]!;
+      }
+    }
+    const rows = y1 - by * k;
+    for (let bx = 0; bx < w; bx++) {
+      const n = rows * (Math.min(width, (bx + 1) * k) - bx * k);
+      for (let c = 0; c < 4; c++) {
+        const v = sums[bx * 4 + c]! / n;
+        out[(by * w + bx) * 4 + c] = round ? Math.round(v) : v;
+      }
+    }
+  }
+  return out;
+}
+
+/** The brackets box-averaged by k, exposures kept. */
+export function proxyBrackets(brackets: readonly Bracket[], k: number): Bracket[] {
+  if (k === 1) return [...brackets];
+  return brackets.map((b) => {
+    const width = Math.ceil(b.width / k);
+    const height = Math.ceil(b.height / k);
+    const pixels = isWide(b.pixels) ? boxDown(b.pixels, b.width, b.height, k, (n) => new Uint16Array(n), true) : boxDown(b.pixels, b.width, b.height, k, (n) => new Uint8Array(n), true);
+    return { ...b, width, height, pixels };
+  });
+}
+
+/** A radiance map box-averaged by k. */
+export function proxyRadiance(image: FloatImage, k: number): FloatImage {
+  if (k === 1) return image;
+  return { width: Math.ceil(image.width / k), height: Math.ceil(image.height / k), data: boxDown(image.data, image.width, image.height, k, (n) => new Float32Array(n), false) };
+}

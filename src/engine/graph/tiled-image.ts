@@ -1,0 +1,267 @@
+// Full-size work tile by tile (issue 15, "Evaluation by region and by tile"):
+// the operators that tile (merge, fusion, local detail) chained as region
+// sources over the brackets kept in CPU memory, a tile plan that fits the GPU
+// memory budget, the luminance statistics reduced across tiles, and a
+// rectangle of the finished image assembled from tiles. The pipeline uses it
+// for what does not fit one texture or the budget: exports, radiance reads
+// and the zoomed view of a big image; the interactive graph then runs on a
+// proxy of the set (graph/proxy.ts).
+//
+//   brackets (CPU) ─ MergeRegion ──────┐
+//   radiance file (CPU) ─ FloatImage ──┼─ [TiledLocalDetail] ─ tile ─ tone map ─ curve (graph/export.ts)
+//   brackets (CPU) ─ TiledFusion ──────┘
+//
+// Each source reads its tile grown by its own footprint, so the plan's cores
+// partition the image and the tiles meet without seams. Alignment and
+// deghosting are not applied here (both are whole-image estimates today).
+import { MergeRegion } from '../merge/merge-region';
+import { TiledFusion, defaultFineLevels as fusionFineLevels, tiledFusionCoarseBytes, tiledFusionFootprint } from '../fusion/tiled-fusion';
+import { TiledLocalDetail, coarseBytes as detailCoarseBytes, defaultFineLevels as detailFineLevels, tiledLocalDetailFootprint } from '../local-detail/tiled-local-detail';
+import { isIdentity, type LocalDetailParams } from '../local-detail/reference/local-detail';
+import { pyramidLevelCount } from '../pyramid/pyramid';
+import { TiledStats } from '../luminance/tiled-stats';
+import type { ResponseLuts } from '../merge/response';
+import type { Resources } from '../gpu/resources';
+import type { Params } from '../params';
+import type { Bracket, FloatImage, LuminanceStats, Mode } from '../types';
+import { BracketSource, FloatImageRegion, regionUsage, type RegionSource } from './region-source';
+import { intersect, isEmpty, type Rect } from './region';
+import { maxBufferBytes, type MemoryLimits } from './budget';
+import { planTiles, type TilePlan } from './tiles';
+
+/** Bytes per pixel a finished tile holds beyond its source: the source's result, the tone-mapped and curved images and the read-back copy (16 B each at most). */
+export const FINISH_BYTES_PER_PIXEL = 64;
+
+/** A set of brackets or a radiance map, kept in CPU memory. */
+export type TiledInput = { readonly brackets: readonly Bracket[] } | { readonly radiance: FloatImage };
+
+export class TiledImage {
+  readonly width: number;
+  readonly height: number;
+  private readonly brackets: BracketSource | null;
+  private readonly merge: MergeRegion | null;
+  private readonly radiance: FloatImageRegion | null;
+  private fusion: TiledFusion | null = null;
+  private detail: { mode: Mode; filter: TiledLocalDetail; version: number } | null = null;
+  private readonly stats: TiledStats;
+  /** Bumped by every change to what the sources produce: a local-detail filter over an older one re-prepares. */
+  private changes = 0;
+  /** The version the statistics were swept at (-1: never). */
+  private statsVersion = -1;
+  private params: Params | null = null;
+
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly res: Resources,
+    input: TiledInput,
+    /** The GPU memory budget in bytes (graph/budget.ts). */
+    public budget: number,
+  ) {
+    if ('brackets' in input) {
+      this.brackets = new BracketSource(device, res, input.brackets);
+      this.merge = new MergeRegion(device, res, this.brackets);
+      this.radiance = null;
+    } else {
+      this.brackets = this.merge = null;
+      this.radiance = new FloatImageRegion(device, res, input.radiance);
+    }
+    const first = this.brackets ?? this.radiance!;
+    this.width = first.width;
+    this.height = first.height;
+    this.stats = new TiledStats(device, res);
+  }
+
+  private changed(): void {
+    this.changes++;
+  }
+
+  /** Bumped by every change to what the sources produce (a region made before is stale). */
+  get version(): number {
+    return this.changes;
+  }
+
+  /** A change since the last statistics sweep. */
+  get statsStale(): boolean {
+    return this.statsVersion !== this.changes;
+  }
+
+  setParams(params: Params): void {
+    this.params = params;
+    if (this.fusion) {
+      const before = this.fusion.prepared;
+      this.fusion.setParams(params);
+      if (before && !this.fusion.prepared) this.changed();
+    }
+  }
+
+  setBlackLevel(black: number): void {
+    this.merge?.setBlackLevel(black);
+    this.changed();
+  }
+
+  setResponse(luts: ResponseLuts): void {
+    this.merge?.setResponse(luts);
+    this.changed();
+  }
+
+  setExposures(exposures: readonly number[]): void {
+    this.merge?.setExposures(exposures);
+    this.changed();
+  }
+
+  /** Merge or fusion, as a region source (fusion made on first use; a radiance map has no fusion). */
+  source(mode: Mode): RegionSource {
+    if (mode === 'merge' || !this.brackets) return this.merge ?? this.radiance!;
+    if (!this.fusion) {
+      const core = this.coreFor(tiledFusionFootprint(this.brackets.count, this.brackets.wide, this.fusionLevels()));
+      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: this.fusionLevels(), tileCore: core });
+      if (this.params) this.fusion.setParams(this.params);
+    }
+    return this.fusion;
+  }
+
+  /** The source with local detail applied (none for the identity settings). */
+  finished(mode: Mode, detail: LocalDetailParams | null): RegionSource {
+    const source = this.source(mode);
+    if (!detail || isIdentity(detail)) return source;
+    if (this.detail?.mode !== mode) {
+      this.detail?.filter.release();
+      const levels = detailFineLevels(this.width, this.height);
+      const filter = new TiledLocalDetail(this.device, this.res, source, { fineLevels: levels, tileCore: this.coreFor(tiledLocalDetailFootprint(levels)) });
+      this.detail = { mode, filter, version: this.changes };
+    }
+    const d = this.detail;
+    if (d.version !== this.changes) {
+      d.filter.invalidate();
+      d.version = this.changes;
+    }
+    d.filter.setParams(detail);
+    return d.filter;
+  }
+
+  private fusionLevels(): number {
+    return Math.max(1, Math.min(fusionFineLevels(this.width, this.height), pyramidLevelCount(this.width, this.height) - 1));
+  }
+
+  /** A prepare sweep's tile side for this footprint alone within the budget (it runs before the finish's tiles). */
+  private coreFor(f: { bytesPerPixel: number; halo: number; granularity: number }): number {
+    const side = Math.floor(Math.sqrt(this.budget / 2 / f.bytesPerPixel)) - 2 * f.halo;
+    return Math.max(f.granularity, Math.min(2048, Math.floor(side / f.granularity) * f.granularity));
+  }
+
+  /** Bytes per read pixel, halo, granularity and whole-image bytes of a finished tile in this mode. */
+  footprint(mode: Mode, detail: boolean): { bytesPerPixel: number; halo: number; granularity: number; fixedBytes: number } {
+    let bytesPerPixel = FINISH_BYTES_PER_PIXEL;
+    let halo = 0;
+    let granularity = 1;
+    let fixedBytes = 0;
+    const b = this.brackets;
+    if (mode === 'fusion' && b) {
+      const levels = this.fusionLevels();
+      const f = tiledFusionFootprint(b.count, b.wide, levels);
+      bytesPerPixel += f.bytesPerPixel;
+      halo += f.halo;
+      granularity = f.granularity;
+      fixedBytes += tiledFusionCoarseBytes(this, b.count, levels);
+    } else {
+      bytesPerPixel += b ? b.count * b.bytesPerPixel + 16 : 16;
+    }
+    if (detail) {
+      const levels = detailFineLevels(this.width, this.height);
+      const f = tiledLocalDetailFootprint(levels);
+      bytesPerPixel += f.bytesPerPixel;
+      halo += f.halo;
+      granularity = Math.max(granularity, f.granularity);
+      fixedBytes += detailCoarseBytes(this.width, this.height, levels);
+    }
+    return { bytesPerPixel, halo, granularity, fixedBytes };
+  }
+
+  /** The tiles of a finished image in this mode within the budget; throws TilePlanError where none fits. */
+  plan(mode: Mode, detail: boolean, limits: MemoryLimits): TilePlan {
+    const f = this.footprint(mode, detail);
+    return planTiles({
+      width: this.width,
+      height: this.height,
+      ...f,
+      budgetBytes: this.budget,
+      maxTextureDimension2D: limits.maxTextureDimension2D,
+      planeBytesPerPixel: 16,
+      maxBufferBytes: maxBufferBytes(limits),
+    });
+  }
+
+  /** Tile cores for the statistics sweep (the merge alone). */
+  private statsTiles(limits: MemoryLimits): Rect[] {
+    return this.plan('merge', false, limits).tiles.map((t) => t.core);
+  }
+
+  /** The buffer the statistics sweeps write. */
+  get statsOut(): GPUBuffer {
+    return this.stats.stats;
+  }
+
+  /** The merge's statistics reduced across tiles (swept again after a change), in the tone mapper's layout. */
+  async statsBuffer(limits: MemoryLimits): Promise<GPUBuffer> {
+    if (this.statsStale) {
+      await this.stats.sweep(this.source('merge'), this.statsTiles(limits));
+      this.statsVersion = this.changes;
+    }
+    return this.stats.stats;
+  }
+
+  /** The statistics with the whole image's histogram (a second sweep). */
+  async readStats(limits: MemoryLimits): Promise<LuminanceStats> {
+    await this.statsBuffer(limits);
+    return this.stats.read(this.source('merge'), this.statsTiles(limits));
+  }
+
+  /**
+   * Visit `source` over the cores of `plan` inside `within` (default: the
+   * whole image), one tile alive at a time: fn gets the core and its
+   * texture, released after fn resolves.
+   */
+  async eachTile(source: RegionSource, plan: TilePlan, fn: (core: Rect, texture: GPUTexture) => Promise<void> | void, within?: Rect): Promise<void> {
+    await source.prepare();
+    for (const tile of plan.tiles) {
+      const core = within ? intersect(tile.core, within) : tile.core;
+      if (isEmpty(core)) continue;
+      const texture = await source.produce(core);
+      try {
+        await fn(core, texture);
+      } finally {
+        this.res.release(texture);
+      }
+      // One tile in flight: what it held is freed before the next allocates.
+      await this.device.queue.onSubmittedWorkDone();
+    }
+  }
+
+  /** `rect` of a finished source as one rect-sized texture (the zoomed view), made tile by tile; the caller releases it. */
+  async region(source: RegionSource, plan: TilePlan, rect: Rect): Promise<GPUTexture> {
+    const out = this.res.texture({ label: 'tiled.region', size: [rect.width, rect.height], format: 'rgba32float', usage: regionUsage() });
+    try {
+      await this.eachTile(
+        source,
+        plan,
+        (core, texture) => {
+          const encoder = this.device.createCommandEncoder({ label: 'tiled.region' });
+          encoder.copyTextureToTexture({ texture }, { texture: out, origin: [core.x - rect.x, core.y - rect.y, 0] }, [core.width, core.height, 1]);
+          this.device.queue.submit([encoder.finish()]);
+        },
+        rect,
+      );
+    } catch (err) {
+      this.res.release(out);
+      throw err;
+    }
+    return out;
+  }
+
+  release(): void {
+    this.fusion?.release();
+    this.detail?.filter.release();
+    this.merge?.release();
+    this.fusion = this.detail = null;
+  }
+}
