@@ -11,6 +11,8 @@ import { exifContradictions, pixelEvs } from './io/pixel-exposure';
 import { contradictionMessage, duplicatesMessage, noticeMessages, orientationProblem, quote, sizeProblem, type SetMember } from './io/set-checks';
 import { sniffImage } from './io/sniff';
 import { MAX_BRACKETS } from './engine/pipeline';
+import { setFits } from './engine/graph/fits';
+import type { MemoryLimits } from './engine/graph/budget';
 import type { BracketEntry, EditStore } from './state/store';
 
 /** One image is a set too: its exposure tone-mapped alone (no merge, alignment or deghosting). */
@@ -31,22 +33,35 @@ export function setNameFor(names: readonly string[]): string {
 }
 
 /**
- * The first file whose header states a size beyond `max` pixels on a side,
- * read from its first bytes: an image too large for the GPU is refused
- * without decoding it (12000 × 8000 would be 384 MB of RGBA per file).
- * Files whose size is not in their header are checked after decoding.
+ * The memory decoded images may take: three quarters of the device's memory
+ * as the browser reports it (navigator.deviceMemory, in GB, at most 8 in
+ * Chromium; 8 assumed where the browser does not say).
  */
-async function oversized(files: readonly File[], max: number): Promise<{ file: File; width: number; height: number } | null> {
+function hostBytes(): number {
+  const gb = (globalThis.navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 8;
+  return 0.75 * gb * 2 ** 30;
+}
+
+/**
+ * What the machine cannot hold (engine/graph/fits.ts), read from the files'
+ * first bytes before any is decoded: 12000 × 8000 opens (tiled), a set whose
+ * decoded samples outgrow the device's memory does not. Files whose size is
+ * not in their header are checked after decoding.
+ */
+async function unfit(files: readonly File[], limits: MemoryLimits): Promise<{ file: File; message: string } | null> {
   for (const file of files) {
     const head = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
-    const size = headerSize(head, sniffImage(head));
-    if (size && Math.max(size.width, size.height) > max) return { file, ...size };
+    const kind = sniffImage(head);
+    const size = headerSize(head, kind);
+    if (!size) continue;
+    const bits = 'bitDepth' in size && size.bitDepth === 16 ? 8 : 4;
+    const fit = setFits({ ...size, count: files.length, bytesPerPixel: bits }, limits, { hostBytes: hostBytes() });
+    if (!fit.ok) return { file, message: fit.message };
   }
   return null;
 }
 
-const tooLarge = (name: string, width: number, height: number, max: number, count: number) =>
-  `${quote(name)} is ${width}×${height} pixels; this GPU handles at most ${max} pixels on a side. Downscale ${count > 1 ? 'the brackets' : 'it'} to ${max} pixels or fewer on the long side and try again.`;
+const cannotHold = (name: string, message: string) => `${quote(name)} cannot be opened on this device: ${message}`;
 
 /**
  * Check the EXIF exposures against the pixels (pixel-exposure.ts) and say
@@ -125,10 +140,10 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
   try {
     const gpuNow = store.getState().gpu;
     if (gpuNow.state === 'ready') {
-      const big = await oversized(files, gpuNow.maxDimension);
+      const refused = await unfit(files, gpuNow.limits);
       if (mine !== generation) return false;
-      if (big) {
-        report(tooLarge(big.file.name, big.width, big.height, gpuNow.maxDimension, files.length));
+      if (refused) {
+        report(cannotHold(refused.file.name, refused.message));
         return false;
       }
     }
@@ -153,8 +168,9 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     const first = replies[0]!;
     const gpu = store.getState().gpu;
     if (first.radiance) {
-      if (gpu.state === 'ready' && Math.max(first.width, first.height) > gpu.maxDimension) {
-        report(`${quote(files[0]!.name)} is ${first.width}×${first.height} pixels; this GPU handles at most ${gpu.maxDimension} pixels on a side.`);
+      const fit = gpu.state === 'ready' ? setFits({ width: first.width, height: first.height, count: 1, bytesPerPixel: 16 }, gpu.limits, { hostBytes: hostBytes() }) : { ok: true as const };
+      if (!fit.ok) {
+        report(cannotHold(files[0]!.name, fit.message));
         first.thumb?.close();
         return false;
       }
@@ -190,8 +206,10 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       replies.forEach((r) => r.thumb?.close());
       return false;
     }
-    if (gpu.state === 'ready' && Math.max(first.width, first.height) > gpu.maxDimension) {
-      report(tooLarge(files[0]!.name, first.width, first.height, gpu.maxDimension, files.length));
+    const fit =
+      gpu.state === 'ready' ? setFits({ width: first.width, height: first.height, count: files.length, bytesPerPixel: depth(first) === 16 ? 8 : 4 }, gpu.limits, { hostBytes: hostBytes() }) : { ok: true as const };
+    if (!fit.ok) {
+      report(cannotHold(files[0]!.name, fit.message));
       replies.forEach((r) => r.thumb?.close());
       return false;
     }

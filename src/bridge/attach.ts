@@ -26,7 +26,8 @@ export interface Attached {
 
 export function attach(store: EditStore, engine: Engine, clock?: FrameClock): Attached {
   const { setGpu, report, begin, end, setProgress } = store.getState();
-  setGpu({ state: 'ready', adapter: engine.gpu.adapterInfo, maxDimension: engine.gpu.device.limits.maxTextureDimension2D });
+  const { maxTextureDimension2D, maxBufferSize, maxStorageBufferBindingSize } = engine.gpu.device.limits;
+  setGpu({ state: 'ready', adapter: engine.gpu.adapterInfo, maxDimension: maxTextureDimension2D, limits: { maxTextureDimension2D, maxBufferSize, maxStorageBufferBindingSize } });
   const { pipeline } = engine;
   /** Detached: from a lost device, or the app going away. */
   let disposed = false;

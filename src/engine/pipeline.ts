@@ -41,7 +41,8 @@ import { Exporter, toUnorm16, type ExportFormat, type Finished } from './graph/e
 import { checkBrackets, checkRadiance, EngineInputError } from './graph/upload';
 import { LargeSet } from './graph/large-set';
 import { proxyBrackets, proxyFactor, proxyRadiance, wholeImageFits } from './graph/proxy';
-import { fitsMachine, gpuBudget } from './graph/budget';
+import { gpuBudget } from './graph/budget';
+import { setFits } from './graph/fits';
 import type { TiledInput } from './graph/tiled-image';
 
 const isViewStage = (s: Stage): s is ViewStage => (VIEW_STAGES as readonly Stage[]).includes(s);
@@ -172,23 +173,22 @@ export class Pipeline {
    * numbers, a set that even tiled does not fit.
    */
   private takeLarge(input: TiledInput): number {
-    this.large?.release();
-    this.large = null;
-    this.largeStats = false;
     const image = 'brackets' in input ? input.brackets[0]! : input.radiance;
     const count = 'brackets' in input ? input.brackets.length : 1;
     const wide = 'brackets' in input && isWide(input.brackets[0]!.pixels);
     const limits = this.device.limits;
-    if (wholeImageFits(image.width, image.height, count, wide, limits, this.budgetOverride)) return 1;
-    const budget = gpuBudget(limits, this.budgetOverride ?? undefined);
-    const large = new LargeSet(this.device, this.res, input, proxyFactor(image.width, image.height, count, wide, limits, this.budgetOverride), budget);
-    // The costliest finish (fusion with local detail) must find a tile plan.
-    const f = large.tiled.footprint(count > 1 ? 'fusion' : 'merge', true);
-    const fit = fitsMachine(image.width, image.height, 1, 0, limits, budget, { sharedBytesPerPixel: f.bytesPerPixel, planeBytesPerPixel: 16, halo: f.halo, granularity: f.granularity, fixedBytes: f.fixedBytes });
-    if (!fit.ok) {
-      large.release();
-      throw new EngineInputError(`This GPU cannot process it: ${fit.message}`);
+    const whole = wholeImageFits(image.width, image.height, count, wide, limits, this.budgetOverride);
+    if (!whole) {
+      // The decoded set is already in memory and encoding is the caller's: the GPU's tile plan is what is checked here.
+      const fit = setFits({ width: image.width, height: image.height, count, bytesPerPixel: wide ? 8 : 4 }, limits, { canvas: false, budget: this.budgetOverride });
+      if (!fit.ok) throw new EngineInputError(`This GPU cannot process it: ${fit.message}`);
     }
+    // Accepted: the old set goes.
+    this.large?.release();
+    this.large = null;
+    this.largeStats = false;
+    if (whole) return 1;
+    const large = new LargeSet(this.device, this.res, input, proxyFactor(image.width, image.height, count, wide, limits, this.budgetOverride), gpuBudget(limits, this.budgetOverride ?? undefined));
     this.large = large;
     return large.k;
   }

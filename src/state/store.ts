@@ -7,6 +7,7 @@ import { clampParam, defaultParams, type ParamName, type Params } from '../engin
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve/curve';
 import { responseLuts, type ResponseLuts } from '../engine/merge/response';
 import type { FloatImage, Mode } from '../engine/types';
+import type { MemoryLimits } from '../engine/graph/budget';
 import { FIT_VIEW, type ViewState } from '../engine/view/view';
 
 export interface ExifExposure {
@@ -85,7 +86,11 @@ export type AlignmentReport =
   | { readonly state: 'done'; readonly rows: readonly AlignmentRow[]; readonly crop: { x: number; y: number; width: number; height: number }; readonly applied: boolean; readonly ms: number }
   | { readonly state: 'failed'; readonly message: string };
 
-export type GpuStatus = { state: 'starting' } | { state: 'ready'; adapter: string; maxDimension: number } | { state: 'unavailable'; message: string };
+export type GpuStatus =
+  | { state: 'starting' }
+  /** maxDimension: the texture limit (kept for scripts); limits: what decides which sets fit (engine/graph/fits.ts). */
+  | { state: 'ready'; adapter: string; maxDimension: number; limits: MemoryLimits }
+  | { state: 'unavailable'; message: string };
 
 export interface EditState {
   /** Name of the bracket set; names the downloads. */

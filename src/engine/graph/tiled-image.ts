@@ -35,6 +35,47 @@ export const FINISH_BYTES_PER_PIXEL = 64;
 /** A set of brackets or a radiance map, kept in CPU memory. */
 export type TiledInput = { readonly brackets: readonly Bracket[] } | { readonly radiance: FloatImage };
 
+/** F of the tiled fusion: the default, at least 1 and below the pyramid's top. */
+function fusionLevels(width: number, height: number): number {
+  return Math.max(1, Math.min(fusionFineLevels(width, height), pyramidLevelCount(width, height) - 1));
+}
+
+/** What a finished tile holds: bytes per read pixel, the halo per side, the granularity, and the whole-image bytes (coarse levels). */
+export interface Footprint {
+  readonly bytesPerPixel: number;
+  readonly halo: number;
+  readonly granularity: number;
+  readonly fixedBytes: number;
+}
+
+/** The footprint of a finished tile of a width × height image: brackets (or a radiance map: null) through merge or fusion, with or without local detail. */
+export function finishFootprint(width: number, height: number, brackets: { count: number; wide: boolean } | null, mode: Mode, detail: boolean): Footprint {
+  let bytesPerPixel = FINISH_BYTES_PER_PIXEL;
+  let halo = 0;
+  let granularity = 1;
+  let fixedBytes = 0;
+  const b = brackets;
+  if (mode === 'fusion' && b) {
+    const levels = fusionLevels(width, height);
+    const f = tiledFusionFootprint(b.count, b.wide, levels);
+    bytesPerPixel += f.bytesPerPixel;
+    halo += f.halo;
+    granularity = f.granularity;
+    fixedBytes += tiledFusionCoarseBytes({ width, height }, b.count, levels);
+  } else {
+    bytesPerPixel += b ? b.count * (b.wide ? 8 : 4) + 16 : 16;
+  }
+  if (detail) {
+    const levels = detailFineLevels(width, height);
+    const f = tiledLocalDetailFootprint(levels);
+    bytesPerPixel += f.bytesPerPixel;
+    halo += f.halo;
+    granularity = Math.max(granularity, f.granularity);
+    fixedBytes += detailCoarseBytes(width, height, levels);
+  }
+  return { bytesPerPixel, halo, granularity, fixedBytes };
+}
+
 export class TiledImage {
   readonly width: number;
   readonly height: number;
@@ -140,7 +181,7 @@ export class TiledImage {
   }
 
   private fusionLevels(): number {
-    return Math.max(1, Math.min(fusionFineLevels(this.width, this.height), pyramidLevelCount(this.width, this.height) - 1));
+    return fusionLevels(this.width, this.height);
   }
 
   /** A prepare sweep's tile side for this footprint alone within the budget (it runs before the finish's tiles). */
@@ -150,31 +191,9 @@ export class TiledImage {
   }
 
   /** Bytes per read pixel, halo, granularity and whole-image bytes of a finished tile in this mode. */
-  footprint(mode: Mode, detail: boolean): { bytesPerPixel: number; halo: number; granularity: number; fixedBytes: number } {
-    let bytesPerPixel = FINISH_BYTES_PER_PIXEL;
-    let halo = 0;
-    let granularity = 1;
-    let fixedBytes = 0;
+  footprint(mode: Mode, detail: boolean): Footprint {
     const b = this.brackets;
-    if (mode === 'fusion' && b) {
-      const levels = this.fusionLevels();
-      const f = tiledFusionFootprint(b.count, b.wide, levels);
-      bytesPerPixel += f.bytesPerPixel;
-      halo += f.halo;
-      granularity = f.granularity;
-      fixedBytes += tiledFusionCoarseBytes(this, b.count, levels);
-    } else {
-      bytesPerPixel += b ? b.count * b.bytesPerPixel + 16 : 16;
-    }
-    if (detail) {
-      const levels = detailFineLevels(this.width, this.height);
-      const f = tiledLocalDetailFootprint(levels);
-      bytesPerPixel += f.bytesPerPixel;
-      halo += f.halo;
-      granularity = Math.max(granularity, f.granularity);
-      fixedBytes += detailCoarseBytes(this.width, this.height, levels);
-    }
-    return { bytesPerPixel, halo, granularity, fixedBytes };
+    return finishFootprint(this.width, this.height, b ? { count: b.count, wide: b.wide } : null, mode, detail);
   }
 
   /** The tiles of a finished image in this mode within the budget; throws TilePlanError where none fits. */
