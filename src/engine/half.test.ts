@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { halfBits, halfToFloat, unorm16AsHalf, unorm16HalfTable } from './half';
 
-describe('half floats', () => {
+// The exhaustive loops take a second alone, more on a busy 2-core machine.
+describe('half floats', { timeout: 60_000 }, () => {
   it('encodes normals, subnormals, specials and rounds to nearest even', () => {
     expect(halfBits(1)).toBe(0x3c00);
     expect(halfBits(-2)).toBe(0xc000);

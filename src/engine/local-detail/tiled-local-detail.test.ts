@@ -116,7 +116,7 @@ const describeComparison = (c: Comparison) => `PSNR ${c.psnr.toFixed(1)} dB, max
 
 const STRONG: LocalDetailParams = { detail: 0.6, range: 0.7 };
 
-describe('TiledLocalDetail equals the untiled LocalDetail', () => {
+describe('TiledLocalDetail equals the untiled LocalDetail', { timeout: 120_000 }, () => {
   const cases: [string, number, number, LocalDetailParams, boolean][] = [
     ['radiance, F = 2, core 64', 2, 64, STRONG, false],
     ['radiance, F = 3, core 96', 3, 96, { detail: -0.5, range: 1 }, false],
