@@ -89,6 +89,7 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
         const b = bits === 8 ? await tiled.exportRgba8() : await tiled.exportRgba16();
         expect([b.width, b.height]).toEqual([W, H]);
         const r = compareImages(asFloat(W, H, a.data), asFloat(W, H, b.data), xs, ys);
+        console.log(`  ${mode}${detail ? ' + detail' : ''}, ${bits}-bit, ${tiles} tiles: PSNR ${r.psnr.toFixed(1)} dB, largest difference on tile edges ${r.seam.toExponential(2)}, elsewhere ${r.rest.toExponential(2)}`);
         expect(r.psnr, `${bits}-bit PSNR`).toBeGreaterThanOrEqual(min);
         expect(noSeam(r), `${bits}-bit: largest difference along tile edges ${r.seam}, elsewhere ${r.rest}`).toBe(true);
       }
@@ -128,9 +129,13 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
     }
   });
 
-  gpuTest('zoomed to 100 %, the view shows the full-size set, as the whole-image graph does', async ({ gpu }) => {
-    const whole = pipelineOf(gpu.device, set, 'merge', defaultParams(), null);
-    const tiled = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+  gpuTest.for([
+    { mode: 'merge' as Mode, detail: false },
+    { mode: 'fusion' as Mode, detail: true },
+  ])('$mode, local detail $detail: zoomed to 100 %, the view shows the full-size set, as the whole-image graph does', async ({ mode, detail }, { gpu }) => {
+    const params = detail ? detailed : defaultParams();
+    const whole = pipelineOf(gpu.device, set, mode, params, null);
+    const tiled = pipelineOf(gpu.device, set, mode, params, BUDGET);
     try {
       const fitA = await whole.readDisplay();
       const fitB = await tiled.readDisplay();
@@ -141,6 +146,7 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
       expect([b.width, b.height]).toEqual([a.width, a.height]);
       expect(tiled.geometry().region).toEqual(whole.geometry().region);
       const r = compareImages(asFloat(a.width, a.height, a.data), asFloat(b.width, b.height, b.data));
+      console.log(`  zoomed 100 %, ${mode}${detail ? ' + detail' : ''}: PSNR ${r.psnr.toFixed(1)} dB`);
       expect(r.psnr).toBeGreaterThanOrEqual(50);
     } finally {
       whole.dispose();

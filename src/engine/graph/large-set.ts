@@ -66,7 +66,7 @@ export class LargeSet {
   }
 
   /** The view shows the full-size set, not the proxy: zoomed in beyond 1/k. */
-  private zoomed(g: ViewGeometry): boolean {
+  showsFullSize(g: ViewGeometry): boolean {
     return !g.fit && g.scale * this.k > 1;
   }
 
@@ -76,7 +76,7 @@ export class LargeSet {
    * sources changed). Returns whether what the view reads changed.
    */
   async updateView(mode: Mode, detail: LocalDetailParams | null, g: ViewGeometry): Promise<boolean> {
-    if (!this.zoomed(g)) {
+    if (!this.showsFullSize(g)) {
       if (!this.zoom) return false;
       this.res.release(this.zoom.texture);
       this.zoom = null;
@@ -114,7 +114,7 @@ export class LargeSet {
 
   /** What the view chain reads: the zoomed region, or the proxy with the geometry's region in the proxy's pixels. */
   viewInput(g: ViewGeometry, proxy: GPUTexture, draft: boolean): { input: GPUTexture; geometry: ViewGeometry } {
-    if (this.zoom && this.zoomed(g) && !draft) return { input: this.zoom.texture, geometry: { ...g, region: this.zoom.region } };
+    if (this.zoom && this.showsFullSize(g) && !draft) return { input: this.zoom.texture, geometry: { ...g, region: this.zoom.region } };
     const k = this.k;
     const [x0, y0, x1, y1] = g.region;
     const [pw, ph] = [Math.ceil(this.tiled.width / k), Math.ceil(this.tiled.height / k)];

@@ -171,7 +171,9 @@ export abstract class RenderCore {
   protected config(draft: boolean): GraphConfig {
     const present = !!this.view.present && this.viewport[0] > 0;
     const ghosts = this.ghostsActive && !this.radianceInput;
-    const detail = !this.detailActive ? 'off' : draft || (this.geometry().fit && !this.settledDetail) ? 'preview' : 'full';
+    // A big set zoomed in beyond its proxy's scale shows a region already finished at full size, local detail included.
+    const finished = !!this.large?.showsFullSize(this.geometry());
+    const detail = !this.detailActive || finished ? 'off' : draft || (this.geometry().fit && !this.settledDetail) ? 'preview' : 'full';
     return {
       mode: this.mode,
       radianceInput: this.radianceInput,
