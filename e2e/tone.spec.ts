@@ -76,7 +76,8 @@ test('curve points: add, drag, delete with the mouse; only the curve re-runs; th
   expect(r1.curve).toBeGreaterThan(r0.curve!);
   expect(r1.histogram).toBeGreaterThan(r0.histogram!);
   for (const stage of ['upload', 'fusion', 'downsample', 'tonemap']) expect(r1[stage], `${stage} does not re-run for a curve edit`).toBe(r0[stage]);
-  expect(s1.histogram, 'the histogram follows the curve').not.toEqual(s0.histogram);
+  // The store's histogram comes back from the GPU after the frame (the 'histogram' event): on a busy machine, after idle.
+  await expect.poll(async () => (await edit(page)).histogram, { message: 'the histogram follows the curve' }).not.toEqual(s0.histogram);
 
   // Drag it below the diagonal.
   const to = await curveAt(page, 0.4, 0.25);
