@@ -8,8 +8,10 @@
 //   BENCH_TILING_LIMIT_MIN=20   wall-time limit of this file (default 20; see below)
 //   BENCH_TILING_FULL=1         no limit: every case, every run
 //   BENCH_TILING_RUNS=3         runs per case where time allows (median)
-//   BENCH_TILING_SIZES=12MP,100MP | 2400x1600   some sizes only (then the results
-//                               go to test-results/, not bench/results/)
+//   BENCH_TILING_SIZES=12MP,100MP | 2400x1600   some sizes only, and
+//   BENCH_TILING_CASES=fusion,unset   only the cases whose mode or budget label is
+//                               listed (then the results go to test-results/, not
+//                               bench/results/)
 //   BENCH_TILING_BUDGET_MIB=1024  the explicit budget (another for a trial on small sizes)
 //
 // Per run, on a fresh headless Pipeline on the page's one WebGPU device (so
@@ -87,7 +89,7 @@ const LIMIT_S = FULL ? Infinity : Number(process.env.BENCH_TILING_LIMIT_MIN ?? 2
 /** Estimates are measured rates plus this margin. */
 const MARGIN = 1.1;
 /** Filtered runs are for development: they never replace the full run's files. */
-const RESULTS = ONLY ? `${ROOT}test-results/bench-tiling/` : `${ROOT}bench/results/`;
+const RESULTS = ONLY || process.env.BENCH_TILING_CASES ? `${ROOT}test-results/bench-tiling/` : `${ROOT}bench/results/`;
 
 interface RunResult {
   tiled: boolean;
@@ -109,6 +111,9 @@ interface Row {
   budget: string;
   /** Why the case did not run. */
   skipped?: string;
+  skippedShort?: string;
+  /** Whether the whole-image graph can hold the set on this adapter (its texture-size limit). */
+  wholeImage: string;
   path?: 'whole image' | 'tiled';
   /** Why a set with the budget unset is tiled anyway. */
   tiledBecause?: string;
@@ -271,6 +276,8 @@ interface Case {
   priority: number;
   runs: RunResult[];
   skipped?: string;
+  /** The reason in a few words, for the table. */
+  skippedShort?: string;
 }
 
 const bySize = [...SIZES].sort((a, b) => mpOf(a) - mpOf(b));
@@ -282,7 +289,12 @@ function priorityOf(size: Size, mode: Mode, budget: { bytes: number | null }): n
   // Merge from the largest size down (what tiling is for), then fusion from the smallest up (it costs most).
   return mode === 'merge' ? 1 + 2 * (bySize.length - 1 - rank(size)) + unset : 100 + 2 * rank(size) + unset;
 }
-const cases: Case[] = SIZES.flatMap((size) => MODES.flatMap((mode) => BUDGETS.map((budget) => ({ size, mode, budget, priority: priorityOf(size, mode, budget), runs: [] }))));
+const CASES = process.env.BENCH_TILING_CASES?.split(',').map((s) => s.trim()) ?? null;
+const wanted = (mode: Mode, budget: string) =>
+  !CASES || ((CASES.some((m) => MODES.includes(m as Mode)) ? CASES.includes(mode) : true) && (CASES.some((b) => BUDGETS.some((x) => x.label === b)) ? CASES.includes(budget) : true));
+const cases: Case[] = SIZES.flatMap((size) =>
+  MODES.flatMap((mode) => BUDGETS.filter((budget) => wanted(mode, budget.label)).map((budget) => ({ size, mode, budget, priority: priorityOf(size, mode, budget), runs: [] }))),
+);
 /** A further run of a case (for the median): after every case has had one. */
 const EXTRA_RUN_PRIORITY = 1000;
 
@@ -314,7 +326,7 @@ function setsS(sizes: Size[]): number {
 }
 
 /** Whether a run of `c` at `priority` fits the limit with every higher-priority case still to come; else why not. */
-function fits(c: Case, priority: number): string | null {
+function fits(c: Case, priority: number): { reason: string; short: string } | null {
   if (priority === 0 || !Number.isFinite(LIMIT_S)) return null;
   const own = estimateS(c);
   if (own === null) return null;
@@ -323,10 +335,10 @@ function fits(c: Case, priority: number): string | null {
   const total = own + setsS([c.size]);
   if (elapsedS() + total + reserved <= LIMIT_S) return null;
   const rate = rates.get(rateKey(c))!;
-  return (
+  const reason =
     `for time: estimated ${Math.round(total)} s (${rateKey(c)} at ${Math.round(rate.msPerMp)} ms/MP as measured at ${rate.from}, +10 %${made.has(c.size.label) ? '' : ', and making the set'}), ` +
-    `with ${Math.round(elapsedS())} s spent and ${Math.round(reserved)} s kept for ${ahead.length} case${ahead.length === 1 ? '' : 's'} of higher priority: over this bench's ${Math.round(LIMIT_S / 60)}-minute limit (BENCH_TILING_LIMIT_MIN; BENCH_TILING_FULL=1 runs everything)`
-  );
+    `with ${Math.round(elapsedS())} s spent and ${Math.round(reserved)} s kept for ${ahead.length} case${ahead.length === 1 ? '' : 's'} of higher priority: over this bench's ${Math.round(LIMIT_S / 60)}-minute limit (BENCH_TILING_LIMIT_MIN; BENCH_TILING_FULL=1 runs everything)`;
+  return { reason, short: `skipped for time (estimate ${Math.round(total)} s)` };
 }
 
 async function runCase(page: Page, c: Case): Promise<void> {
@@ -336,6 +348,7 @@ async function runCase(page: Page, c: Case): Promise<void> {
     r = await page.evaluate(pageCase, { width: c.size.width, height: c.size.height, mode: c.mode, budget: c.budget.bytes });
   } catch (err) {
     // Recorded, and the bench goes on with the next case.
+    if (c.runs.length === 0) c.skippedShort = 'failed (see below)';
     if (c.runs.length === 0) c.skipped = `failed after ${Math.round((Date.now() - t) / 1000)} s: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
     log.push(`${c.size.label} ${c.mode} budget ${c.budget.label}: ${c.skipped ?? 'a further run failed'}`);
     console.log(log[log.length - 1]);
@@ -353,8 +366,10 @@ async function runCase(page: Page, c: Case): Promise<void> {
   console.log(line);
 }
 
-function skip(c: Case, reason: string): void {
-  c.skipped = reason;
+function skip(c: Case, why: { reason: string; short: string }): void {
+  c.skipped = why.reason;
+  c.skippedShort = why.short;
+  const reason = why.reason;
   const line = `${c.size.label} ${c.mode} budget ${c.budget.label}: skipped ${reason}`;
   log.push(line);
   console.log(line);
@@ -418,18 +433,12 @@ for (const size of SIZES) {
 }
 
 function rowOf(c: Case): Row {
-  const base: Row = {
-    size: c.size.label,
-    width: c.size.width,
-    height: c.size.height,
-    mp: mpOf(c.size),
-    mode: c.mode,
-    budget: c.budget.label,
-    estimateBytes: c.size.width * c.size.height * untiledBytesPerPixel(BRACKETS),
-  };
-  if (c.runs.length === 0) return { ...base, skipped: c.skipped ?? 'not run (the bench stopped before it)' };
-  const first = c.runs[0]!;
   const side = Math.max(c.size.width, c.size.height);
+  const estimateBytes = c.size.width * c.size.height * untiledBytesPerPixel(BRACKETS);
+  const wholeImage = side > limits.maxTextureDimension2D ? `impossible: ${side} px > maxTextureDimension2D ${limits.maxTextureDimension2D}` : `possible (estimate ${Math.round(estimateBytes / MIB)} MiB)`;
+  const base: Row = { size: c.size.label, width: c.size.width, height: c.size.height, mp: mpOf(c.size), mode: c.mode, budget: c.budget.label, wholeImage, estimateBytes };
+  if (c.runs.length === 0) return { ...base, skipped: c.skipped ?? 'not run (the bench stopped before it)', skippedShort: c.skippedShort ?? 'not run' };
+  const first = c.runs[0]!;
   return {
     ...base,
     path: first.tiled ? 'tiled' : 'whole image',
@@ -470,25 +479,29 @@ function markdown(result: { date: string; wallS: number; machine: string; rows: 
     '',
     `Command: \`E2E_PORT=4302 npm run bench -- tiling.bench.ts\` (part of \`npm run bench\`). Wall time of this file: ${(result.wallS / 60).toFixed(1)} min (warm-up and making the sets included; limit ${Number.isFinite(LIMIT_S) ? `${Math.round(LIMIT_S / 60)} min` : 'none'}).`,
     '',
-    'Synthetic 8-bit sets made in the page, 5 brackets 1 EV apart (exposures ¼, ½, 1, 2, 4), one scene at every size. Each run: a fresh Pipeline on one device, viewport 1280×800, default params; load = setBrackets + render() (first picture), export = exportRgba8() at full size; peak = Resources.peakBytes over load + export (the textures and buffers the engine holds; read-back staging buffers and CPU memory not counted). Whole-image estimate = what the pipeline decides with (graph/proxy.ts untiledBytesPerPixel: 5 × 4 + 96 = 116 B/px); with a budget set, a set whose estimate exceeds it is tiled.',
+    'Synthetic 8-bit sets made in the page, 5 brackets 1 EV apart (exposures ¼, ½, 1, 2, 4), one scene at every size. Each run: a fresh Pipeline on one device, viewport 1280×800, default params; load = setBrackets + render() (first picture), export = exportRgba8() at full size; peak = Resources.peakBytes over load + export (the textures and buffers the engine holds; read-back staging buffers and CPU memory not counted); peak ÷ budget against the budget the tiled path planned with. Whole-image graph: possible where both sides are within the adapter’s texture limit, with the estimate the pipeline decides with (graph/proxy.ts untiledBytesPerPixel: 5 × 4 + 96 = 116 B/px): with a budget set, a set whose estimate exceeds it is tiled; with the budget unset, only a set beyond the texture limit is, with the default budget (graph/budget.ts: maxBufferSize, at most 2 GiB).',
     '',
     '## Peak GPU memory per set',
     '',
-    '| size | mode | budget | path | proxy k | tiles (core) | peak | peak ÷ budget | whole-image estimate | load | export | ms per MP | runs |',
+    '| size | mode | budget | whole-image graph | path | proxy k | tiles (core) | peak | peak ÷ budget | load | export | ms per MP | runs |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const r of result.rows) {
     const size = `${r.size} ${r.width}×${r.height}`;
     if (r.skipped) {
-      lines.push(`| ${size} | ${r.mode} | ${r.budget} | skipped ${r.skipped} | | | | | ${mib(r.estimateBytes)} | | | | 0 |`);
+      lines.push(`| ${size} | ${r.mode} | ${r.budget} | ${r.wholeImage} | ${r.skippedShort} | | | | | | | | 0 |`);
       continue;
     }
-    const path = r.tiledBecause ? `tiled (whole image impossible: ${r.tiledBecause})` : r.path;
     const budget = r.budget === 'unset' ? (r.effectiveBudgetBytes ? `unset (default ${mib(r.effectiveBudgetBytes)})` : 'unset') : r.budget;
     const over = r.effectiveBudgetBytes ? (r.peakBytes! / r.effectiveBudgetBytes).toFixed(2) : '–';
     lines.push(
-      `| ${size} | ${r.mode} | ${budget} | ${path} | ${r.k} | ${r.tiles} (${r.tileCore?.join('×')}) | ${mib(r.peakBytes)} | ${over} | ${mib(r.estimateBytes)} | ${sec(r.loadMs)} | ${sec(r.exportMs)} | ${r.msPerMp} | ${r.runs} |`,
+      `| ${size} | ${r.mode} | ${budget} | ${r.wholeImage} | ${r.path} | ${r.k} | ${r.tiles} (${r.tileCore?.join('×')}) | ${mib(r.peakBytes)} | ${over} | ${sec(r.loadMs)} | ${sec(r.exportMs)} | ${r.msPerMp} | ${r.runs} |`,
     );
+  }
+  const skipped = result.rows.filter((r) => r.skipped);
+  if (skipped.length) {
+    lines.push('', 'Not run:', '');
+    for (const r of skipped) lines.push(`- ${r.size} ${r.mode}, budget ${r.budget}: ${r.skipped}`);
   }
   lines.push('', `## Time per megapixel, tiled (${BUDGET_LABEL}) vs untiled (budget unset)`, '', '(load + export) ÷ MP, median of the runs (runs: untiled / tiled).', '');
   lines.push('| size | mode | untiled ms/MP | tiled ms/MP | tiles | runs | tiled ÷ untiled | within +15 % |', '|---|---|---|---|---|---|---|---|');
