@@ -26,7 +26,7 @@ import type { Params } from '../params';
 import type { Bracket, FloatImage, LuminanceStats, Mode } from '../types';
 import { BracketSource, FloatImageRegion, regionUsage, type RegionSource } from './region-source';
 import { intersect, isEmpty, type Rect } from './region';
-import { maxBufferBytes, type MemoryLimits } from './budget';
+import { maxBufferBytes, MIN_BUDGET_BYTES, type MemoryLimits } from './budget';
 import { planTiles, type TilePlan } from './tiles';
 
 /** Bytes per pixel a finished tile holds beyond its source: the source's result, the tone-mapped and curved images and the read-back copy (16 B each at most). */
@@ -196,14 +196,18 @@ export class TiledImage {
     return finishFootprint(this.width, this.height, b ? { count: b.count, wide: b.wide } : null, mode, detail);
   }
 
-  /** The tiles of a finished image in this mode within the budget; throws TilePlanError where none fits. */
+  /**
+   * The tiles of a finished image in this mode within what the budget leaves
+   * beside what is alive now (the proxy graph's images; at least
+   * MIN_BUDGET_BYTES); throws TilePlanError where none fits.
+   */
   plan(mode: Mode, detail: boolean, limits: MemoryLimits): TilePlan {
     const f = this.footprint(mode, detail);
     return planTiles({
       width: this.width,
       height: this.height,
       ...f,
-      budgetBytes: this.budget,
+      budgetBytes: Math.max(MIN_BUDGET_BYTES, this.budget - this.res.counts().bytes),
       maxTextureDimension2D: limits.maxTextureDimension2D,
       planeBytesPerPixel: 16,
       maxBufferBytes: maxBufferBytes(limits),
