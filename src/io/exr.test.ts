@@ -91,6 +91,22 @@ describe('encodeExr', () => {
     expect(b[3]).toBe(2 ** -14); // smallest normal half, exact
   });
 
+  it('the test reader decodes some rows alone as the whole file has them', () => {
+    const img = testImage(29, 53, 4);
+    const bytes = encodeExr(img);
+    const whole = readExr(bytes);
+    // Rows across a block edge (16 lines a block), and the last partial block.
+    for (const [y0, y1] of [
+      [13, 35],
+      [48, 53],
+    ] as const) {
+      const part = readExr(bytes, [y0, y1]);
+      expect([part.width, part.height, part.firstRow]).toEqual([29, 53, y0]);
+      for (const name of ['R', 'G', 'B']) expect(Array.from(part.planes.get(name)!)).toEqual(Array.from(whole.planes.get(name)!.subarray(y0 * 29, y1 * 29)));
+    }
+    expect(() => readExr(bytes, [50, 60])).toThrow(/rows/);
+  });
+
   it('handles one pixel and a single partial block', () => {
     const img: FloatImage = { width: 1, height: 1, data: new Float32Array([0.5, 2, 1024, 1]) };
     const file = readExr(encodeExr(img));

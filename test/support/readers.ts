@@ -26,7 +26,9 @@ export interface ExrFile {
   compression: number;
   width: number;
   height: number;
-  /** name → width·height samples */
+  /** The first row the planes hold (0 unless readExr was asked for some rows). */
+  firstRow: number;
+  /** name → the samples of the rows read (all: width·height), row by row from firstRow */
   planes: Map<string, Float32Array>;
 }
 
@@ -39,8 +41,13 @@ export function halfToFloat(h: number): number {
   return s * (1 + m / 1024) * 2 ** (e - 15);
 }
 
-/** Single-part scan-line OpenEXR, HALF or FLOAT channels, NONE or ZIP compression. */
-export function readExr(bytes: Uint8Array): ExrFile {
+/**
+ * Single-part scan-line OpenEXR, HALF or FLOAT channels, NONE or ZIP compression.
+ * rows [y0, y1): decode only the blocks that hold those rows, and keep only
+ * them (a file too big to decode whole); every block's line number and size
+ * are checked all the same.
+ */
+export function readExr(bytes: Uint8Array, rows?: readonly [number, number]): ExrFile {
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   check(dv.getUint32(0, true) === 20000630, 'EXR: bad magic number');
   const version = dv.getUint32(4, true);
@@ -88,14 +95,19 @@ export function readExr(bytes: Uint8Array): ExrFile {
   const height = y1 - y0 + 1;
   const linesPerBlock = compression === 3 ? 16 : 1;
   const blocks = Math.ceil(height / linesPerBlock);
-  const planes = new Map(channels.map((c) => [c.name, new Float32Array(width * height)] as const));
+  const [r0, r1] = rows ?? [0, height];
+  check(r0 >= 0 && r1 <= height && r0 < r1, `EXR: rows ${r0}..${r1} are not within 0..${height}`);
+  const planes = new Map(channels.map((c) => [c.name, new Float32Array(width * (r1 - r0))] as const));
   const sampleBytes = (c: ExrChannelInfo): number => (c.pixelType === 1 ? 2 : 4);
   const lineBytes = channels.reduce((a, c) => a + sampleBytes(c) * width, 0);
   for (let b = 0; b < blocks; b++) {
     const at = Number(dv.getBigUint64(o + b * 8, true));
     const y = dv.getInt32(at, true) - y0;
     const size = dv.getUint32(at + 4, true);
+    check(y === b * linesPerBlock, `EXR: block ${b} starts at line ${y}, expected ${b * linesPerBlock}`);
+    check(at + 8 + size <= bytes.length, `EXR: block ${b} runs past the end of the file`);
     const lines = Math.min(linesPerBlock, height - y);
+    if (y + lines <= r0 || y >= r1) continue;
     const rawSize = lines * lineBytes;
     let raw = bytes.subarray(at + 8, at + 8 + size);
     if (compression === 3 && size < rawSize) {
@@ -111,16 +123,21 @@ export function readExr(bytes: Uint8Array): ExrFile {
     const rdv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     let p = 0;
     for (let ly = 0; ly < lines; ly++) {
+      const row = y + ly - r0;
       for (const c of channels) {
+        if (row < 0 || row >= r1 - r0) {
+          p += sampleBytes(c) * width;
+          continue;
+        }
         const plane = planes.get(c.name)!;
         for (let x = 0; x < width; x++) {
-          plane[(y + ly) * width + x] = c.pixelType === 1 ? halfToFloat(rdv.getUint16(p, true)) : rdv.getFloat32(p, true);
+          plane[row * width + x] = c.pixelType === 1 ? halfToFloat(rdv.getUint16(p, true)) : rdv.getFloat32(p, true);
           p += sampleBytes(c);
         }
       }
     }
   }
-  return { attributes, channels, compression, width, height, planes };
+  return { attributes, channels, compression, width, height, firstRow: r0, planes };
 }
 
 // ---------------------------------------------------------- Radiance RGBE

@@ -5,7 +5,7 @@
 // ≥ 50 dB for fusion and for local detail, issue 15) with no seam along the
 // tile edges; the radiance read, the statistics reduced across tiles and the
 // zoomed view agree; the size refusal is gone.
-import { describe, expect } from 'vitest';
+import { describe, expect, vi } from 'vitest';
 import { gpuTest } from '../../../test/support/gpu';
 import { compareImages, noSeam, sceneBrackets } from '../../../test/support/scenes';
 import { Pipeline } from '../pipeline';
@@ -15,6 +15,7 @@ import { isWide, type Bracket, type FloatImage, type Mode } from '../types';
 import { proxyBrackets, proxyFactor, untiledBytesPerPixel, wholeImageFits } from './proxy';
 import { TiledImage } from './tiled-image';
 import { Resources } from '../gpu/resources';
+import { TiledStats } from '../luminance/tiled-stats';
 
 const [W, H] = [640, 448];
 const MIB = 1024 ** 2;
@@ -125,6 +126,28 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
       }
     } finally {
       whole.dispose();
+      tiled.dispose();
+    }
+  });
+
+  gpuTest('the histogram is swept once per sweep of the statistics, and again after a change', async ({ gpu }) => {
+    const tiled = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+    const sweeps = vi.spyOn(TiledStats.prototype, 'read');
+    try {
+      const a = await tiled.readStats();
+      const b = await tiled.readStats();
+      expect(sweeps).toHaveBeenCalledTimes(1);
+      expect(b).toEqual(a);
+      // Each reader gets its own histogram.
+      b.histogram[0]! += 1;
+      expect((await tiled.readStats()).histogram[0]).toBe(a.histogram[0]);
+      // Twice the exposures: half the radiance, swept again.
+      tiled.setExposures(set.map((s) => s.exposure * 2));
+      const c = await tiled.readStats();
+      expect(sweeps).toHaveBeenCalledTimes(2);
+      expect(c.logAvg / a.logAvg).toBeCloseTo(0.5, 3);
+    } finally {
+      sweeps.mockRestore();
       tiled.dispose();
     }
   });

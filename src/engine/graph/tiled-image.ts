@@ -89,6 +89,8 @@ export class TiledImage {
   private changes = 0;
   /** The version the statistics were swept at (-1: never). */
   private statsVersion = -1;
+  /** readStats()'s answer (its histogram costs a second sweep) and the statistics version it belongs to. */
+  private statsRead: { version: number; stats: Promise<LuminanceStats> } | null = null;
   private params: Params | null = null;
 
   constructor(
@@ -233,10 +235,22 @@ export class TiledImage {
     return this.stats.stats;
   }
 
-  /** The statistics with the whole image's histogram (a second sweep). */
+  /**
+   * The statistics with the whole image's histogram (a second sweep, made
+   * once per sweep of the statistics: a 96 MP merge is a minute of
+   * SwiftShader, and the bridge reads them after every merge).
+   */
   async readStats(limits: MemoryLimits): Promise<LuminanceStats> {
     await this.statsBuffer(limits);
-    return this.stats.read(this.source('merge'), this.statsTiles(limits));
+    if (this.statsRead?.version !== this.statsVersion) {
+      const read = { version: this.statsVersion, stats: this.stats.read(this.source('merge'), this.statsTiles(limits)) };
+      this.statsRead = read;
+      read.stats.catch(() => {
+        if (this.statsRead === read) this.statsRead = null;
+      });
+    }
+    const stats = await this.statsRead!.stats;
+    return { ...stats, histogram: stats.histogram.slice() };
   }
 
   /**
