@@ -11,9 +11,11 @@ import type { MemoryLimits } from './budget';
 export const PROXY_MAX_SIDE = 4096;
 
 /**
- * Bytes per pixel the whole-image graph holds for a set, roughly: each
- * bracket's upload, the radiance map, the fused or detailed result and the
- * pyramids' accumulators (bench: peak GPU memory per set).
+ * Bytes per pixel the whole-image graph holds for a set, an upper bound:
+ * each bracket's upload, the radiance map, the fused or detailed result and
+ * the pyramids' accumulators. For 5 8-bit brackets that is 116 B/px; the
+ * bench measured peaks of 57–59 B/px for merge and 90 B/px for fusion
+ * (bench/results/2026-12-06-tiling.md).
  */
 export function untiledBytesPerPixel(count: number, wide: boolean): number {
   return count * (wide ? 8 : 4) + 96;
