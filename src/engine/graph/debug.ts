@@ -3,6 +3,7 @@
 import type { Fusion, FusionPhase } from '../fusion/fusion';
 import type { PresentPass } from '../present/passes/present';
 import type { Stage } from './operators';
+import type { Rect } from './region';
 
 export interface PipelineDebug {
   /** How many times each operator has run (graph/operators.ts). */
@@ -15,6 +16,8 @@ export interface PipelineDebug {
   profileFusion(): Promise<Record<FusionPhase, number>>;
   /** The operators the next render would run, in order. */
   plan(opts?: { draft?: boolean }): Stage[];
+  /** The tile cores of the last full-size tiled pass (export, radiance, zoomed view) of a set the whole-image graph does not take; null otherwise. */
+  tiles(): readonly Rect[] | null;
 }
 
 /** Fuse brackets step by step, one submission per step, and return the GPU wall time of each phase (ms). For benchmarks only. */

@@ -13,9 +13,8 @@ import { defaultParams, type Params } from '../params';
 import { luminanceStats } from '../luminance/reference/stats';
 import { isWide, type Bracket, type FloatImage, type Mode } from '../types';
 import { proxyBrackets, proxyFactor, untiledBytesPerPixel, wholeImageFits } from './proxy';
-import { TiledImage } from './tiled-image';
-import { Resources } from '../gpu/resources';
 import { TiledStats } from '../luminance/tiled-stats';
+import { MergeRegion } from '../merge/merge-region';
 
 const [W, H] = [640, 448];
 const MIB = 1024 ** 2;
@@ -39,15 +38,12 @@ function pipelineOf(device: GPUDevice, set: readonly Bracket[], mode: Mode, para
 }
 
 /** Inner tile edges of the plan the tiled export used. */
-function edgesOf(device: GPUDevice, set: readonly Bracket[], mode: Mode, detail: boolean): { xs: number[]; ys: number[]; tiles: number } {
-  const res = new Resources(device);
-  const tiled = new TiledImage(device, res, { brackets: set }, BUDGET);
-  const plan = tiled.plan(mode, detail, device.limits);
-  tiled.release();
-  res.destroyAll();
-  const xs = [...new Set(plan.tiles.map((t) => t.core.x).filter((x) => x > 0))];
-  const ys = [...new Set(plan.tiles.map((t) => t.core.y).filter((y) => y > 0))];
-  return { xs, ys, tiles: plan.tiles.length };
+function edgesOf(p: Pipeline): { xs: number[]; ys: number[]; tiles: number } {
+  const cores = p.debug.tiles();
+  if (!cores) throw new Error('no tiled pass');
+  const xs = [...new Set(cores.map((t) => t.x).filter((x) => x > 0))];
+  const ys = [...new Set(cores.map((t) => t.y).filter((y) => y > 0))];
+  return { xs, ys, tiles: cores.length };
 }
 
 describe('a set processed tile by tile equals the whole-image graph (Dawn in Node)', { timeout: 300_000 }, () => {
@@ -83,11 +79,12 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
     const whole = pipelineOf(gpu.device, set, mode, params, null);
     const tiled = pipelineOf(gpu.device, set, mode, params, BUDGET);
     try {
-      const { xs, ys, tiles } = edgesOf(gpu.device, set, mode, detail);
-      expect(tiles).toBeGreaterThan(1);
+      expect(whole.debug.tiles()).toBeNull();
       for (const bits of [8, 16] as const) {
         const a = bits === 8 ? await whole.exportRgba8() : await whole.exportRgba16();
         const b = bits === 8 ? await tiled.exportRgba8() : await tiled.exportRgba16();
+        const { xs, ys, tiles } = edgesOf(tiled);
+        expect(tiles).toBeGreaterThan(1);
         expect([b.width, b.height]).toEqual([W, H]);
         const r = compareImages(asFloat(W, H, a.data), asFloat(W, H, b.data), xs, ys);
         console.log(`  ${mode}${detail ? ' + detail' : ''}, ${bits}-bit, ${tiles} tiles: PSNR ${r.psnr.toFixed(1)} dB, largest difference on tile edges ${r.seam.toExponential(2)}, elsewhere ${r.rest.toExponential(2)}`);
@@ -148,6 +145,36 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
       expect(c.logAvg / a.logAvg).toBeCloseTo(0.5, 3);
     } finally {
       sweeps.mockRestore();
+      tiled.dispose();
+    }
+  });
+
+  gpuTest('the statistics sweep keeps the merge: the export, the histogram and the radiance merge no tile again', async ({ gpu }) => {
+    const whole = pipelineOf(gpu.device, set, 'merge', defaultParams(), null);
+    const tiled = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+    const merged = vi.spyOn(MergeRegion.prototype, 'produce');
+    try {
+      await tiled.render();
+      const swept = merged.mock.calls.length;
+      expect(swept).toBeGreaterThan(1);
+      const a = await whole.exportRgba8();
+      const b = await tiled.exportRgba8();
+      await tiled.readStats();
+      const radiance = await tiled.readRadiance();
+      expect(merged).toHaveBeenCalledTimes(swept);
+      expect(compareImages(asFloat(W, H, a.data), asFloat(W, H, b.data)).psnr).toBeGreaterThanOrEqual(60);
+      expect(compareImages(await whole.readRadiance(), radiance).maxDiff).toBe(0);
+      // Each reader gets its own copy (an encoder may take its buffer to a worker).
+      radiance.data[0] = -1;
+      expect((await tiled.readRadiance()).data[0]).not.toBe(-1);
+      // New exposures: merged again, once.
+      tiled.setExposures(set.map((s) => s.exposure * 2));
+      await tiled.exportRgba8();
+      await tiled.readRadiance();
+      expect(merged).toHaveBeenCalledTimes(2 * swept);
+    } finally {
+      merged.mockRestore();
+      whole.dispose();
       tiled.dispose();
     }
   });

@@ -14,6 +14,7 @@
 import type { Exporter, ExportFormat } from './export';
 import { toUnorm16 } from './export';
 import { TiledImage, type TiledInput } from './tiled-image';
+import { putRows } from './radiance-cache';
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import type { LocalDetailParams } from '../local-detail/reference/local-detail';
@@ -22,12 +23,6 @@ import type { Params } from '../params';
 import type { ViewGeometry } from '../view/view';
 import type { FloatImage, LuminanceStats, Mode } from '../types';
 import type { Rect } from './region';
-
-/** Copy a tile's rows (width × height × channels) into an image `imageWidth` wide at the core's place. */
-function putRows<T extends Uint8Array | Uint16Array | Float32Array>(dst: T, imageWidth: number, core: Rect, src: T): void {
-  const row = core.width * 4;
-  for (let y = 0; y < core.height; y++) dst.set(src.subarray(y * row, (y + 1) * row), ((core.y + y) * imageWidth + core.x) * 4);
-}
 
 export class LargeSet {
   readonly tiled: TiledImage;
@@ -144,9 +139,14 @@ export class LargeSet {
     return { width, height, data };
   }
 
-  /** The radiance map at full size (merged tile by tile, or the file's). */
+  /** The radiance map at full size (merged tile by tile, or the file's): a copy of the one the statistics sweep keeps where it does. */
   async readRadiance(): Promise<FloatImage> {
     const { width, height } = this.tiled;
+    if (this.tiled.hasBrackets) {
+      await this.statsBuffer();
+      const kept = this.tiled.mergedImage;
+      if (kept) return { width, height, data: kept.data.slice() };
+    }
     const data = new Float32Array(width * height * 4);
     await this.tiled.eachTile(this.tiled.source('merge'), this.tiled.plan('merge', false, this.device.limits), async (core, texture) => {
       putRows(data, width, core, new Float32Array(await readTexture(this.device, texture, 16, 'large-set.radiance')));

@@ -39,6 +39,7 @@ export abstract class PipelineOutputs extends RenderCore {
         return profileFusion(this.device, this.full.fusion, this.full.brackets);
       },
       plan: (opts?: { draft?: boolean }) => this.plan(opts),
+      tiles: () => this.large?.tiled.lastTiles ?? null,
     };
   })();
 

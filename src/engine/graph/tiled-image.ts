@@ -28,6 +28,7 @@ import { BracketSource, FloatImageRegion, regionUsage, type RegionSource } from 
 import { intersect, isEmpty, type Rect } from './region';
 import { maxBufferBytes, MIN_BUDGET_BYTES, type MemoryLimits } from './budget';
 import { planTiles, type TilePlan } from './tiles';
+import { RadianceCache } from './radiance-cache';
 
 /** Bytes per pixel a finished tile holds beyond its source: the source's result, the tone-mapped and curved images and the read-back copy (16 B each at most). */
 export const FINISH_BYTES_PER_PIXEL = 64;
@@ -81,6 +82,8 @@ export class TiledImage {
   readonly height: number;
   private readonly brackets: BracketSource | null;
   private readonly merge: MergeRegion | null;
+  /** The merge, kept in CPU memory by a statistics sweep (graph/radiance-cache.ts). */
+  private readonly merged: RadianceCache | null;
   private readonly radiance: FloatImageRegion | null;
   private fusion: TiledFusion | null = null;
   private detail: { mode: Mode; filter: TiledLocalDetail; version: number } | null = null;
@@ -92,6 +95,8 @@ export class TiledImage {
   /** readStats()'s answer (its histogram costs a second sweep) and the statistics version it belongs to. */
   private statsRead: { version: number; stats: Promise<LuminanceStats> } | null = null;
   private params: Params | null = null;
+  /** The tile cores of the last eachTile() (instrumentation: graph/debug.ts). */
+  lastTiles: readonly Rect[] | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -103,9 +108,10 @@ export class TiledImage {
     if ('brackets' in input) {
       this.brackets = new BracketSource(device, res, input.brackets);
       this.merge = new MergeRegion(device, res, this.brackets);
+      this.merged = new RadianceCache(device, res, this.merge);
       this.radiance = null;
     } else {
-      this.brackets = this.merge = null;
+      this.brackets = this.merge = this.merged = null;
       this.radiance = new FloatImageRegion(device, res, input.radiance);
     }
     const first = this.brackets ?? this.radiance!;
@@ -139,22 +145,25 @@ export class TiledImage {
 
   setBlackLevel(black: number): void {
     this.merge?.setBlackLevel(black);
+    this.merged?.invalidate();
     this.changed();
   }
 
   setResponse(luts: ResponseLuts): void {
     this.merge?.setResponse(luts);
+    this.merged?.invalidate();
     this.changed();
   }
 
   setExposures(exposures: readonly number[]): void {
     this.merge?.setExposures(exposures);
+    this.merged?.invalidate();
     this.changed();
   }
 
   /** Merge or fusion, as a region source (fusion made on first use; a radiance map has no fusion). */
   source(mode: Mode): RegionSource {
-    if (mode === 'merge' || !this.brackets) return this.merge ?? this.radiance!;
+    if (mode === 'merge' || !this.brackets) return this.merged ?? this.radiance!;
     if (!this.fusion) {
       const core = this.coreFor(tiledFusionFootprint(this.brackets.count, this.brackets.wide, this.fusionLevels()));
       this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: this.fusionLevels(), tileCore: core });
@@ -221,6 +230,16 @@ export class TiledImage {
     return this.plan('merge', false, limits).tiles.map((t) => t.core);
   }
 
+  /** A set of brackets (not a radiance map). */
+  get hasBrackets(): boolean {
+    return !!this.brackets;
+  }
+
+  /** The full-size merge as the last statistics sweep kept it (read-only), or null (none kept, or a radiance map). */
+  get mergedImage(): FloatImage | null {
+    return this.merged?.image ?? null;
+  }
+
   /** The buffer the statistics sweeps write. */
   get statsOut(): GPUBuffer {
     return this.stats.stats;
@@ -229,7 +248,9 @@ export class TiledImage {
   /** The merge's statistics reduced across tiles (swept again after a change), in the tone mapper's layout. */
   async statsBuffer(limits: MemoryLimits): Promise<GPUBuffer> {
     if (this.statsStale) {
-      await this.stats.sweep(this.source('merge'), this.statsTiles(limits));
+      const tiles = this.statsTiles(limits);
+      const sweep = () => this.stats.sweep(this.source('merge'), tiles);
+      await (this.merged ? this.merged.record(tiles, sweep) : sweep());
       this.statsVersion = this.changes;
     }
     return this.stats.stats;
@@ -260,6 +281,7 @@ export class TiledImage {
    */
   async eachTile(source: RegionSource, plan: TilePlan, fn: (core: Rect, texture: GPUTexture) => Promise<void> | void, within?: Rect): Promise<void> {
     await source.prepare();
+    this.lastTiles = plan.tiles.map((t) => t.core);
     for (const tile of plan.tiles) {
       const core = within ? intersect(tile.core, within) : tile.core;
       if (isEmpty(core)) continue;

@@ -1,0 +1,80 @@
+// RadianceCache (graph/radiance-cache.ts) over a texture source, in Node on
+// Dawn: a recorded sweep keeps exactly what its tiles produced, serves it
+// afterwards without asking the source again, and keeps nothing where the
+// sweep saw a change, missed a tile or the copy would exceed its limit.
+import { describe, expect, vi } from 'vitest';
+import { gpuTest, type GpuContext } from '../../../test/support/gpu';
+import { RadianceCache } from './radiance-cache';
+import { TextureRegion, type RegionSource } from './region-source';
+import type { Rect } from './region';
+
+const [W, H] = [37, 23];
+
+function source(gpu: GpuContext): { region: TextureRegion; data: Float32Array } {
+  const data = Float32Array.from({ length: W * H * 4 }, (_, i) => Math.sin(i * 0.37) * 100 + (i % 7));
+  const texture = gpu.res.texture({ label: 'test.src', size: [W, H], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST });
+  gpu.device.queue.writeTexture({ texture }, data, { bytesPerRow: W * 16 }, [W, H]);
+  return { region: new TextureRegion(gpu.device, gpu.res, texture), data };
+}
+
+/** Four tiles of unequal size that partition the image. */
+const TILES: Rect[] = [
+  { x: 0, y: 0, width: 20, height: 9 },
+  { x: 20, y: 0, width: 17, height: 9 },
+  { x: 0, y: 9, width: 11, height: 14 },
+  { x: 11, y: 9, width: 26, height: 14 },
+];
+
+/** A sweep as TiledStats makes one: every tile produced and released in turn. */
+async function sweep(gpu: GpuContext, src: RegionSource, tiles: readonly Rect[], between?: (i: number) => void): Promise<void> {
+  for (const [i, rect] of tiles.entries()) {
+    gpu.res.release(await src.produce(rect));
+    between?.(i);
+  }
+}
+
+async function read(gpu: GpuContext, src: RegionSource, rect: Rect): Promise<Float32Array> {
+  const texture = await src.produce(rect);
+  const out = new Float32Array(await gpu.readTexture(texture, 16));
+  gpu.res.release(texture);
+  return out;
+}
+
+describe('RadianceCache', () => {
+  gpuTest('a recorded sweep keeps the image as its tiles made it, and serves it without the source', async ({ gpu }) => {
+    const { region, data } = source(gpu);
+    const cache = new RadianceCache(gpu.device, gpu.res, region);
+    expect(cache.image).toBeNull();
+    await cache.record(TILES, () => sweep(gpu, cache, TILES));
+    expect(cache.image?.data).toEqual(data);
+    const asked = vi.spyOn(region, 'produce');
+    const rect = { x: 5, y: 3, width: 30, height: 17 };
+    const got = await read(gpu, cache, rect);
+    expect(asked).not.toHaveBeenCalled();
+    for (let y = 0; y < rect.height; y++) {
+      const row = ((rect.y + y) * W + rect.x) * 4;
+      expect(got.subarray(y * rect.width * 4, (y + 1) * rect.width * 4)).toEqual(data.subarray(row, row + rect.width * 4));
+    }
+    // A change drops the copy: the source is asked again.
+    cache.invalidate();
+    expect(cache.image).toBeNull();
+    await read(gpu, cache, rect);
+    expect(asked).toHaveBeenCalledTimes(1);
+  });
+
+  gpuTest('nothing is kept from a sweep that saw a change, missed a tile or would exceed the limit', async ({ gpu }) => {
+    const { region } = source(gpu);
+    const changed = new RadianceCache(gpu.device, gpu.res, region);
+    await changed.record(TILES, () => sweep(gpu, changed, TILES, (i) => i === 1 && changed.invalidate()));
+    expect(changed.image).toBeNull();
+    // Other rectangles made during the sweep (a zoomed view) are not counted for the missing tile.
+    const missed = new RadianceCache(gpu.device, gpu.res, region);
+    await missed.record(TILES, () => sweep(gpu, missed, [...TILES.slice(0, 3), { x: 11, y: 9, width: 26, height: 13 }]));
+    expect(missed.image).toBeNull();
+    const small = new RadianceCache(gpu.device, gpu.res, region, W * H * 16 - 1);
+    await small.record(TILES, () => sweep(gpu, small, TILES));
+    expect(small.image).toBeNull();
+    // Tiles that do not cover the image are refused before the sweep.
+    await expect(changed.record(TILES.slice(1), () => sweep(gpu, changed, TILES))).rejects.toThrow(/cover/);
+  });
+});
