@@ -8,7 +8,8 @@
 // zoomed view and readRadiance, until the merge's inputs change.
 // Kept as rgba32float, the merge's own format, so what is served is exactly
 // what the merge made; 16 bytes per pixel of CPU memory, so only up to
-// MAX_CACHE_BYTES (beyond, every use merges again).
+// MAX_CACHE_BYTES, and only where the host gives the memory (beyond, every
+// use merges again).
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import type { FloatImage } from '../types';
@@ -70,7 +71,15 @@ export class RadianceCache implements RegionSource {
     const area = tiles.reduce((s, t) => s + t.width * t.height, 0);
     if (area !== this.width * this.height) throw new Error(`RadianceCache: the tiles cover ${area} px of a ${this.width}×${this.height} image`);
     const generation = this.generation;
-    const recording = { data: new Float32Array(this.width * this.height * 4), left: new Set(tiles.map(key)) };
+    let data: Float32Array<ArrayBuffer>;
+    try {
+      data = new Float32Array(this.width * this.height * 4);
+    } catch (err) {
+      // The host would not give the memory: merge every time instead.
+      if (err instanceof RangeError) return sweep();
+      throw err;
+    }
+    const recording = { data, left: new Set(tiles.map(key)) };
     this.recording = recording;
     try {
       const result = await sweep();
