@@ -2,8 +2,11 @@
 // the real GPU path in Node (test/support/gpu.ts): cores of produce() over a
 // tile grid stitched together equal the untiled result, with no seam; a halo
 // too small does not; an odd rectangle is right too; nothing is left alive.
+// With the fine bands kept from pass 1 (the default) produce() only
+// collapses, uploading no bracket; without (keptBytes 0) it makes them again:
+// both equal the untiled result.
 // The seed pass against its CPU reference (reference/seed.ts).
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { gpuTest, type GpuContext } from '../../../test/support/gpu';
 import { compareImages, gridEdges, noSeam, sceneBrackets } from '../../../test/support/scenes';
 import { BracketSource } from '../graph/region-source';
@@ -17,7 +20,8 @@ import { Fusion } from './fusion';
 import { FusionSeedPass } from './passes/fusion-seed';
 import { fuse } from './reference/fusion';
 import { seedBand } from './reference/seed';
-import { defaultFineLevels, TiledFusion, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion';
+import { TiledFusion } from './tiled-fusion';
+import { defaultFineLevels, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion-size';
 
 const [W, H] = [300, 200];
 
@@ -71,11 +75,13 @@ const brackets = sceneBrackets;
 
 describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', { timeout: 120_000 }, () => {
   gpuTest.for([
-    { bits: 8, wide: false, F: 1, core: 70 },
-    { bits: 8, wide: false, F: 2, core: 64 },
-    { bits: 8, wide: false, F: 3, core: 96 },
-    { bits: 16, wide: true, F: 3, core: 80 },
-  ])('300×200, 3 brackets, $bits-bit, F = $F, $core px cores', async ({ wide, F, core }, { gpu }) => {
+    { bits: 8, wide: false, F: 1, core: 70, kept: true },
+    { bits: 8, wide: false, F: 2, core: 64, kept: true },
+    { bits: 8, wide: false, F: 2, core: 64, kept: false },
+    { bits: 8, wide: false, F: 3, core: 96, kept: true },
+    { bits: 16, wide: true, F: 3, core: 80, kept: true },
+    { bits: 16, wide: true, F: 3, core: 80, kept: false },
+  ])('300×200, 3 brackets, $bits-bit, F = $F, $core px cores, bands kept $kept', async ({ wide, F, core, kept }, { gpu }) => {
     const set = brackets(W, H, wide, 7);
     const whole = await untiled(gpu, set);
     // The untiled result is the fusion of reference/fusion.ts (so equality below is not that of two wrong pictures).
@@ -83,13 +89,19 @@ describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', {
     console.info(`untiled GPU vs CPU reference: PSNR ${cpu.psnr.toFixed(1)} dB, max |diff| ${cpu.maxDiff.toExponential(2)}`);
     expect(cpu.maxDiff).toBeLessThan(1e-3);
     const before = gpu.counts();
-    const tiled = new TiledFusion(gpu.device, gpu.res, new BracketSource(gpu.device, gpu.res, set), { fineLevels: F, tileCore: core });
+    const source = new BracketSource(gpu.device, gpu.res, set);
+    const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: F, tileCore: core, keptBytes: kept ? undefined : 0 });
     const passes = gpu.counts();
     await tiled.prepare();
     // After prepare() the whole-image part is R_F alone: level F's pixels × 16 B.
     const { width: wF, height: hF } = levelSize({ width: W, height: H }, F);
     expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16);
+    const uploads = vi.spyOn(source, 'upload');
     const got = await stitched(gpu, tiled, core);
+    // Kept bands: pass 2 reads no bracket.
+    if (kept) expect(uploads).not.toHaveBeenCalled();
+    else expect(uploads).toHaveBeenCalled();
+    uploads.mockRestore();
     const r = compare(got, whole, core);
     console.info(
       `tiled fusion ${wide ? '16' : '8'}-bit F=${F} core=${core}: PSNR ${r.psnr.toFixed(1)} dB, max |diff| ${r.maxDiff.toExponential(2)} (seams ${r.seam.toExponential(2)}, elsewhere ${r.rest.toExponential(2)})`,
@@ -120,14 +132,19 @@ describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', {
     expect(after.bytes - before.bytes).toBeLessThan(16 * 1024);
   });
 
-  gpuTest('too small a halo breaks equality: in pass 1 everywhere (R_F is off), in pass 2 near the core edges', async ({ gpu }) => {
+  gpuTest('too small a halo breaks equality: in pass 1 everywhere (R_F is off), in pass 2 near the core edges, bands kept or not', async ({ gpu }) => {
     const set = brackets(W, H, false, 7);
     const whole = await untiled(gpu, set);
     const source = new BracketSource(gpu.device, gpu.res, set);
     const core = 96;
-    // The footprint maths asks for 31 px at F = 3 (pyramidTileHalo(3, 1)).
-    for (const halo of [{ prepare: 4 }, { produce: 4 }, { produce: 12 }]) {
-      const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: 3, tileCore: core, halo });
+    // The footprint maths asks for 31 px at F = 3 (pyramidTileHalo(3, 1)). With the bands kept, pass 2
+    // only collapses (4 px is short of the collapse's reach); made again, 12 px is short of the pyramid's.
+    for (const [halo, keptBytes] of [
+      [{ prepare: 4 }, undefined],
+      [{ produce: 4 }, undefined],
+      [{ produce: 12 }, 0],
+    ] as const) {
+      const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: 3, tileCore: core, halo, keptBytes });
       await tiled.prepare();
       const r = compare(await stitched(gpu, tiled, core), whole, core);
       const profile = r.byDistance.map((d) => d.toExponential(1)).join(' ');

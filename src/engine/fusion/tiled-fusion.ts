@@ -4,15 +4,22 @@
 // graph/tiled-pyramid.ts: levels 0..F−1 of the pyramids run per tile, level F
 // and coarser once on the whole image at 1/2^F size.
 //  prepare(): pass 1 sweeps a tile grid; each tile uploads the brackets it
-//    reads (needsForLevel), computes the weights, reduces every bracket's
-//    (rgb, weight) to level F and copies the level-F pixels under its core
-//    into whole-image level-F images G^k_F (one layer per bracket). The
-//    coarse fusion (Gaussian levels F..top of each G^k_F, blended, collapsed
-//    down to F) gives R_F, the only whole-image texture kept.
-//  produce(rect): pass 2; the rect's read rectangle (needsForBlend) is
-//    uploaded, weights and levels 0..F rebuilt, the fine bands 0..F−1 blended
-//    over brackets, band F seeded from the R_F crop (fusion-seed), collapsed
-//    to level 0, and the rect copied out.
+//    reads (needsForLevel and needsForBlend), computes the weights, reduces
+//    every bracket's (rgb, weight) to level F, copies the level-F pixels
+//    under its core into whole-image level-F images G^k_F (one layer per
+//    bracket), and blends the fine bands 0..F−1 over brackets; the bands
+//    under its core are read back into whole-image bands kept in CPU memory
+//    (≈ 21 B/px, up to MAX_KEPT_BYTES). The coarse fusion (Gaussian levels
+//    F..top of each G^k_F, blended, collapsed down to F) gives R_F, the only
+//    whole-image texture kept.
+//  produce(rect): pass 2; over the rect's read rectangle (needsForBlend) the
+//    kept fine bands are uploaded, band F seeded from the R_F crop
+//    (fusion-seed), collapsed to level 0, and the rect copied out. Where no
+//    bands are kept (too big, or the host would not give the memory), the
+//    rectangle's brackets are uploaded and the weights, levels 0..F and fine
+//    bands made again, as pass 1 made them.
+// Blending in pass 1 is what keeps the tiled fusion near the whole-image
+// one's cost (issue 15: tiling within +15 %): pass 2 only collapses.
 // Read origins sit on multiples of 2^F, so every level of a tile samples the
 // grid of the whole image's level and, the halo given, every pixel a core
 // uses is computed from the same texels in the same order: the result equals
@@ -23,77 +30,23 @@ import { FusionWeightsPass } from './passes/fusion-weights';
 import { PyramidExpandPass } from '../pyramid/passes/pyramid-expand';
 import { PyramidReducePass } from '../pyramid/passes/pyramid-reduce';
 import { pyramidLevelCount, pyramidSizes } from '../pyramid/pyramid';
-import { clampTo, contains, grow, isEmpty, levelSize, toLevel, type Rect, type Size } from '../graph/region';
+import { clampTo, contains, grow, isEmpty, levelSize, toLevel, union, type Rect, type Size } from '../graph/region';
 import { regionUsage, type BracketSource, type RegionSource } from '../graph/region-source';
-import { needsForBlend, needsForLevel, pyramidGranularity, pyramidTileHalo } from '../graph/tiled-pyramid';
+import { needsForBlend, needsForLevel, pyramidGranularity } from '../graph/tiled-pyramid';
 import { tileGrid } from '../graph/tiles';
+import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO, TEXEL } from './tiled-fusion-size';
 import type { Resources } from '../gpu/resources';
+import { readBuffer } from '../gpu/readback';
 import { defaultParams, uniformValues, type Params } from '../params';
-
-/** The weights read each pixel's 4-neighbours (the contrast measure): the per-pixel stage ahead of the pyramid has a halo of 1. */
-export const FUSION_WEIGHT_HALO = 1;
-/** The default F keeps the whole-image level-F images at most this many pixels on a side. */
-export const COARSE_SIDE = 1024;
-/** prepare()'s default tile core side (rounded up to 2^F). */
-export const DEFAULT_TILE_CORE = 1024;
-
-/**
- * The default fine-level count F: the smallest F >= 1 with max(W, H) / 2^F <=
- * COARSE_SIDE, at most pyramidLevelCount − 1 (the coarse part keeps at least
- * the top level). Why the smallest: the halo grows as 2^(F+1) (15 px at F = 2,
- * 127 at F = 5), so each tile re-reads less; why <= 1024 a side: the
- * whole-image part (count level-F images of 16 B/px while prepare() runs, R_F
- * after) stays at most count × 16 MiB, far below the 8192 side limit, for any
- * image up to 1024·2^F on a side (a 200 MP 17320×11547 frame gets F = 5:
- * 542×361 at level 5).
- */
-export function defaultFineLevels(width: number, height: number): number {
-  const top = pyramidLevelCount(width, height) - 1;
-  let f = 1;
-  while (f < top && Math.max(width, height) / 2 ** f > COARSE_SIDE) f++;
-  return f;
-}
-
-/** Bytes per pixel of a rgba32float level, and the sum over levels 0..F of 4^−l (each level a quarter of the one below). */
-const TEXEL = 16;
-const levelsFactor = (fineLevels: number): number => (4 - 4 ** -fineLevels) / 3;
-
-/**
- * What a tile of TiledFusion costs, for a memory budget (graph/tiles.ts
- * planTiles): bytesPerPixel of its read rectangle (produce()'s working set,
- * the larger pass: the uploaded brackets, the weight sum, the levels 0..F
- * and bands 0..F (rgba32float each, a geometric sum over the levels; level
- * sizes round up, so add tileBytes' rounding where tiles are tiny), and the
- * rect-sized result, which is at most the read), the halo per side around a
- * core on multiples of 2^F, and that granularity.
- */
-export function tiledFusionFootprint(count: number, wide: boolean, fineLevels: number): { bytesPerPixel: number; halo: number; granularity: number } {
-  return {
-    bytesPerPixel: count * (wide ? 8 : 4) + 4 + 2 * TEXEL * levelsFactor(fineLevels) + TEXEL,
-    halo: pyramidTileHalo(fineLevels, FUSION_WEIGHT_HALO),
-    granularity: pyramidGranularity(fineLevels),
-  };
-}
-
-/** The exact bytes produce() holds for a read rectangle of `read` (result at most read-sized). */
-export function tiledFusionTileBytes(read: Size, count: number, wide: boolean, fineLevels: number): number {
-  const levels = pyramidSizes(read.width, read.height, fineLevels + 1).reduce((s, [w, h]) => s + w * h, 0);
-  const px = read.width * read.height;
-  return px * (count * (wide ? 8 : 4) + 4 + TEXEL) + 2 * TEXEL * levels;
-}
-
-/** The whole-image bytes prepare() holds at its peak: count level-F images, the coarse pyramid and its bands (R_F alone after). */
-export function tiledFusionCoarseBytes(image: Size, count: number, fineLevels: number): number {
-  const { width, height } = levelSize(image, fineLevels);
-  const coarse = pyramidSizes(width, height, pyramidLevelCount(image.width, image.height) - fineLevels).reduce((s, [w, h]) => s + w * h, 0);
-  return TEXEL * (count * width * height + 2 * coarse);
-}
+import { MAX_KEPT_BYTES } from '../graph/radiance-cache';
 
 export interface TiledFusionOptions {
   /** F, the levels run per tile (levels 0..F−1); default defaultFineLevels(W, H). */
   readonly fineLevels?: number;
   /** prepare()'s tile core side in pixels, rounded up to a multiple of 2^F; default DEFAULT_TILE_CORE. */
   readonly tileCore?: number;
+  /** The most bytes of CPU memory the fine bands may be kept in (default MAX_KEPT_BYTES; 0: never kept). */
+  readonly keptBytes?: number;
   /**
    * Tests only: prepare()'s read rectangles (pass 1) and produce()'s (pass 2)
    * are the core or rect grown by this many pixels instead of what the
@@ -105,8 +58,9 @@ export interface TiledFusionOptions {
 /** One tile's textures and buffers: brackets over `read`, the weight sum, levels 0..F and (pass 2) bands 0..F. */
 interface TileWork {
   readonly read: Rect;
-  readonly brackets: GPUTexture;
-  readonly weightSum: GPUBuffer;
+  /** The brackets and the weight sum (null in a tile that only collapses kept bands). */
+  readonly brackets: GPUTexture | null;
+  readonly weightSum: GPUBuffer | null;
   readonly levels: GPUTexture[];
   readonly bands: GPUBuffer[];
 }
@@ -130,6 +84,8 @@ export class TiledFusion implements RegionSource {
   /** The fusion uniforms R_F was made with (JSON), to tell a change. */
   private weightKey = '';
   private preparedKey: string | null = null;
+  /** The blended fine bands 0..F−1 of the whole image (rgba f32, level l's size), kept by prepare(); null where not. */
+  private bands: Float32Array<ArrayBuffer>[] | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -184,8 +140,11 @@ export class TiledFusion implements RegionSource {
     if (this.prepared) return;
     this.res.release(this.coarse);
     this.coarse = null;
+    this.bands = null;
     const { count } = this.brackets;
     const g = this.granularity;
+    const F = this.fineLevels;
+    const bands = this.allocateBands();
     const levelF = this.res.texture({
       label: 'tiled-fusion.levelF',
       size: [this.sizeF.width, this.sizeF.height, count],
@@ -194,27 +153,83 @@ export class TiledFusion implements RegionSource {
     });
     try {
       for (const { core } of tileGrid(this.width, this.height, this.tileCore, this.tileCore, 0, g).tiles) {
-        const coreF = clampTo(toLevel(core, this.fineLevels), this.sizeF);
-        const work = this.tile(this.readRect(needsForLevel(coreF, this.fineLevels, FUSION_WEIGHT_HALO, this).input, core, this.options.halo?.prepare), false);
-        const encoder = this.device.createCommandEncoder({ label: 'tiled-fusion.reduce' });
-        this.weights.encodeSum(encoder);
-        const from = { x: coreF.x - work.read.x / g, y: coreF.y - work.read.y / g };
-        for (let k = 0; k < count; k++) {
-          this.weights.encodeBracket(encoder, k);
-          this.reduce.encode(encoder);
-          encoder.copyTextureToTexture({ texture: work.levels[this.fineLevels]!, origin: [from.x, from.y, 0] }, { texture: levelF, origin: [coreF.x, coreF.y, k] }, [coreF.width, coreF.height, 1]);
+        const coreF = clampTo(toLevel(core, F), this.sizeF);
+        const need = needsForLevel(coreF, F, FUSION_WEIGHT_HALO, this).input;
+        const work = this.tile(this.readRect(bands ? union(need, needsForBlend(core, F, FUSION_WEIGHT_HALO, this).input) : need, core, this.options.halo?.prepare), !!bands);
+        try {
+          const encoder = this.device.createCommandEncoder({ label: 'tiled-fusion.reduce' });
+          if (bands) {
+            this.blend.bind(work.levels, work.bands, F);
+            for (const b of work.bands.slice(0, F)) encoder.clearBuffer(b);
+          }
+          this.weights.encodeSum(encoder);
+          const from = { x: coreF.x - work.read.x / g, y: coreF.y - work.read.y / g };
+          for (let k = 0; k < count; k++) {
+            this.weights.encodeBracket(encoder, k);
+            this.reduce.encode(encoder);
+            encoder.copyTextureToTexture({ texture: work.levels[F]!, origin: [from.x, from.y, 0] }, { texture: levelF, origin: [coreF.x, coreF.y, k] }, [coreF.width, coreF.height, 1]);
+            if (bands) this.blend.encode(encoder);
+          }
+          this.device.queue.submit([encoder.finish()]);
+          if (bands) await this.keepBands(bands, work, core);
+        } finally {
+          this.releaseTile(work);
         }
-        this.device.queue.submit([encoder.finish()]);
-        this.releaseTile(work);
         // One tile in flight: what a tile held is freed before the next allocates.
         await this.device.queue.onSubmittedWorkDone();
       }
       this.coarse = this.coarseFusion(levelF);
+      this.bands = bands;
       this.preparedKey = this.weightKey;
     } finally {
       this.res.release(levelF);
     }
     await this.device.queue.onSubmittedWorkDone();
+  }
+
+  /** Whole-image fine bands 0..F−1 in CPU memory, or null where over the limit or the host will not give the memory. */
+  private allocateBands(): Float32Array<ArrayBuffer>[] | null {
+    const sizes = pyramidSizes(this.width, this.height, this.fineLevels);
+    const bytes = sizes.reduce((s, [w, h]) => s + w * h * TEXEL, 0);
+    if (bytes > (this.options.keptBytes ?? MAX_KEPT_BYTES)) return null;
+    try {
+      return sizes.map(([w, h]) => new Float32Array(w * h * 4));
+    } catch (err) {
+      if (err instanceof RangeError) return null;
+      throw err;
+    }
+  }
+
+  /** Read a pass-1 tile's fine bands back and keep the part under its core (level l: the core at level l). */
+  private async keepBands(bands: Float32Array<ArrayBuffer>[], work: TileWork, core: Rect): Promise<void> {
+    const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
+    for (let l = 0; l < this.fineLevels; l++) {
+      const [tw, th] = sizes[l]!;
+      const level = levelSize(this, l);
+      const c = clampTo(toLevel(core, l), level);
+      const src = new Float32Array(await readBuffer(this.device, work.bands[l]!, tw * th * TEXEL, 'tiled-fusion.band'));
+      const [ox, oy] = [c.x - work.read.x / 2 ** l, c.y - work.read.y / 2 ** l];
+      for (let y = 0; y < c.height; y++) {
+        const from = ((oy + y) * tw + ox) * 4;
+        bands[l]!.set(src.subarray(from, from + c.width * 4), ((c.y + y) * level.width + c.x) * 4);
+      }
+    }
+  }
+
+  /** Write the kept fine bands over a tile's levels into its band buffers. */
+  private uploadBands(bands: Float32Array<ArrayBuffer>[], work: TileWork): void {
+    const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
+    for (let l = 0; l < this.fineLevels; l++) {
+      const [tw, th] = sizes[l]!;
+      const level = levelSize(this, l);
+      const [x0, y0] = [work.read.x / 2 ** l, work.read.y / 2 ** l];
+      const crop = new Float32Array(tw * th * 4);
+      for (let y = 0; y < th; y++) {
+        const from = ((y0 + y) * level.width + x0) * 4;
+        crop.set(bands[l]!.subarray(from, from + tw * 4), y * tw * 4);
+      }
+      this.device.queue.writeBuffer(work.bands[l]!, 0, crop);
+    }
   }
 
   /** Levels F..top of each bracket's G^k_F, blended and collapsed down to F: R_F (rgba32float, level F's size). */
@@ -259,20 +274,25 @@ export class TiledFusion implements RegionSource {
     if (!this.prepared) return Promise.reject(new Error('TiledFusion: prepare() has not run since the params changed'));
     const F = this.fineLevels;
     const g = this.granularity;
-    const work = this.tile(this.readRect(needsForBlend(rect, F, FUSION_WEIGHT_HALO, this).input, rect, this.options.halo?.produce), true);
+    const kept = this.bands;
+    const read = this.readRect(needsForBlend(rect, F, FUSION_WEIGHT_HALO, this).input, rect, this.options.halo?.produce);
+    const work = kept ? this.collapseTile(read) : this.tile(read, true);
     const out = this.res.texture({ label: 'tiled-fusion.out', size: [rect.width, rect.height], format: 'rgba32float', usage: regionUsage() });
     try {
       const top = work.levels[F]!;
-      this.blend.bind(work.levels, work.bands, F);
       this.seed.bind(this.coarse!, { x: work.read.x / g, y: work.read.y / g, width: top.width, height: top.height }, work.bands[F]!);
       this.collapse.bind(work.levels, work.bands);
       const encoder = this.device.createCommandEncoder({ label: 'tiled-fusion.blend' });
-      for (const b of work.bands.slice(0, F)) encoder.clearBuffer(b);
-      this.weights.encodeSum(encoder);
-      for (let k = 0; k < this.brackets.count; k++) {
-        this.weights.encodeBracket(encoder, k);
-        this.reduce.encode(encoder);
-        this.blend.encode(encoder);
+      if (kept) this.uploadBands(kept, work);
+      else {
+        this.blend.bind(work.levels, work.bands, F);
+        for (const b of work.bands.slice(0, F)) encoder.clearBuffer(b);
+        this.weights.encodeSum(encoder);
+        for (let k = 0; k < this.brackets.count; k++) {
+          this.weights.encodeBracket(encoder, k);
+          this.reduce.encode(encoder);
+          this.blend.encode(encoder);
+        }
       }
       this.seed.encode(encoder);
       this.collapse.encode(encoder);
@@ -288,10 +308,11 @@ export class TiledFusion implements RegionSource {
     return Promise.resolve(out);
   }
 
-  /** R_F goes; the passes' own small resources (uniforms, stand-ins) stay with Resources. */
+  /** R_F and the kept bands go; the passes' own small resources (uniforms, stand-ins) stay with Resources. */
   release(): void {
     this.res.release(this.coarse);
     this.coarse = null;
+    this.bands = null;
     this.preparedKey = null;
   }
 
@@ -306,11 +327,24 @@ export class TiledFusion implements RegionSource {
 
   /** Upload the brackets over `read`, allocate its levels 0..F (and bands with `bands`), bind the weights and the reduce. */
   private tile(read: Rect, bands: boolean): TileWork {
+    const brackets = this.brackets.upload(read, 'tiled-fusion.brackets');
+    const weightSum = this.res.buffer({ label: 'tiled-fusion.weightSum', size: read.width * read.height * 4, usage: GPUBufferUsage.STORAGE });
+    const work = { ...this.levelsOf(read, bands), brackets, weightSum };
+    this.weights.bind(brackets, weightSum, work.levels[0]!, null);
+    this.reduce.bind(work.levels);
+    return work;
+  }
+
+  /** A tile that only collapses kept bands: its levels 0..F and bands, no brackets. */
+  private collapseTile(read: Rect): TileWork {
+    return { ...this.levelsOf(read, true), brackets: null, weightSum: null };
+  }
+
+  /** Levels 0..F over `read` (and with `bands`, bands 0..F). */
+  private levelsOf(read: Rect, bands: boolean): Pick<TileWork, 'read' | 'levels' | 'bands'> {
     const sizes = pyramidSizes(read.width, read.height, this.fineLevels + 1);
-    const work: TileWork = {
+    return {
       read,
-      brackets: this.brackets.upload(read, 'tiled-fusion.brackets'),
-      weightSum: this.res.buffer({ label: 'tiled-fusion.weightSum', size: read.width * read.height * 4, usage: GPUBufferUsage.STORAGE }),
       levels: sizes.map(([w, h], l) =>
         this.res.texture({
           label: `tiled-fusion.level${l}`,
@@ -319,11 +353,8 @@ export class TiledFusion implements RegionSource {
           usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
         }),
       ),
-      bands: bands ? sizes.map(([w, h], l) => this.res.buffer({ label: `tiled-fusion.band${l}`, size: w * h * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST })) : [],
+      bands: bands ? sizes.map(([w, h], l) => this.res.buffer({ label: `tiled-fusion.band${l}`, size: w * h * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC })) : [],
     };
-    this.weights.bind(work.brackets, work.weightSum, work.levels[0]!, null);
-    this.reduce.bind(work.levels);
-    return work;
   }
 
   private releaseTile(work: TileWork): void {

@@ -8,7 +8,7 @@
 // zoomed view and readRadiance, until the merge's inputs change.
 // Kept as rgba32float, the merge's own format, so what is served is exactly
 // what the merge made; 16 bytes per pixel of CPU memory, so only up to
-// MAX_CACHE_BYTES, and only where the host gives the memory (beyond, every
+// MAX_KEPT_BYTES, and only where the host gives the memory (beyond, every
 // use merges again).
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
@@ -16,8 +16,12 @@ import type { FloatImage } from '../types';
 import { FloatImageRegion, type RegionSource } from './region-source';
 import type { Rect } from './region';
 
-/** The largest copy kept: 2 GiB, a 134 MP image (beyond it the host memory the brackets leave is too uncertain). */
-export const MAX_CACHE_BYTES = 2 * 1024 ** 3;
+/**
+ * The most CPU memory a tiled pass keeps a full-size intermediate in (this
+ * merge, or TiledFusion's fine bands): 3 GiB, a 201 MP merge or a 151 MP
+ * fusion; beyond, the host memory the brackets leave is too uncertain.
+ */
+export const MAX_KEPT_BYTES = 3 * 1024 ** 3;
 
 /** Copy a tile's rows (width × height × 4) into an image `imageWidth` wide at the core's place. */
 export function putRows<T extends Uint8Array | Uint16Array | Float32Array>(dst: T, imageWidth: number, core: Rect, src: T): void {
@@ -41,7 +45,7 @@ export class RadianceCache implements RegionSource {
     private readonly device: GPUDevice,
     private readonly res: Resources,
     private readonly inner: RegionSource,
-    private readonly maxBytes = MAX_CACHE_BYTES,
+    private readonly maxBytes = MAX_KEPT_BYTES,
   ) {
     this.width = inner.width;
     this.height = inner.height;

@@ -15,7 +15,8 @@
 // partition the image and the tiles meet without seams. Alignment and
 // deghosting are not applied here (both are whole-image estimates today).
 import { MergeRegion } from '../merge/merge-region';
-import { TiledFusion, defaultFineLevels as fusionFineLevels, tiledFusionCoarseBytes, tiledFusionFootprint } from '../fusion/tiled-fusion';
+import { TiledFusion } from '../fusion/tiled-fusion';
+import { defaultFineLevels as fusionFineLevels, tiledFusionCoarseBytes, tiledFusionFootprint } from '../fusion/tiled-fusion-size';
 import { TiledLocalDetail, coarseBytes as detailCoarseBytes, defaultFineLevels as detailFineLevels, tiledLocalDetailFootprint } from '../local-detail/tiled-local-detail';
 import { isIdentity, type LocalDetailParams } from '../local-detail/reference/local-detail';
 import { pyramidLevelCount } from '../pyramid/pyramid';
