@@ -21,8 +21,10 @@
 //            graph; for a tiled set the CPU proxy, the proxy graph and, in
 //            merge mode, the full-size statistics swept across tiles)
 //   export   exportRgba8(): the full-size 8-bit export (whole image: the
-//            finish and read-back of what the render made; tiled: every tile
-//            merged or fused again, finished and read back)
+//            finish and read-back of what the render made; tiled: merge, each
+//            tile uploaded from the merge the statistics sweep kept; fusion,
+//            pass 1 (which keeps the blended fine bands) and each tile's
+//            collapse; then finished and read back)
 //   peak     Resources.peakBytes over load + export (resetPeak() before
 //            setBrackets): the most bytes of textures and buffers the engine
 //            held at once. Read-back staging buffers are not counted (they

@@ -8,7 +8,9 @@
 //   chain reads that instead of the proxy.
 // - Merge mode's statistics are the full-size set's, reduced across tiles,
 //   for the preview (once a full render sweeps them) and the export alike.
-// - Exports and radiance reads are made tile by tile at full size.
+// - Exports and radiance reads are made tile by tile at full size (from the
+//   merge the statistics sweep kept, or the fusion's kept bands, where the
+//   host gave the memory: graph/radiance-cache.ts).
 // Alignment and deghosting are off for such a set (both are whole-image
 // estimates today).
 import type { Exporter, ExportFormat } from './export';

@@ -7,9 +7,12 @@
 // and the zoomed view of a big image; the interactive graph then runs on a
 // proxy of the set (graph/proxy.ts).
 //
-//   brackets (CPU) ─ MergeRegion ──────┐
-//   radiance file (CPU) ─ FloatImage ──┼─ [TiledLocalDetail] ─ tile ─ tone map ─ curve (graph/export.ts)
-//   brackets (CPU) ─ TiledFusion ──────┘
+//   brackets (CPU) ─ MergeRegion ─ RadianceCache ─┐
+//   radiance file (CPU) ─ FloatImage ─────────────┼─ [TiledLocalDetail] ─ tile ─ tone map ─ curve (graph/export.ts)
+//   brackets (CPU) ─ TiledFusion ─────────────────┘
+//
+// The statistics sweep records the merge into the RadianceCache (CPU), which
+// then serves every later tile until the merge's inputs change.
 //
 // Each source reads its tile grown by its own footprint, so the plan's cores
 // partition the image and the tiles meet without seams. Alignment and
