@@ -11,7 +11,7 @@ import { exifContradictions, pixelEvs } from './io/pixel-exposure';
 import { contradictionMessage, duplicatesMessage, noticeMessages, orientationProblem, quote, sizeProblem, type SetMember } from './io/set-checks';
 import { sniffImage } from './io/sniff';
 import { MAX_BRACKETS } from './engine/pipeline';
-import { setFits } from './engine/graph/fits';
+import { deviceHostBytes, setFits } from './engine/graph/fits';
 import type { MemoryLimits } from './engine/graph/budget';
 import type { BracketEntry, EditStore } from './state/store';
 
@@ -33,16 +33,6 @@ export function setNameFor(names: readonly string[]): string {
 }
 
 /**
- * The memory decoded images may take: three quarters of the device's memory
- * as the browser reports it (navigator.deviceMemory, in GB, at most 8 in
- * Chromium; 8 assumed where the browser does not say).
- */
-function hostBytes(): number {
-  const gb = (globalThis.navigator as Navigator & { deviceMemory?: number }).deviceMemory ?? 8;
-  return 0.75 * gb * 2 ** 30;
-}
-
-/**
  * What the machine cannot hold (engine/graph/fits.ts), read from the files'
  * first bytes before any is decoded: 12000 × 8000 opens (tiled), a set whose
  * decoded samples outgrow the device's memory does not. Files whose size is
@@ -55,7 +45,7 @@ async function unfit(files: readonly File[], limits: MemoryLimits): Promise<{ fi
     const size = headerSize(head, kind);
     if (!size) continue;
     const bits = 'bitDepth' in size && size.bitDepth === 16 ? 8 : 4;
-    const fit = setFits({ ...size, count: files.length, bytesPerPixel: bits }, limits, { hostBytes: hostBytes() });
+    const fit = setFits({ ...size, count: files.length, bytesPerPixel: bits }, limits, { hostBytes: deviceHostBytes() });
     if (!fit.ok) return { file, message: fit.message };
   }
   return null;
@@ -168,7 +158,7 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
     const first = replies[0]!;
     const gpu = store.getState().gpu;
     if (first.radiance) {
-      const fit = gpu.state === 'ready' ? setFits({ width: first.width, height: first.height, count: 1, bytesPerPixel: 16 }, gpu.limits, { hostBytes: hostBytes() }) : { ok: true as const };
+      const fit = gpu.state === 'ready' ? setFits({ width: first.width, height: first.height, count: 1, bytesPerPixel: 16 }, gpu.limits, { hostBytes: deviceHostBytes() }) : { ok: true as const };
       if (!fit.ok) {
         report(cannotHold(files[0]!.name, fit.message));
         first.thumb?.close();
@@ -207,7 +197,7 @@ export async function loadFiles(store: EditStore, input: readonly File[], setNam
       return false;
     }
     const fit =
-      gpu.state === 'ready' ? setFits({ width: first.width, height: first.height, count: files.length, bytesPerPixel: depth(first) === 16 ? 8 : 4 }, gpu.limits, { hostBytes: hostBytes() }) : { ok: true as const };
+      gpu.state === 'ready' ? setFits({ width: first.width, height: first.height, count: files.length, bytesPerPixel: depth(first) === 16 ? 8 : 4 }, gpu.limits, { hostBytes: deviceHostBytes() }) : { ok: true as const };
     if (!fit.ok) {
       report(cannotHold(files[0]!.name, fit.message));
       replies.forEach((r) => r.thumb?.close());

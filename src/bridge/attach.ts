@@ -6,6 +6,7 @@ import { dynamicRangeEv } from '../engine/histogram/histogram';
 import { exposureFromEv } from '../io/exposure';
 import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry } from '../state/store';
 import { AlignJob } from './align-job';
+import { deviceHostBytes } from '../engine/graph/fits';
 import { FrameScheduler, type FrameClock } from './frames';
 import { subscribeRows } from './subscriptions';
 
@@ -29,6 +30,7 @@ export function attach(store: EditStore, engine: Engine, clock?: FrameClock): At
   const { maxTextureDimension2D, maxBufferSize, maxStorageBufferBindingSize } = engine.gpu.device.limits;
   setGpu({ state: 'ready', adapter: engine.gpu.adapterInfo, maxDimension: maxTextureDimension2D, limits: { maxTextureDimension2D, maxBufferSize, maxStorageBufferBindingSize } });
   const { pipeline } = engine;
+  pipeline.setHostBudget(deviceHostBytes());
   /** Detached: from a lost device, or the app going away. */
   let disposed = false;
   /** A merge is queued: show it as a step, since it can take seconds on big sets. */

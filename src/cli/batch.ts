@@ -7,6 +7,7 @@
 // One GPU device serves every set; a set that fails is reported and the
 // others go on.
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { relativeExposures } from '../bridge';
 import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX_BRACKETS, type Bracket, type Engine } from '../engine';
@@ -236,6 +237,8 @@ export async function runBatch(options: BatchOptions, streams: BatchStreams): Pr
       if (!engine) {
         const e0 = performance.now();
         engine = await createEngine({ gpu });
+        // What the tiled path keeps in CPU memory fits beside the decoded set in ¾ of this machine's memory.
+        engine.pipeline.setHostBudget(0.75 * totalmem());
         // Mostly compiling the shaders: once per run, not per set.
         progress.log(`hdr-batch: GPU ready in ${seconds(performance.now() - e0)}`);
         progress.log(

@@ -14,6 +14,7 @@ import { type PipelineDebug } from './graph/debug';
 import { checkBrackets, checkRadiance, EngineInputError } from './graph/upload';
 import { LargeSet } from './graph/large-set';
 import { proxyBrackets, proxyFactor, proxyRadiance, wholeImageFits } from './graph/proxy';
+import { MAX_KEPT_BYTES } from './graph/radiance-cache';
 import { gpuBudget } from './graph/budget';
 import { setFits } from './graph/fits';
 import type { TiledInput } from './graph/tiled-image';
@@ -48,6 +49,15 @@ export class Pipeline extends PipelineOutputs {
   }
 
   /**
+   * The CPU memory a set's images may take (the decoded set and what the
+   * tiled path keeps: graph/radiance-cache.ts), for the sets that come after;
+   * null: no limit but MAX_KEPT_BYTES.
+   */
+  setHostBudget(bytes: number | null): void {
+    this.hostBudget = bytes;
+  }
+
+  /**
    * A new input: where it does not fit the whole-image graph, keep it for the
    * tiled work and return the proxy's factor k (else 1). Refuses, with the
    * numbers, a set that even tiled does not fit.
@@ -68,7 +78,10 @@ export class Pipeline extends PipelineOutputs {
     this.large = null;
     this.largeStats = false;
     if (whole) return 1;
-    const large = new LargeSet(this.device, this.res, input, proxyFactor(image.width, image.height, count, wide, limits, this.budgetOverride), gpuBudget(limits, this.budgetOverride ?? undefined));
+    const decoded = image.width * image.height * ('brackets' in input ? count * (wide ? 8 : 4) : 16);
+    const kept = Math.max(0, Math.min(MAX_KEPT_BYTES, (this.hostBudget ?? Infinity) - decoded));
+    const k = proxyFactor(image.width, image.height, count, wide, limits, this.budgetOverride);
+    const large = new LargeSet(this.device, this.res, input, k, gpuBudget(limits, this.budgetOverride ?? undefined), kept);
     this.large = large;
     return large.k;
   }

@@ -12,6 +12,22 @@ import { fitsMachine, gpuBudget, type MemoryLimits } from './budget';
 import { finishFootprint } from './tiled-image';
 import { formatBytes } from './tiles';
 
+/**
+ * The memory a set's images may take on the host: three quarters of the
+ * device's memory as the browser reports it (navigator.deviceMemory, in GB,
+ * at most 8 in Chromium; 8 assumed where the browser does not say). The
+ * decoded set must fit it (setFits), and what the tiled path keeps in CPU
+ * memory fits in what the set leaves (Pipeline.setHostBudget).
+ */
+export function hostBytes(deviceMemoryGb: number | undefined): number {
+  return 0.75 * (deviceMemoryGb ?? 8) * 2 ** 30;
+}
+
+/** hostBytes on this device (Node reports no deviceMemory: 8 GB assumed). */
+export function deviceHostBytes(): number {
+  return hostBytes((globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory);
+}
+
 /** The largest image the export's canvas encoders take: 16384 × 16384. */
 export const MAX_IMAGE_PIXELS = 16384 * 16384;
 

@@ -179,6 +179,29 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
     }
   });
 
+  gpuTest('a host budget the decoded set fills keeps nothing: every use merges again, with the same result', async ({ gpu }) => {
+    const p = new Pipeline({ device: gpu.device });
+    p.setGpuBudget(BUDGET);
+    p.setHostBudget(W * H * set.length * 4);
+    p.setParams(defaultParams());
+    p.setBrackets(set);
+    p.setViewport(320, 224);
+    const kept = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+    const merged = vi.spyOn(MergeRegion.prototype, 'produce');
+    try {
+      await p.render();
+      const swept = merged.mock.calls.length;
+      const a = await p.exportRgba8();
+      expect(merged.mock.calls.length).toBeGreaterThan(swept);
+      const b = await kept.exportRgba8();
+      expect(compareImages(asFloat(W, H, a.data), asFloat(W, H, b.data)).maxDiff).toBe(0);
+    } finally {
+      merged.mockRestore();
+      p.dispose();
+      kept.dispose();
+    }
+  });
+
   gpuTest.for([
     { mode: 'merge' as Mode, detail: false },
     { mode: 'fusion' as Mode, detail: true },

@@ -16,7 +16,7 @@
 import type { Exporter, ExportFormat } from './export';
 import { toUnorm16 } from './export';
 import { TiledImage, type TiledInput } from './tiled-image';
-import { putRows } from './radiance-cache';
+import { MAX_KEPT_BYTES, putRows } from './radiance-cache';
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import type { LocalDetailParams } from '../local-detail/reference/local-detail';
@@ -38,8 +38,10 @@ export class LargeSet {
     /** The proxy's factor: the interactive graph runs on the set box-averaged by k. */
     readonly k: number,
     budget: number,
+    /** The most CPU memory the tiled work may keep (graph/radiance-cache.ts). */
+    keptBytes = MAX_KEPT_BYTES,
   ) {
-    this.tiled = new TiledImage(device, res, input, budget);
+    this.tiled = new TiledImage(device, res, input, budget, keptBytes);
   }
 
   get size(): [number, number] {

@@ -92,6 +92,8 @@ export abstract class RenderCore {
   protected curves: Curves = identityCurves();
   /** The GPU memory budget set with setGpuBudget (null: the default from the adapter's limits). */
   protected budgetOverride: number | null = null;
+  /** The host memory budget set with setHostBudget (null: none but MAX_KEPT_BYTES). */
+  protected hostBudget: number | null = null;
   /** A set too big for the whole-image graph: the graph runs on its proxy (graph/large-set.ts). */
   protected large: LargeSet | null = null;
   /** The big set's statistics have been swept: the tone mapper reads them, not the proxy's. */

@@ -32,7 +32,7 @@ import { BracketSource, FloatImageRegion, regionUsage, type RegionSource } from 
 import { intersect, isEmpty, type Rect } from './region';
 import { maxBufferBytes, MIN_BUDGET_BYTES, type MemoryLimits } from './budget';
 import { planTiles, type TilePlan } from './tiles';
-import { RadianceCache } from './radiance-cache';
+import { MAX_KEPT_BYTES, RadianceCache } from './radiance-cache';
 
 /** Bytes per pixel a finished tile holds beyond its source: the source's result, the tone-mapped and curved images and the read-back copy (16 B each at most). */
 export const FINISH_BYTES_PER_PIXEL = 64;
@@ -108,11 +108,13 @@ export class TiledImage {
     input: TiledInput,
     /** The GPU memory budget in bytes (graph/budget.ts). */
     public budget: number,
+    /** The most CPU memory the merge or the fusion's bands may be kept in (graph/radiance-cache.ts). */
+    private readonly keptBytes = MAX_KEPT_BYTES,
   ) {
     if ('brackets' in input) {
       this.brackets = new BracketSource(device, res, input.brackets);
       this.merge = new MergeRegion(device, res, this.brackets);
-      this.merged = new RadianceCache(device, res, this.merge);
+      this.merged = new RadianceCache(device, res, this.merge, keptBytes);
       this.radiance = null;
     } else {
       this.brackets = this.merge = this.merged = null;
@@ -170,7 +172,7 @@ export class TiledImage {
     if (mode === 'merge' || !this.brackets) return this.merged ?? this.radiance!;
     if (!this.fusion) {
       const core = this.coreFor(tiledFusionFootprint(this.brackets.count, this.brackets.wide, this.fusionLevels()));
-      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: this.fusionLevels(), tileCore: core });
+      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: this.fusionLevels(), tileCore: core, keptBytes: this.keptBytes });
       if (this.params) this.fusion.setParams(this.params);
     }
     return this.fusion;
