@@ -15,6 +15,7 @@ import { isWide, type Bracket, type FloatImage, type Mode } from '../types';
 import { proxyBrackets, proxyFactor, untiledBytesPerPixel, wholeImageFits } from './proxy';
 import { TiledStats } from '../luminance/tiled-stats';
 import { MergeRegion } from '../merge/merge-region';
+import type { Resources } from '../gpu/resources';
 
 const [W, H] = [640, 448];
 const MIB = 1024 ** 2;
@@ -94,6 +95,28 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
     } finally {
       whole.dispose();
       tiled.dispose();
+    }
+  });
+
+  gpuTest.for(['merge', 'fusion'] as Mode[])('%s with local detail: the GPU memory held over a render, a zoom and both exports stays within the budget', async (mode, { gpu }) => {
+    // The largest budget that still tiles this set: with less, what the proxy holds leaves the tiles less than the
+    // planner's floor (MIN_BUDGET_BYTES), which they get regardless.
+    const budget = 28 * MIB;
+    expect(wholeImageFits(W, H, set.length, false, gpu.device.limits, budget)).toBe(false);
+    const p = pipelineOf(gpu.device, set, mode, detailed, budget);
+    try {
+      const res = (p as unknown as { res: Resources }).res;
+      res.resetPeak();
+      await p.render();
+      p.setView({ zoom: 1, center: [0.3, 0.6] });
+      await p.render();
+      await p.exportRgba8();
+      await p.exportRgba16();
+      console.log(`  ${mode} + detail: peak ${(res.peakBytes / MIB).toFixed(1)} MiB of ${budget / MIB} MiB, ${p.debug.tiles()?.length} tiles`);
+      expect(p.debug.tiles()!.length).toBeGreaterThan(1);
+      expect(res.peakBytes).toBeLessThanOrEqual(budget);
+    } finally {
+      p.dispose();
     }
   });
 

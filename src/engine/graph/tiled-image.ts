@@ -171,7 +171,9 @@ export class TiledImage {
   source(mode: Mode): RegionSource {
     if (mode === 'merge' || !this.brackets) return this.merged ?? this.radiance!;
     if (!this.fusion) {
-      const core = this.coreFor(tiledFusionFootprint(this.brackets.count, this.brackets.wide, this.fusionLevels()));
+      const { count, wide } = this.brackets;
+      const levels = this.fusionLevels();
+      const core = this.coreFor({ ...tiledFusionFootprint(count, wide, levels), fixedBytes: tiledFusionCoarseBytes(this, count, levels) });
       this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: this.fusionLevels(), tileCore: core, keptBytes: this.keptBytes });
       if (this.params) this.fusion.setParams(this.params);
     }
@@ -185,7 +187,8 @@ export class TiledImage {
     if (this.detail?.mode !== mode) {
       this.detail?.filter.release();
       const levels = detailFineLevels(this.width, this.height);
-      const filter = new TiledLocalDetail(this.device, this.res, source, { fineLevels: levels, tileCore: this.coreFor(tiledLocalDetailFootprint(levels)) });
+      // Its prepare sweep holds the source's tile beside its own: sized by the chain's footprint.
+      const filter = new TiledLocalDetail(this.device, this.res, source, { fineLevels: levels, tileCore: this.coreFor(this.footprint(mode, true)) });
       this.detail = { mode, filter, version: this.changes };
     }
     const d = this.detail;
@@ -201,9 +204,16 @@ export class TiledImage {
     return fusionLevels(this.width, this.height);
   }
 
-  /** A prepare sweep's tile side for this footprint alone within the budget (it runs before the finish's tiles). */
-  private coreFor(f: { bytesPerPixel: number; halo: number; granularity: number }): number {
-    const side = Math.floor(Math.sqrt(this.budget / 2 / f.bytesPerPixel)) - 2 * f.halo;
+  /**
+   * A prepare sweep's tile side for this footprint: its tiles within half of
+   * what the budget leaves beside what is alive now (the proxy graph's
+   * images) and the sweep's whole-image part (at least MIN_BUDGET_BYTES),
+   * the other half a margin for what the plan does not count (the tile's
+   * result, rounding of level sizes). It runs before the finish's tiles.
+   */
+  private coreFor(f: Footprint): number {
+    const room = Math.max(MIN_BUDGET_BYTES, this.budget - this.res.counts().bytes - f.fixedBytes);
+    const side = Math.floor(Math.sqrt(room / 2 / f.bytesPerPixel)) - 2 * f.halo;
     return Math.max(f.granularity, Math.min(2048, Math.floor(side / f.granularity) * f.granularity));
   }
 
