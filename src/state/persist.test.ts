@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createSession, type SavedPixels, type SavedSession, type SessionBackend } from './persist';
+import { createSession, type SavedPixels, type SavedSession } from './persist';
+import type { SessionBackend } from './session-backend';
 import { createEditStore, type BracketEntry } from './store';
 
 /** The IndexedDB backend's contract over a Map, counting writes; `refuse` makes writes throw. */
