@@ -18,7 +18,8 @@
 // weights; the fused image is checked to 1/255 by fusion.spec.ts).
 import { expect, test, type Page } from '@playwright/test';
 import * as camera from '../src/engine/reference/camera';
-import { autoReference, deghostLevels, deghostWeights, ghostScene, type GhostCase } from '../src/engine/deghost/reference/deghost';
+import { autoReference, deghostLevels, deghostWeights } from '../src/engine/deghost/reference/deghost';
+import { ghostScene, type GhostCase } from '../src/engine/deghost/reference/ghost-scene';
 import { fusionWeights } from '../src/engine/fusion/reference/fusion';
 import { mergeRadiance } from '../src/engine/merge/reference/merge';
 import { estimateBlackLevel, mergeWeights } from '../src/engine/merge/response';
