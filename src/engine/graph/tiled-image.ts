@@ -174,7 +174,7 @@ export class TiledImage {
       const { count, wide } = this.brackets;
       const levels = this.fusionLevels();
       const core = this.coreFor({ ...tiledFusionFootprint(count, wide, levels), fixedBytes: tiledFusionCoarseBytes(this, count, levels) });
-      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: this.fusionLevels(), tileCore: core, keptBytes: this.keptBytes });
+      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: levels, tileCore: core, keptBytes: this.keptBytes });
       if (this.params) this.fusion.setParams(this.params);
     }
     return this.fusion;
