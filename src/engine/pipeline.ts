@@ -77,6 +77,7 @@ export class Pipeline extends PipelineOutputs {
     this.large?.release();
     this.large = null;
     this.largeStats = false;
+    this.largeFusionRuns = -1;
     if (whole) return 1;
     const decoded = image.width * image.height * ('brackets' in input ? count * (wide ? 8 : 4) : 16);
     const kept = Math.max(0, Math.min(MAX_KEPT_BYTES, (this.hostBudget ?? Infinity) - decoded));
@@ -84,7 +85,8 @@ export class Pipeline extends PipelineOutputs {
     // (the bench saw 100 MP fusion with the budget unset peak at 1.05–1.26 × the default budget with k = 3).
     const budget = gpuBudget(limits, this.budgetOverride ?? undefined);
     const k = proxyFactor(image.width, image.height, count, wide, limits, budget);
-    const large = new LargeSet(this.device, this.res, input, k, budget, kept);
+    const settles = 'brackets' in input && wholeImageFits(image.width, image.height, count, wide, limits, null);
+    const large = new LargeSet(this.device, this.res, input, k, budget, kept, settles);
     this.large = large;
     return large.k;
   }

@@ -121,13 +121,24 @@ export class TiledFusion implements RegionSource {
     this.setParams(defaultParams());
   }
 
-  /** The fusion weights' exponents (as Fusion.setParams); a change makes the next prepare() redo its work. */
-  setParams(params: Params): void {
+  /** The fusion weights' exponents (as Fusion.setParams); a change makes the next prepare() redo its work. Returns whether they changed. */
+  setParams(params: Params): boolean {
     const values = uniformValues('fusion', params);
     const key = JSON.stringify(values);
-    if (key === this.weightKey) return;
+    if (key === this.weightKey) return false;
     this.weightKey = key;
     this.weights.setParams(params);
+    return true;
+  }
+
+  /** The bytes of CPU memory prepare() keeps the fine bands in, where it keeps them. */
+  get bandBytes(): number {
+    return pyramidSizes(this.width, this.height, this.fineLevels).reduce((s, [w, h]) => s + w * h * TEXEL, 0);
+  }
+
+  /** Let the kept fine bands go (what they made is kept elsewhere): produce() then makes them again from the brackets. */
+  dropBands(): void {
+    this.bands = null;
   }
 
   /** Whether produce() may run: prepare() has run with the current params. */
@@ -190,8 +201,7 @@ export class TiledFusion implements RegionSource {
   /** Whole-image fine bands 0..F−1 in CPU memory, or null where over the limit or the host will not give the memory. */
   private allocateBands(): Float32Array<ArrayBuffer>[] | null {
     const sizes = pyramidSizes(this.width, this.height, this.fineLevels);
-    const bytes = sizes.reduce((s, [w, h]) => s + w * h * TEXEL, 0);
-    if (bytes > (this.options.keptBytes ?? MAX_KEPT_BYTES)) return null;
+    if (this.bandBytes > (this.options.keptBytes ?? MAX_KEPT_BYTES)) return null;
     try {
       return sizes.map(([w, h]) => new Float32Array(w * h * 4));
     } catch (err) {

@@ -12,9 +12,10 @@ import { Pipeline } from '../pipeline';
 import { defaultParams, type Params } from '../params';
 import { luminanceStats } from '../luminance/reference/stats';
 import { isWide, type Bracket, type FloatImage, type Mode } from '../types';
-import { proxyBrackets, proxyFactor, untiledBytesPerPixel, wholeImageFits } from './proxy';
+import { proxyBrackets, proxyFactor, proxyRadiance, untiledBytesPerPixel, wholeImageFits } from './proxy';
 import { TiledStats } from '../luminance/tiled-stats';
 import { MergeRegion } from '../merge/merge-region';
+import { TiledFusion } from '../fusion/tiled-fusion';
 import type { Resources } from '../gpu/resources';
 
 const [W, H] = [640, 448];
@@ -202,6 +203,84 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
     }
   });
 
+  gpuTest("the statistics sweep gives the proxy graph its merge: the full-size merge box-averaged by k, the proxy's own never run", async ({ gpu }) => {
+    const tiled = pipelineOf(gpu.device, set, 'merge', defaultParams(), BUDGET);
+    try {
+      const stats = vi.fn();
+      tiled.events.on('stats', stats);
+      await tiled.render();
+      // Neither runs on the proxy; the statistics are the full-size set's, and said so.
+      expect(tiled.debug.runs.merge).toBe(0);
+      expect(tiled.debug.runs.luminance).toBe(0);
+      expect(stats).toHaveBeenCalledTimes(1);
+      const proxyStats = (tiled as unknown as { full: { luminance: { stats: GPUBuffer } } }).full.luminance.stats;
+      const swept = await tiled.readStats();
+      const head = new Float32Array(await gpu.readBuffer(proxyStats, 48));
+      expect([head[0], head[1], head[2]]).toEqual([Math.fround(swept.logAvg), Math.fround(swept.minL), Math.fround(swept.maxL)]);
+      const k = proxyFactor(W, H, set.length, false, gpu.device.limits, BUDGET);
+      // The proxy graph's radiance texture, against the CPU reference over the full-size merge.
+      const proxy = (tiled as unknown as { full: { radiance: GPUTexture } }).full.radiance;
+      const got = new Float32Array(await gpu.readTexture(proxy, 16));
+      const want = proxyRadiance(await tiled.readRadiance(), k).data;
+      expect(got.length).toBe(want.length);
+      let worst = 0;
+      for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(1e-3, Math.abs(want[i]!)));
+      expect(worst).toBeLessThan(1e-5);
+      // New exposures: the next full render sweeps again and gives it again; a draft runs its own.
+      tiled.setExposures(set.map((s) => s.exposure * 2));
+      await tiled.render();
+      expect(tiled.debug.runs.merge).toBe(0);
+      expect(stats).toHaveBeenCalledTimes(2);
+    } finally {
+      tiled.dispose();
+    }
+  });
+
+  gpuTest('fusion of a set within the texture limit settles at full size: given to the proxy graph, kept for the export', async ({ gpu }) => {
+    const tiled = pipelineOf(gpu.device, set, 'fusion', defaultParams(), BUDGET);
+    const produced = vi.spyOn(TiledFusion.prototype, 'produce');
+    try {
+      const internals = tiled as unknown as { full: { fusion: { result: GPUTexture } }; large: { tiled: { source(mode: Mode): { prepare(): Promise<void>; produce(r: object): Promise<GPUTexture> } } } };
+      const k = proxyFactor(W, H, set.length, false, gpu.device.limits, BUDGET);
+      /** The proxy graph's fusion against the full-size fusion box-averaged by k (proxyRadiance, the CPU reference). */
+      const proxyError = async () => {
+        const source = internals.large.tiled.source('fusion');
+        await source.prepare();
+        const whole = await source.produce({ x: 0, y: 0, width: W, height: H });
+        const fusedFull = { width: W, height: H, data: new Float32Array(await gpu.readTexture(whole, 16)) };
+        gpu.res.release(whole);
+        const got = new Float32Array(await gpu.readTexture(internals.full.fusion.result, 16));
+        const want = proxyRadiance(fusedFull, k).data;
+        let worst = 0;
+        for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+        return worst;
+      };
+      await tiled.render();
+      // The proxy graph fuses nothing: its result is the full-size fusion box-averaged by k.
+      expect(tiled.debug.runs.fusion).toBe(0);
+      const swept = produced.mock.calls.length;
+      expect(swept).toBeGreaterThan(1);
+      expect(await proxyError()).toBeLessThan(1e-5);
+      // The export (and the read above) fuse no tile again: the sweep kept them.
+      await tiled.exportRgba8();
+      expect(produced).toHaveBeenCalledTimes(swept);
+      // A weight change: a render while edits move (this small set cannot draft: the proxy fuses its own)…
+      tiled.setParams({ ...defaultParams(), contrastWeight: 2 });
+      await tiled.render({ draft: true });
+      expect(produced).toHaveBeenCalledTimes(swept);
+      expect(tiled.debug.runs.fusion).toBe(1);
+      expect(await proxyError()).toBeGreaterThan(1e-3);
+      // …then the settled render fuses at full size again and gives it to the proxy.
+      await tiled.render();
+      expect(produced.mock.calls.length).toBeGreaterThan(swept);
+      expect(tiled.debug.runs.fusion).toBe(1);
+      expect(await proxyError()).toBeLessThan(1e-5);
+    } finally {
+      produced.mockRestore();
+      tiled.dispose();
+    }
+  });
+
   gpuTest('a host budget the decoded set fills keeps nothing: every use merges again, with the same result', async ({ gpu }) => {
     const p = new Pipeline({ device: gpu.device });
     p.setGpuBudget(BUDGET);
@@ -216,6 +295,8 @@ describe('a set processed tile by tile equals the whole-image graph (Dawn in Nod
       const swept = merged.mock.calls.length;
       const a = await p.exportRgba8();
       expect(merged.mock.calls.length).toBeGreaterThan(swept);
+      // Rendered first as p was: its statistics are swept over the same tiles.
+      await kept.render();
       const b = await kept.exportRgba8();
       expect(compareImages(asFloat(W, H, a.data), asFloat(W, H, b.data)).maxDiff).toBe(0);
     } finally {

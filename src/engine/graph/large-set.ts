@@ -40,8 +40,17 @@ export class LargeSet {
     budget: number,
     /** The most CPU memory the tiled work may keep (graph/radiance-cache.ts). */
     keptBytes = MAX_KEPT_BYTES,
+    /**
+     * The settled fusion is the full-size one, box-averaged into the proxy
+     * (sweepFusion), as the whole-image graph shows it; else the proxy's own.
+     * For a set the whole-image graph could hold but for the budget: there it
+     * costs what the whole-image graph's fusion does. Beyond the texture
+     * limit, a full-size fusion at each settled change of its weights would
+     * take minutes on a software adapter (100 MP: 7 min).
+     */
+    readonly settlesFullSize = false,
   ) {
-    this.tiled = new TiledImage(device, res, input, budget, keptBytes);
+    this.tiled = new TiledImage(device, res, input, budget, keptBytes, k);
   }
 
   get size(): [number, number] {
@@ -95,6 +104,24 @@ export class LargeSet {
   /** The merge's statistics of the full-size set (swept across tiles where stale). */
   statsBuffer(): Promise<GPUBuffer> {
     return this.tiled.statsBuffer(this.device.limits);
+  }
+
+  /**
+   * Sweep the merge's statistics where stale, writing the proxy's radiance
+   * (`proxy`, the set's size ÷ k) from the full-size merge as it goes.
+   * Returns whether it did (the proxy graph's merge is then given).
+   */
+  sweepStats(proxy: GPUTexture | null): Promise<boolean> {
+    return this.tiled.sweepStats(this.device.limits, proxy ? { texture: proxy, k: this.k } : null);
+  }
+
+  /**
+   * The fusion at full size, tile by tile, box-averaged into `proxy` (the
+   * proxy graph's fusion result) as it goes and kept for the export where
+   * the host gives the memory. Returns whether the proxy holds all of it.
+   */
+  sweepFusion(proxy: GPUTexture): Promise<boolean> {
+    return this.tiled.sweepFusion(this.device.limits, { texture: proxy, k: this.k });
   }
 
   /** The statistics buffer the sweeps write (the tone mapper's layout). */

@@ -98,6 +98,8 @@ export abstract class RenderCore {
   protected large: LargeSet | null = null;
   /** The big set's statistics have been swept: the tone mapper reads them, not the proxy's. */
   protected largeStats = false;
+  /** The proxy graph's fusion runs when its result last came from the full-size fusion (-1: never). */
+  protected largeFusionRuns = -1;
 
   constructor(opts: PipelineOptions) {
     this.device = opts.device;
@@ -206,16 +208,31 @@ export abstract class RenderCore {
    * once they pause; exports and reads always render in full.
    */
   async render(opts: { draft?: boolean } = {}): Promise<void> {
-    // A big set's tiled work first (its own submissions): statistics, the zoomed region.
-    if (this.large) await this.updateLarge(opts.draft === true);
-    // Push, encode, submit and pop in one synchronous run, so overlapping
-    // renders never interleave their error scopes.
+    const { luminance, histogram } = this.graph.runs;
+    let swept = false;
+    if (this.large) {
+      // A big set's tiled work first (its own submissions): statistics, the zoomed region. It may write the proxy's
+      // merge (updateLarge), so the proxy is uploaded before it.
+      await this.scoped(() => this.takePending());
+      swept = await this.updateLarge(opts.draft === true);
+    }
+    await this.scoped(() => this.encodeDirty(opts.draft === true));
+    await this.device.queue.onSubmittedWorkDone();
+    if (swept || this.graph.runs.luminance !== luminance) this.events.emit('stats');
+    if (this.graph.runs.histogram !== histogram) this.events.emit('histogram');
+  }
+
+  /**
+   * Run `encode` inside validation and out-of-memory error scopes, pushed,
+   * run and popped in one synchronous run so that overlapping renders never
+   * interleave their scopes; rethrows what it threw, then the GPU's errors.
+   */
+  private async scoped(encode: () => void): Promise<void> {
     this.device.pushErrorScope('validation');
     this.device.pushErrorScope('out-of-memory');
     let thrown: unknown = null;
-    const { luminance, histogram } = this.graph.runs;
     try {
-      this.encodeDirty(opts.draft === true);
+      encode();
     } catch (err) {
       thrown = err;
     }
@@ -225,25 +242,53 @@ export abstract class RenderCore {
     if (thrown) throw thrown;
     if (oomError) throw new EngineInputError(`The GPU ran out of memory for ${this.full.size[0]}×${this.full.size[1]} images (${oomError.message}).`);
     if (invalidError) throw new Error(`WebGPU validation error: ${invalidError.message}`);
-    await this.device.queue.onSubmittedWorkDone();
-    if (this.graph.runs.luminance !== luminance) this.events.emit('stats');
-    if (this.graph.runs.histogram !== histogram) this.events.emit('histogram');
   }
 
   /**
    * A big set before a render: the full-size statistics (a full render in
-   * merge mode, swept across tiles after a change) and the visible region
-   * made from the full-size set where zoomed beyond the proxy's scale.
+   * merge mode, swept across tiles after a change, writing the proxy's merge
+   * from the full-size one as it goes: the proxy graph's merge and its
+   * statistics are then given, not run), in fusion mode the full-size fusion
+   * where the set settles at full size (given to the proxy graph likewise),
+   * and the visible region made from the full-size set where zoomed beyond
+   * the proxy's scale. Returns whether the statistics were swept.
    */
-  protected async updateLarge(draft: boolean): Promise<void> {
+  protected async updateLarge(draft: boolean): Promise<boolean> {
     const large = this.large!;
-    let changed = await large.updateView(this.mode, this.detailActive ? this.detailParams(this.params) : null, this.geometry());
+    let swept = false;
     if (!draft && this.mode === 'merge' && large.statsStale) {
-      await large.statsBuffer();
-      this.largeStats = true;
-      changed = true;
+      let proxy: GPUTexture | null = null;
+      if (large.tiled.hasBrackets && this.full.brackets) {
+        this.full.allocRadiance(false);
+        proxy = this.full.radiance;
+      }
+      if (await large.sweepStats(proxy)) {
+        const cfg = this.config(false);
+        this.graph.given('merge', cfg);
+        // The proxy's statistics are the full-size set's (what its tone mapping reads either way).
+        const encoder = this.device.createCommandEncoder({ label: 'large.stats' });
+        encoder.copyBufferToBuffer(large.stats, 0, this.full.luminance.stats, 0, large.stats.size);
+        this.device.queue.submit([encoder.finish()]);
+        this.graph.given('luminance', cfg);
+      }
+      this.largeStats = swept = true;
     }
-    if (changed) this.invalidate('viewport');
+    let fused = false;
+    // The settled fusion is the full-size one (LargeSet.settlesFullSize), written into the proxy graph's result; made
+    // again after a change, or where a render that could not draft ran the proxy's own meanwhile.
+    const ownFusion = this.graph.runs.fusion !== this.largeFusionRuns;
+    if (!draft && this.mode === 'fusion' && large.settlesFullSize && this.full.brackets && (ownFusion || this.graph.stale('fusion', this.config(false)))) {
+      this.full.fusion.bind(this.full.brackets);
+      if (await large.sweepFusion(this.full.fusion.result!)) {
+        this.graph.given('fusion', this.config(false));
+        this.largeFusionRuns = this.graph.runs.fusion;
+      }
+      fused = true;
+    }
+    // After the sweep: a zoomed region of the merge is then served from what the sweep kept.
+    const changed = await large.updateView(this.mode, this.detailActive ? this.detailParams(this.params) : null, this.geometry());
+    if (changed || swept || fused) this.invalidate('viewport');
+    return swept;
   }
 
   /**
@@ -274,10 +319,15 @@ export abstract class RenderCore {
     return pw * ph * DRAFT_MIN_RATIO <= this.full.size[0] * this.full.size[1];
   }
 
-  protected encodeDirty(draft: boolean): void {
+  /** Upload what setBrackets or setRadiance staged. */
+  private takePending(): void {
     if (this.pending) this.upload(this.pending);
     if (this.pendingRadiance) this.uploadRadiance(this.pendingRadiance);
     this.pending = this.pendingRadiance = null;
+  }
+
+  protected encodeDirty(draft: boolean): void {
+    this.takePending();
     if (!this.full.brackets && !this.radianceInput) return;
     const drafting = draft && this.draftable();
     this.draftShown = drafting;

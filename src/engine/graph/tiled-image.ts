@@ -33,12 +33,16 @@ import { intersect, isEmpty, type Rect } from './region';
 import { maxBufferBytes, MIN_BUDGET_BYTES, type MemoryLimits } from './budget';
 import { planTiles, type TilePlan } from './tiles';
 import { MAX_KEPT_BYTES, RadianceCache } from './radiance-cache';
+import { ProxyWriter, type ProxyTarget } from './proxy-writer';
+import { ProxyDownPass } from '../view/passes/proxy-down';
 
 /** Bytes per pixel a finished tile holds beyond its source: the source's result, the tone-mapped and curved images and the read-back copy (16 B each at most). */
 export const FINISH_BYTES_PER_PIXEL = 64;
 
 /** A set of brackets or a radiance map, kept in CPU memory. */
 export type TiledInput = { readonly brackets: readonly Bracket[] } | { readonly radiance: FloatImage };
+
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
 
 /** F of the tiled fusion: the default, at least 1 and below the pyramid's top. */
 function fusionLevels(width: number, height: number): number {
@@ -90,6 +94,8 @@ export class TiledImage {
   private readonly merged: RadianceCache | null;
   private readonly radiance: FloatImageRegion | null;
   private fusion: TiledFusion | null = null;
+  /** The fusion, kept in CPU memory by a sweep of the settled picture (sweepFusion). */
+  private fused: RadianceCache | null = null;
   private detail: { mode: Mode; filter: TiledLocalDetail; version: number } | null = null;
   private readonly stats: TiledStats;
   /** Bumped by every change to what the sources produce: a local-detail filter over an older one re-prepares. */
@@ -101,6 +107,8 @@ export class TiledImage {
   private params: Params | null = null;
   /** The tile cores of the last eachTile() (instrumentation: graph/debug.ts). */
   lastTiles: readonly Rect[] | null = null;
+  /** Box-averages sweeps' tiles into the proxy (made on first use). */
+  private proxyDown: ProxyDownPass | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -110,6 +118,8 @@ export class TiledImage {
     public budget: number,
     /** The most CPU memory the merge or the fusion's bands may be kept in (graph/radiance-cache.ts). */
     private readonly keptBytes = MAX_KEPT_BYTES,
+    /** Tile cores start on multiples of this (the proxy's k: a sweep can box-average its tiles into the proxy). */
+    private readonly grain = 1,
   ) {
     if ('brackets' in input) {
       this.brackets = new BracketSource(device, res, input.brackets);
@@ -144,8 +154,9 @@ export class TiledImage {
     this.params = params;
     if (this.fusion) {
       const before = this.fusion.prepared;
-      this.fusion.setParams(params);
-      if (before && !this.fusion.prepared) this.changed();
+      if (!this.fusion.setParams(params)) return;
+      this.fused!.invalidate();
+      if (before) this.changed();
     }
   }
 
@@ -176,8 +187,10 @@ export class TiledImage {
       const core = this.coreFor({ ...tiledFusionFootprint(count, wide, levels), fixedBytes: tiledFusionCoarseBytes(this, count, levels) });
       this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: levels, tileCore: core, keptBytes: this.keptBytes });
       if (this.params) this.fusion.setParams(this.params);
+      // Recorded while the bands are kept too: both within keptBytes.
+      this.fused = new RadianceCache(this.device, this.res, this.fusion, Math.max(0, this.keptBytes - this.fusion.bandBytes));
     }
-    return this.fusion;
+    return this.fused!;
   }
 
   /** The source with local detail applied (none for the identity settings). */
@@ -234,6 +247,7 @@ export class TiledImage {
       width: this.width,
       height: this.height,
       ...f,
+      granularity: (f.granularity * this.grain) / gcd(f.granularity, this.grain),
       budgetBytes: Math.max(MIN_BUDGET_BYTES, this.budget - this.res.counts().bytes),
       maxTextureDimension2D: limits.maxTextureDimension2D,
       planeBytesPerPixel: 16,
@@ -263,13 +277,46 @@ export class TiledImage {
 
   /** The merge's statistics reduced across tiles (swept again after a change), in the tone mapper's layout. */
   async statsBuffer(limits: MemoryLimits): Promise<GPUBuffer> {
-    if (this.statsStale) {
-      const tiles = this.statsTiles(limits);
-      const sweep = () => this.stats.sweep(this.source('merge'), tiles);
-      await (this.merged ? this.merged.record(tiles, sweep) : sweep());
-      this.statsVersion = this.changes;
-    }
+    await this.sweepStats(limits, null);
     return this.stats.stats;
+  }
+
+  /**
+   * Sweep the merge's statistics where stale, box-averaging every merged tile
+   * into `proxy` as it goes (graph/proxy-writer.ts). Returns whether the
+   * proxy now holds the whole merge (false: nothing was stale, or no proxy).
+   */
+  async sweepStats(limits: MemoryLimits, proxy: ProxyTarget | null): Promise<boolean> {
+    if (!this.statsStale) return false;
+    const tiles = this.statsTiles(limits);
+    const writer = proxy ? new ProxyWriter(this.source('merge'), (this.proxyDown ??= new ProxyDownPass(this.device, this.res)), proxy) : null;
+    const sweep = () => this.stats.sweep(writer ?? this.source('merge'), tiles);
+    await (this.merged ? this.merged.record(tiles, sweep) : sweep());
+    this.statsVersion = this.changes;
+    return !!writer?.complete;
+  }
+
+  /**
+   * Make the whole fusion at full size, tile by tile, box-averaging each tile
+   * into `proxy` (graph/proxy-writer.ts) and keeping the tiles in CPU memory
+   * where the host gives it (graph/radiance-cache.ts: later tiles, the
+   * export's, are then uploaded, not fused again, and the fine bands go).
+   * Returns whether the proxy holds the whole fusion.
+   */
+  async sweepFusion(limits: MemoryLimits, proxy: ProxyTarget): Promise<boolean> {
+    const source = this.source('fusion');
+    const tiles = this.plan('fusion', false, limits).tiles.map((t) => t.core);
+    const writer = new ProxyWriter(source, (this.proxyDown ??= new ProxyDownPass(this.device, this.res)), proxy);
+    await this.fused!.record(tiles, async () => {
+      await writer.prepare();
+      for (const rect of tiles) {
+        this.res.release(await writer.produce(rect));
+        // One tile in flight: what it held is freed before the next allocates.
+        await this.device.queue.onSubmittedWorkDone();
+      }
+    });
+    if (this.fused!.image) this.fusion!.dropBands();
+    return writer.complete;
   }
 
   /**
@@ -337,6 +384,6 @@ export class TiledImage {
     this.fusion?.release();
     this.detail?.filter.release();
     this.merge?.release();
-    this.fusion = this.detail = null;
+    this.fusion = this.fused = this.detail = null;
   }
 }
