@@ -1,7 +1,8 @@
 // RadianceCache (graph/radiance-cache.ts) over a texture source, in Node on
-// Dawn: a recorded sweep keeps exactly what its tiles produced, serves it
-// afterwards without asking the source again, and keeps nothing where the
-// sweep saw a change, missed a tile or the copy would exceed its limit.
+// Dawn: a recorded sweep keeps exactly what its tiles produced (in CPU
+// memory, or on the GPU where the budget leaves room), serves it afterwards
+// without asking the source again, and keeps nothing where the sweep saw a
+// change, missed a tile or the keep would exceed its limits.
 import { describe, expect, vi } from 'vitest';
 import { gpuTest, type GpuContext } from '../../../test/support/gpu';
 import { RadianceCache } from './radiance-cache';
@@ -45,7 +46,10 @@ describe('RadianceCache', () => {
     const { region, data } = source(gpu);
     const cache = new RadianceCache(gpu.device, gpu.res, region);
     expect(cache.image).toBeNull();
-    await cache.record(TILES, () => sweep(gpu, cache, TILES));
+    await cache.record(
+      () => TILES,
+      (tiles) => sweep(gpu, cache, tiles),
+    );
     expect(cache.image?.data).toEqual(data);
     const asked = vi.spyOn(region, 'produce');
     const rect = { x: 5, y: 3, width: 30, height: 17 };
@@ -65,16 +69,59 @@ describe('RadianceCache', () => {
   gpuTest('nothing is kept from a sweep that saw a change, missed a tile or would exceed the limit', async ({ gpu }) => {
     const { region } = source(gpu);
     const changed = new RadianceCache(gpu.device, gpu.res, region);
-    await changed.record(TILES, () => sweep(gpu, changed, TILES, (i) => i === 1 && changed.invalidate()));
+    await changed.record(
+      () => TILES,
+      (tiles) => sweep(gpu, changed, tiles, (i) => i === 1 && changed.invalidate()),
+    );
     expect(changed.image).toBeNull();
     // Other rectangles made during the sweep (a zoomed view) are not counted for the missing tile.
     const missed = new RadianceCache(gpu.device, gpu.res, region);
-    await missed.record(TILES, () => sweep(gpu, missed, [...TILES.slice(0, 3), { x: 11, y: 9, width: 26, height: 13 }]));
+    await missed.record(
+      () => TILES,
+      () => sweep(gpu, missed, [...TILES.slice(0, 3), { x: 11, y: 9, width: 26, height: 13 }]),
+    );
     expect(missed.image).toBeNull();
     const small = new RadianceCache(gpu.device, gpu.res, region, W * H * 16 - 1);
-    await small.record(TILES, () => sweep(gpu, small, TILES));
+    await small.record(
+      () => TILES,
+      (tiles) => sweep(gpu, small, tiles),
+    );
     expect(small.image).toBeNull();
     // Tiles that do not cover the image are refused before the sweep.
-    await expect(changed.record(TILES.slice(1), () => sweep(gpu, changed, TILES))).rejects.toThrow(/cover/);
+    await expect(
+      changed.record(
+        () => TILES.slice(1),
+        () => sweep(gpu, changed, TILES),
+      ),
+    ).rejects.toThrow(/cover/);
+  });
+
+  gpuTest('where the GPU budget leaves twice its bytes, the keep is a texture: the same pixels, planned with it alive, freed on a change', async ({ gpu }) => {
+    const { region, data } = source(gpu);
+    const bytes = W * H * 16;
+    const tight = new RadianceCache(gpu.device, gpu.res, region, 0, () => 2 * bytes - 1);
+    await tight.record(
+      () => TILES,
+      (tiles) => sweep(gpu, tight, tiles),
+    );
+    expect(tight.keeps).toBe(false);
+    const before = gpu.counts().bytes;
+    let alive = 0;
+    const cache = new RadianceCache(gpu.device, gpu.res, region, 0, () => 2 * bytes);
+    await cache.record(
+      () => ((alive = gpu.counts().bytes - before), TILES),
+      (tiles) => sweep(gpu, cache, tiles),
+    );
+    expect(alive).toBe(bytes);
+    expect(cache.keeps).toBe(true);
+    // Not in CPU memory (its limit is 0 here).
+    expect(cache.image).toBeNull();
+    const asked = vi.spyOn(region, 'produce');
+    const all = await read(gpu, cache, { x: 0, y: 0, width: W, height: H });
+    expect(asked).not.toHaveBeenCalled();
+    expect(all).toEqual(data);
+    cache.invalidate();
+    expect(cache.keeps).toBe(false);
+    expect(gpu.counts().bytes).toBe(before);
   });
 });

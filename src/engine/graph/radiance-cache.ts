@@ -1,19 +1,22 @@
-// The full-size merge kept in CPU memory once a statistics sweep has made it
-// (issue 15, "tiling must not cost more than 15 %"). Merge mode needs the
-// whole image's statistics before any tile can be tone-mapped, so a tiled
-// export merges every tile twice (the sweep, then the export) where the
-// whole-image graph merges once. The sweep's tiles partition the image: each
-// one is read back as it is made, and afterwards the merge is served from
-// this copy (an upload, no merge), for the export, the histogram sweep, the
-// zoomed view and readRadiance, until the merge's inputs change.
+// The full-size merge (or fusion) kept once a sweep has made it (issue 15,
+// "tiling must not cost more than 15 %"). Merge mode needs the whole image's
+// statistics before any tile can be tone-mapped, so a tiled export merges
+// every tile twice (the sweep, then the export) where the whole-image graph
+// merges once. The sweep's tiles partition the image: each one is copied
+// into the keep as it is made, and afterwards the result is served from it
+// (a copy, no merge), for the export, the histogram sweep, the zoomed view
+// and readRadiance, until the inputs change.
 // Kept as rgba32float, the merge's own format, so what is served is exactly
-// what the merge made; 16 bytes per pixel of CPU memory, so only up to
-// MAX_KEPT_BYTES, and only where the host gives the memory (beyond, every
-// use merges again).
+// what the merge made (16 bytes per pixel):
+// - on the GPU, where the image fits one texture and the keep takes at most
+//   half of what the GPU memory budget leaves (a set tiled only for its
+//   budget: no read-back, no upload);
+// - else in CPU memory, up to MAX_KEPT_BYTES and where the host gives it;
+// - else not at all: every use merges again.
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import type { FloatImage } from '../types';
-import { FloatImageRegion, type RegionSource } from './region-source';
+import { FloatImageRegion, TextureRegion, type RegionSource } from './region-source';
 import type { Rect } from './region';
 
 /**
@@ -31,69 +34,102 @@ export function putRows<T extends Uint8Array | Uint16Array | Float32Array>(dst: 
 
 const key = (r: Rect): string => `${r.x},${r.y},${r.width},${r.height}`;
 
+/** Where a sweep keeps its tiles: a full-size texture, or CPU memory. */
+type Keep = { readonly texture: GPUTexture; readonly data: null } | { readonly texture: null; readonly data: Float32Array<ArrayBuffer> };
+
 export class RadianceCache implements RegionSource {
   readonly width: number;
   readonly height: number;
-  /** The copy and the served source, once a recorded sweep covered the image since the last change. */
-  private kept: { image: FloatImage; region: FloatImageRegion } | null = null;
+  /** The keep and the source it serves, once a recorded sweep covered the image since the last change. */
+  private kept: { keep: Keep; region: RegionSource } | null = null;
   /** Bumped by invalidate(): a sweep that saw a change keeps nothing. */
   private generation = 0;
-  /** The sweep being recorded: its copy so far and the tiles it has yet to make. */
-  private recording: { data: Float32Array<ArrayBuffer>; left: Set<string> } | null = null;
+  /** The sweep being recorded: its keep so far and the tiles it has yet to make. */
+  private recording: { keep: Keep; left: Set<string> } | null = null;
 
   constructor(
     private readonly device: GPUDevice,
     private readonly res: Resources,
     private readonly inner: RegionSource,
+    /** The most CPU memory the keep may take. */
     private readonly maxBytes = MAX_KEPT_BYTES,
+    /** The GPU memory the budget leaves now (null: never keep on the GPU). */
+    private readonly gpuRoom: (() => number) | null = null,
   ) {
     this.width = inner.width;
     this.height = inner.height;
   }
 
-  /** The merge's inputs changed: the copy is stale. */
+  /** The inputs changed: the keep is stale. */
   invalidate(): void {
     this.generation++;
+    this.res.release(this.kept?.keep.texture);
     this.kept = null;
     this.recording = null;
   }
 
-  /** The whole image as kept (read-only), or null where no complete sweep since the last change. */
+  /** Whether a complete sweep since the last change is kept (on the GPU or in CPU memory). */
+  get keeps(): boolean {
+    return this.kept !== null;
+  }
+
+  /** The whole image as kept in CPU memory (read-only), or null where nothing is kept there. */
   get image(): FloatImage | null {
-    return this.kept?.image ?? null;
+    const data = this.kept?.keep.data;
+    return data ? { width: this.width, height: this.height, data } : null;
+  }
+
+  /** A keep for a sweep: on the GPU where the room allows, else in CPU memory where the host gives it, else none. */
+  private allocate(): Keep | null {
+    const bytes = this.width * this.height * 16;
+    const side = this.device.limits.maxTextureDimension2D;
+    if (this.gpuRoom && this.width <= side && this.height <= side && 2 * bytes <= this.gpuRoom()) {
+      const texture = this.res.texture({
+        label: 'radiance-cache.kept',
+        size: [this.width, this.height],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC | GPUTextureUsage.COPY_DST,
+      });
+      return { texture, data: null };
+    }
+    if (bytes > this.maxBytes) return null;
+    try {
+      return { texture: null, data: new Float32Array(this.width * this.height * 4) };
+    } catch (err) {
+      // The host would not give the memory: make it every time instead.
+      if (err instanceof RangeError) return null;
+      throw err;
+    }
   }
 
   /**
-   * Run a sweep over `tiles` (cores that partition the image), keeping each
-   * of them as it is produced; the copy serves produce() afterwards where the
-   * sweep made every tile with no change meanwhile. Nothing is kept over
-   * maxBytes or where a copy is kept already.
+   * Run a sweep over the tiles `plan` gives (cores that partition the image;
+   * planned once the keep is allocated, so they fit beside it), keeping each
+   * of them as it is produced; the keep serves produce() afterwards where the
+   * sweep made every tile with no change meanwhile.
    */
-  async record<T>(tiles: readonly Rect[], sweep: () => Promise<T>): Promise<T> {
-    const bytes = this.width * this.height * 16;
-    if (this.kept || bytes > this.maxBytes) return sweep();
-    const area = tiles.reduce((s, t) => s + t.width * t.height, 0);
-    if (area !== this.width * this.height) throw new Error(`RadianceCache: the tiles cover ${area} px of a ${this.width}×${this.height} image`);
+  async record<T>(plan: () => readonly Rect[], sweep: (tiles: readonly Rect[]) => Promise<T>): Promise<T> {
+    const keep = this.kept ? null : this.allocate();
+    if (!keep) return sweep(plan());
     const generation = this.generation;
-    let data: Float32Array<ArrayBuffer>;
+    const recording = { keep, left: new Set<string>() };
+    let adopted = false;
     try {
-      data = new Float32Array(this.width * this.height * 4);
-    } catch (err) {
-      // The host would not give the memory: merge every time instead.
-      if (err instanceof RangeError) return sweep();
-      throw err;
-    }
-    const recording = { data, left: new Set(tiles.map(key)) };
-    this.recording = recording;
-    try {
-      const result = await sweep();
+      const tiles = plan();
+      const area = tiles.reduce((s, t) => s + t.width * t.height, 0);
+      if (area !== this.width * this.height) throw new Error(`RadianceCache: the tiles cover ${area} px of a ${this.width}×${this.height} image`);
+      for (const t of tiles) recording.left.add(key(t));
+      this.recording = recording;
+      const result = await sweep(tiles);
       if (this.generation === generation && recording.left.size === 0) {
-        const image = { width: this.width, height: this.height, data: recording.data };
-        this.kept = { image, region: new FloatImageRegion(this.device, this.res, image) };
+        const region = keep.texture ? new TextureRegion(this.device, this.res, keep.texture) : new FloatImageRegion(this.device, this.res, { width: this.width, height: this.height, data: keep.data });
+        this.kept = { keep, region };
+        adopted = true;
       }
       return result;
     } finally {
       if (this.recording === recording) this.recording = null;
+      if (!adopted) this.res.release(keep.texture);
     }
   }
 
@@ -107,7 +143,12 @@ export class RadianceCache implements RegionSource {
     const recording = this.recording;
     if (recording?.left.has(key(rect))) {
       try {
-        putRows(recording.data, this.width, rect, new Float32Array(await readTexture(this.device, texture, 16, 'radiance-cache.tile')));
+        const { keep } = recording;
+        if (keep.texture) {
+          const encoder = this.device.createCommandEncoder({ label: 'radiance-cache.tile' });
+          encoder.copyTextureToTexture({ texture }, { texture: keep.texture, origin: [rect.x, rect.y, 0] }, [rect.width, rect.height, 1]);
+          this.device.queue.submit([encoder.finish()]);
+        } else putRows(keep.data, this.width, rect, new Float32Array(await readTexture(this.device, texture, 16, 'radiance-cache.tile')));
         recording.left.delete(key(rect));
       } catch (err) {
         this.res.release(texture);

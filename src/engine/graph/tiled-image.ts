@@ -124,7 +124,7 @@ export class TiledImage {
     if ('brackets' in input) {
       this.brackets = new BracketSource(device, res, input.brackets);
       this.merge = new MergeRegion(device, res, this.brackets);
-      this.merged = new RadianceCache(device, res, this.merge, keptBytes);
+      this.merged = new RadianceCache(device, res, this.merge, keptBytes, this.gpuRoom);
       this.radiance = null;
     } else {
       this.brackets = this.merge = this.merged = null;
@@ -135,6 +135,9 @@ export class TiledImage {
     this.height = first.height;
     this.stats = new TiledStats(device, res);
   }
+
+  /** What the GPU memory budget leaves beside what is alive now (a keep takes at most half of it: graph/radiance-cache.ts). */
+  private readonly gpuRoom = (): number => this.budget - this.res.counts().bytes;
 
   private changed(): void {
     this.changes++;
@@ -188,7 +191,7 @@ export class TiledImage {
       this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: levels, tileCore: core, keptBytes: this.keptBytes });
       if (this.params) this.fusion.setParams(this.params);
       // Recorded while the bands are kept too: both within keptBytes.
-      this.fused = new RadianceCache(this.device, this.res, this.fusion, Math.max(0, this.keptBytes - this.fusion.bandBytes));
+      this.fused = new RadianceCache(this.device, this.res, this.fusion, Math.max(0, this.keptBytes - this.fusion.bandBytes), this.gpuRoom);
     }
     return this.fused!;
   }
@@ -288,10 +291,10 @@ export class TiledImage {
    */
   async sweepStats(limits: MemoryLimits, proxy: ProxyTarget | null): Promise<boolean> {
     if (!this.statsStale) return false;
-    const tiles = this.statsTiles(limits);
     const writer = proxy ? new ProxyWriter(this.source('merge'), (this.proxyDown ??= new ProxyDownPass(this.device, this.res)), proxy) : null;
-    const sweep = () => this.stats.sweep(writer ?? this.source('merge'), tiles);
-    await (this.merged ? this.merged.record(tiles, sweep) : sweep());
+    const sweep = (tiles: readonly Rect[]) => this.stats.sweep(writer ?? this.source('merge'), tiles);
+    const plan = () => this.statsTiles(limits);
+    await (this.merged ? this.merged.record(plan, sweep) : sweep(plan()));
     this.statsVersion = this.changes;
     return !!writer?.complete;
   }
@@ -305,9 +308,9 @@ export class TiledImage {
    */
   async sweepFusion(limits: MemoryLimits, proxy: ProxyTarget): Promise<boolean> {
     const source = this.source('fusion');
-    const tiles = this.plan('fusion', false, limits).tiles.map((t) => t.core);
     const writer = new ProxyWriter(source, (this.proxyDown ??= new ProxyDownPass(this.device, this.res)), proxy);
-    await this.fused!.record(tiles, async () => {
+    const plan = () => this.plan('fusion', false, limits).tiles.map((t) => t.core);
+    await this.fused!.record(plan, async (tiles) => {
       await writer.prepare();
       for (const rect of tiles) {
         this.res.release(await writer.produce(rect));
@@ -315,7 +318,7 @@ export class TiledImage {
         await this.device.queue.onSubmittedWorkDone();
       }
     });
-    if (this.fused!.image) this.fusion!.dropBands();
+    if (this.fused!.keeps) this.fusion!.dropBands();
     return writer.complete;
   }
 
@@ -381,6 +384,9 @@ export class TiledImage {
   }
 
   release(): void {
+    // Their keeps may be GPU textures.
+    this.merged?.invalidate();
+    this.fused?.invalidate();
     this.fusion?.release();
     this.detail?.filter.release();
     this.merge?.release();
