@@ -17,13 +17,17 @@
 // Per run, on a fresh headless Pipeline on the page's one WebGPU device (so
 // Dawn's pipeline cache is warm after the warm-up), viewport 1280×800,
 // default params:
-//   load     setBrackets + render(): the first picture (the whole-image
-//            graph; for a tiled set the CPU proxy, the proxy graph and, in
-//            merge mode, the full-size statistics swept across tiles)
+//   load     setBrackets + render(): the settled first picture (the
+//            whole-image graph; for a tiled set the CPU proxy, the proxy
+//            graph and the full-size sweep that gives it its result: in merge
+//            mode the statistics sweep, in fusion mode, for a set within the
+//            texture limit, the full-size fusion; beyond it the proxy fuses
+//            its own brackets)
 //   export   exportRgba8(): the full-size 8-bit export (whole image: the
-//            finish and read-back of what the render made; tiled: merge, each
-//            tile uploaded from the merge the statistics sweep kept; fusion,
-//            pass 1 (which keeps the blended fine bands) and each tile's
+//            finish and read-back of what the render made; tiled: each tile
+//            copied from what the sweep kept, on the GPU or in CPU memory
+//            (graph/radiance-cache.ts); a fusion beyond the texture limit
+//            runs pass 1 (which keeps the blended fine bands) and each tile's
 //            collapse; then finished and read back)
 //   peak     Resources.peakBytes over load + export (resetPeak() before
 //            setBrackets): the most bytes of textures and buffers the engine

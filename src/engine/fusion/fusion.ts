@@ -48,17 +48,10 @@ export class Fusion {
    */
   bind(brackets: GPUTexture, ghost: GPUTexture | null = null): void {
     const { width, height } = brackets;
-    if (this.levels[0]?.width !== width || this.levels[0]?.height !== height) {
+    if (!this.weightSum || this.levels[0]?.width !== width || this.levels[0]?.height !== height) {
       this.release();
       const sizes = pyramidSizes(width, height);
-      this.levels = sizes.map(([w, h], l) =>
-        this.res.texture({
-          label: `fusion.level${l}`,
-          size: [w, h],
-          format: 'rgba32float',
-          usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
-        }),
-      );
+      this.levels = sizes.map(([w, h], l) => this.level(l, w, h));
       this.bands = sizes.map(([w, h], l) => this.res.buffer({ label: `fusion.band${l}`, size: w * h * 16, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST }));
       this.weightSum = this.res.buffer({ label: 'fusion.weightSum', size: width * height * 4, usage: GPUBufferUsage.STORAGE });
       this.reduce.bind(this.levels);
@@ -67,6 +60,37 @@ export class Fusion {
     }
     this.count = brackets.depthOrArrayLayers;
     this.weights.bind(brackets, this.weightSum!, this.levels[0]!, ghost);
+  }
+
+  private level(l: number, w: number, h: number): GPUTexture {
+    return this.res.texture({
+      label: `fusion.level${l}`,
+      size: [w, h],
+      format: 'rgba32float',
+      usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+    });
+  }
+
+  /**
+   * The result texture alone, at this size, for a result written from
+   * outside (a big set's full-size fusion box-averaged into it:
+   * graph/large-set.ts): the other levels, the bands and the weight sum go
+   * (a later bind() makes them again).
+   */
+  resultOnly(width: number, height: number): GPUTexture {
+    const result = this.levels[0];
+    if (result?.width === width && result.height === height) {
+      for (const t of this.levels.slice(1)) this.res.release(t);
+      for (const b of this.bands) this.res.release(b);
+      this.res.release(this.weightSum);
+      this.levels = [result];
+      this.bands = [];
+      this.weightSum = null;
+      return result;
+    }
+    this.release();
+    this.levels = [this.level(0, width, height)];
+    return this.levels[0]!;
   }
 
   setParams(params: Params): void {

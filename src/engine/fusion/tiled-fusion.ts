@@ -43,8 +43,12 @@ import { MAX_KEPT_BYTES } from '../graph/radiance-cache';
 export interface TiledFusionOptions {
   /** F, the levels run per tile (levels 0..F−1); default defaultFineLevels(W, H). */
   readonly fineLevels?: number;
-  /** prepare()'s tile core side in pixels, rounded up to a multiple of 2^F; default DEFAULT_TILE_CORE. */
-  readonly tileCore?: number;
+  /**
+   * prepare()'s tile core side in pixels, rounded up to a multiple of 2^F;
+   * default DEFAULT_TILE_CORE. A function is asked at each prepare() (the
+   * room it has depends on what is alive then).
+   */
+  readonly tileCore?: number | (() => number);
   /** The most bytes of CPU memory the fine bands may be kept in (default MAX_KEPT_BYTES; 0: never kept). */
   readonly keptBytes?: number;
   /**
@@ -71,7 +75,7 @@ export class TiledFusion implements RegionSource {
   /** F: levels 0..F−1 per tile, F and coarser from the whole image. */
   readonly fineLevels: number;
   /** prepare()'s tile core side. */
-  readonly tileCore: number;
+  private readonly coreSide: () => number;
   private readonly granularity: number;
   private readonly sizeF: Size;
   private readonly weights: FusionWeightsPass;
@@ -108,8 +112,12 @@ export class TiledFusion implements RegionSource {
       throw new Error(`TiledFusion: level ${this.fineLevels} is ${this.sizeF.width}×${this.sizeF.height}, more than the GPU's ${limit} px a side; use more fine levels`);
     }
     const core = options.tileCore ?? DEFAULT_TILE_CORE;
-    if (!(Number.isInteger(core) && core >= 1)) throw new Error(`TiledFusion: tileCore ${core} must be an integer >= 1`);
-    this.tileCore = Math.ceil(core / this.granularity) * this.granularity;
+    this.coreSide = () => {
+      const side = typeof core === 'function' ? core() : core;
+      if (!(Number.isInteger(side) && side >= 1)) throw new Error(`TiledFusion: tileCore ${side} must be an integer >= 1`);
+      return Math.ceil(side / this.granularity) * this.granularity;
+    };
+    if (typeof core === 'number') this.coreSide();
     for (const h of [options.halo?.prepare, options.halo?.produce]) {
       if (h !== undefined && !(Number.isInteger(h) && h >= 0)) throw new Error(`TiledFusion: halo ${h} must be an integer >= 0`);
     }
@@ -163,7 +171,8 @@ export class TiledFusion implements RegionSource {
       usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC,
     });
     try {
-      for (const { core } of tileGrid(this.width, this.height, this.tileCore, this.tileCore, 0, g).tiles) {
+      const side = this.coreSide();
+      for (const { core } of tileGrid(this.width, this.height, side, side, 0, g).tiles) {
         const coreF = clampTo(toLevel(core, F), this.sizeF);
         const need = needsForLevel(coreF, F, FUSION_WEIGHT_HALO, this).input;
         const work = this.tile(this.readRect(bands ? union(need, needsForBlend(core, F, FUSION_WEIGHT_HALO, this).input) : need, core, this.options.halo?.prepare), !!bands);

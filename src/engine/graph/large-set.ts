@@ -8,9 +8,18 @@
 //   chain reads that instead of the proxy.
 // - Merge mode's statistics are the full-size set's, reduced across tiles,
 //   for the preview (once a full render sweeps them) and the export alike.
-// - Exports and radiance reads are made tile by tile at full size (from the
-//   merge the statistics sweep kept, or the fusion's kept bands, where the
-//   host gave the memory: graph/radiance-cache.ts).
+//   The sweep box-averages each merged tile into the proxy as it goes
+//   (graph/proxy-writer.ts): the proxy graph's merge and statistics are
+//   given, never run on the proxy's brackets.
+// - Fusion settles at full size where the set is within the texture limit
+//   (tiled only for its budget): a full render fuses every tile and gives the
+//   proxy graph the result box-averaged, as the whole-image graph would show
+//   it; beyond the limit the proxy fuses its own brackets.
+// - Exports and radiance reads are made tile by tile at full size, from what
+//   a sweep kept (the merge or the settled fusion, on the GPU where the
+//   budget leaves room, else in CPU memory where the host gives it:
+//   graph/radiance-cache.ts), else from the fusion's kept bands, else made
+//   again.
 // Alignment and deghosting are off for such a set (both are whole-image
 // estimates today).
 import type { Exporter, ExportFormat } from './export';

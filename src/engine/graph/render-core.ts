@@ -24,7 +24,8 @@
 // A set too big for one texture or the budget (graph/large-set.ts): the
 // graph runs on its proxy, box-averaged by k; statistics, exports, radiance
 // reads and the view zoomed beyond 1/k come from the full-size set, tile by
-// tile (graph/tiled-image.ts).
+// tile (graph/tiled-image.ts), and so do the proxy graph's merge and (where
+// the set is within the texture limit) its settled fusion: updateLarge().
 import { bakeCurves, identityCurves, type Curves } from '../curve/curve';
 import { Emitter, type PipelineEvents } from '../events';
 import { DISPLAY_LOG_FLOOR, isIdentity, LOG_FLOOR, type LocalDetailParams } from '../local-detail/reference/local-detail';
@@ -278,8 +279,9 @@ export abstract class RenderCore {
     // again after a change, or where a render that could not draft ran the proxy's own meanwhile.
     const ownFusion = this.graph.runs.fusion !== this.largeFusionRuns;
     if (!draft && this.mode === 'fusion' && large.settlesFullSize && this.full.brackets && (ownFusion || this.graph.stale('fusion', this.config(false)))) {
-      this.full.fusion.bind(this.full.brackets);
-      if (await large.sweepFusion(this.full.fusion.result!)) {
+      // Its result texture only: the proxy's pyramid would take the room a full-size keep can use.
+      const { width, height } = this.full.brackets;
+      if (await large.sweepFusion(this.full.fusion.resultOnly(width, height))) {
         this.graph.given('fusion', this.config(false));
         this.largeFusionRuns = this.graph.runs.fusion;
       }

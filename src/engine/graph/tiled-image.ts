@@ -9,10 +9,13 @@
 //
 //   brackets (CPU) ─ MergeRegion ─ RadianceCache ─┐
 //   radiance file (CPU) ─ FloatImage ─────────────┼─ [TiledLocalDetail] ─ tile ─ tone map ─ curve (graph/export.ts)
-//   brackets (CPU) ─ TiledFusion ─────────────────┘
+//   brackets (CPU) ─ TiledFusion ─ RadianceCache ─┘
 //
-// The statistics sweep records the merge into the RadianceCache (CPU), which
-// then serves every later tile until the merge's inputs change.
+// The statistics sweep records the merge into its RadianceCache, and the
+// settled fusion's sweep (sweepFusion) the fusion into its own; each then
+// serves every later tile until its inputs change. Both sweeps can also
+// write the proxy (graph/proxy-writer.ts), so tile cores start on multiples
+// of the proxy's k.
 //
 // Each source reads its tile grown by its own footprint, so the plan's cores
 // partition the image and the tiles meet without seams. Alignment and
@@ -187,7 +190,8 @@ export class TiledImage {
     if (!this.fusion) {
       const { count, wide } = this.brackets;
       const levels = this.fusionLevels();
-      const core = this.coreFor({ ...tiledFusionFootprint(count, wide, levels), fixedBytes: tiledFusionCoarseBytes(this, count, levels) });
+      // Sized when it prepares: beside what is alive then (a sweep's keep included).
+      const core = () => this.coreFor({ ...tiledFusionFootprint(count, wide, levels), fixedBytes: tiledFusionCoarseBytes(this, count, levels) });
       this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: levels, tileCore: core, keptBytes: this.keptBytes });
       if (this.params) this.fusion.setParams(this.params);
       // Recorded while the bands are kept too: both within keptBytes.
