@@ -2,9 +2,9 @@
 // the real GPU path in Node (test/support/gpu.ts): cores of produce() over a
 // tile grid stitched together equal the untiled result, with no seam; a halo
 // too small does not; an odd rectangle is right too; nothing is left alive.
-// With the fine bands kept from pass 1 (the default) produce() only
-// collapses, uploading no bracket; without (keptBytes 0) it makes them again:
-// both equal the untiled result.
+// With the fine bands kept from pass 1 (in CPU memory by default, on the GPU
+// where gpuRoom allows) produce() only collapses, uploading no bracket;
+// without (keptBytes 0) it makes them again: all equal the untiled result.
 // The seed pass against its CPU reference (reference/seed.ts).
 import { describe, expect, it, vi } from 'vitest';
 import { gpuTest, type GpuContext } from '../../../test/support/gpu';
@@ -75,13 +75,14 @@ const brackets = sceneBrackets;
 
 describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', { timeout: 120_000 }, () => {
   gpuTest.for([
-    { bits: 8, wide: false, F: 1, core: 70, kept: true },
-    { bits: 8, wide: false, F: 2, core: 64, kept: true },
-    { bits: 8, wide: false, F: 2, core: 64, kept: false },
-    { bits: 8, wide: false, F: 3, core: 96, kept: true },
-    { bits: 16, wide: true, F: 3, core: 80, kept: true },
-    { bits: 16, wide: true, F: 3, core: 80, kept: false },
-  ])('300×200, 3 brackets, $bits-bit, F = $F, $core px cores, bands kept $kept', async ({ wide, F, core, kept }, { gpu }) => {
+    { bits: 8, wide: false, F: 1, core: 70, kept: 'cpu' },
+    { bits: 8, wide: false, F: 2, core: 64, kept: 'cpu' },
+    { bits: 8, wide: false, F: 2, core: 64, kept: 'gpu' },
+    { bits: 8, wide: false, F: 2, core: 64, kept: null },
+    { bits: 8, wide: false, F: 3, core: 96, kept: 'cpu' },
+    { bits: 16, wide: true, F: 3, core: 80, kept: 'gpu' },
+    { bits: 16, wide: true, F: 3, core: 80, kept: null },
+  ] as const)('300×200, 3 brackets, $bits-bit, F = $F, $core px cores, bands kept: $kept', async ({ wide, F, core, kept }, { gpu }) => {
     const set = brackets(W, H, wide, 7);
     const whole = await untiled(gpu, set);
     // The untiled result is the fusion of reference/fusion.ts (so equality below is not that of two wrong pictures).
@@ -90,12 +91,14 @@ describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', {
     expect(cpu.maxDiff).toBeLessThan(1e-3);
     const before = gpu.counts();
     const source = new BracketSource(gpu.device, gpu.res, set);
-    const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: F, tileCore: core, keptBytes: kept ? undefined : 0 });
+    const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: F, tileCore: core, keptBytes: kept ? undefined : 0, gpuRoom: () => (kept === 'gpu' ? Infinity : 0) });
     const passes = gpu.counts();
     await tiled.prepare();
-    // After prepare() the whole-image part is R_F alone: level F's pixels × 16 B.
+    expect(tiled.bandsKept).toBe(kept);
+    // After prepare() the whole-image part is R_F (level F's pixels × 16 B), and the fine bands where kept on the GPU.
     const { width: wF, height: hF } = levelSize({ width: W, height: H }, F);
-    expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16);
+    const onGpu = kept === 'gpu' ? tiled.bandBytes : 0;
+    expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16 + onGpu);
     const uploads = vi.spyOn(source, 'upload');
     const got = await stitched(gpu, tiled, core);
     // Kept bands: pass 2 reads no bracket.
@@ -124,7 +127,7 @@ describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', {
 
     // prepare() again with nothing changed is a no-op: R_F stays the same texture's bytes.
     await tiled.prepare();
-    expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16);
+    expect(gpu.counts().bytes - passes.bytes).toBe(wF * hF * 16 + onGpu);
     tiled.release();
     const after = gpu.counts();
     expect(after).toEqual(passes);

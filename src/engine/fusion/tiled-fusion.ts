@@ -40,6 +40,9 @@ import { readBuffer } from '../gpu/readback';
 import { defaultParams, uniformValues, type Params } from '../params';
 import { MAX_KEPT_BYTES } from '../graph/radiance-cache';
 
+/** The whole image's fine bands 0..F−1, one per level: in GPU buffers or in CPU memory. */
+type KeptBands = { readonly gpu: GPUBuffer[]; readonly cpu?: undefined } | { readonly cpu: Float32Array<ArrayBuffer>[]; readonly gpu?: undefined };
+
 export interface TiledFusionOptions {
   /** F, the levels run per tile (levels 0..F−1); default defaultFineLevels(W, H). */
   readonly fineLevels?: number;
@@ -51,6 +54,12 @@ export interface TiledFusionOptions {
   readonly tileCore?: number | (() => number);
   /** The most bytes of CPU memory the fine bands may be kept in (default MAX_KEPT_BYTES; 0: never kept). */
   readonly keptBytes?: number;
+  /**
+   * The GPU memory the budget leaves now (asked at each prepare()): where the
+   * fine bands take at most half of it and fit one buffer each, they are kept
+   * on the GPU instead (no read-back, no upload). Default: never.
+   */
+  readonly gpuRoom?: () => number;
   /**
    * Tests only: prepare()'s read rectangles (pass 1) and produce()'s (pass 2)
    * are the core or rect grown by this many pixels instead of what the
@@ -89,7 +98,7 @@ export class TiledFusion implements RegionSource {
   private weightKey = '';
   private preparedKey: string | null = null;
   /** The blended fine bands 0..F−1 of the whole image (rgba f32, level l's size), kept by prepare(); null where not. */
-  private bands: Float32Array<ArrayBuffer>[] | null = null;
+  private bands: KeptBands | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -146,7 +155,13 @@ export class TiledFusion implements RegionSource {
 
   /** Let the kept fine bands go (what they made is kept elsewhere): produce() then makes them again from the brackets. */
   dropBands(): void {
+    for (const b of this.bands?.gpu ?? []) this.res.release(b);
     this.bands = null;
+  }
+
+  /** Where the fine bands are kept: 'gpu', 'cpu', or null (not kept, or not prepared). */
+  get bandsKept(): 'gpu' | 'cpu' | null {
+    return this.bands ? (this.bands.gpu ? 'gpu' : 'cpu') : null;
   }
 
   /** Whether produce() may run: prepare() has run with the current params. */
@@ -159,7 +174,7 @@ export class TiledFusion implements RegionSource {
     if (this.prepared) return;
     this.res.release(this.coarse);
     this.coarse = null;
-    this.bands = null;
+    this.dropBands();
     const { count } = this.brackets;
     const g = this.granularity;
     const F = this.fineLevels;
@@ -190,8 +205,9 @@ export class TiledFusion implements RegionSource {
             encoder.copyTextureToTexture({ texture: work.levels[F]!, origin: [from.x, from.y, 0] }, { texture: levelF, origin: [coreF.x, coreF.y, k] }, [coreF.width, coreF.height, 1]);
             if (bands) this.blend.encode(encoder);
           }
+          if (bands?.gpu) this.keepBandsOnGpu(encoder, bands.gpu, work, core);
           this.device.queue.submit([encoder.finish()]);
-          if (bands) await this.keepBands(bands, work, core);
+          if (bands?.cpu) await this.keepBands(bands.cpu, work, core);
         } finally {
           this.releaseTile(work);
         }
@@ -201,21 +217,48 @@ export class TiledFusion implements RegionSource {
       this.coarse = this.coarseFusion(levelF);
       this.bands = bands;
       this.preparedKey = this.weightKey;
+    } catch (err) {
+      for (const b of bands?.gpu ?? []) this.res.release(b);
+      throw err;
     } finally {
       this.res.release(levelF);
     }
     await this.device.queue.onSubmittedWorkDone();
   }
 
-  /** Whole-image fine bands 0..F−1 in CPU memory, or null where over the limit or the host will not give the memory. */
-  private allocateBands(): Float32Array<ArrayBuffer>[] | null {
+  /**
+   * Whole-image fine bands 0..F−1: on the GPU where the room allows (see
+   * TiledFusionOptions.gpuRoom), else in CPU memory, or null where over the
+   * limit or the host will not give the memory.
+   */
+  private allocateBands(): KeptBands | null {
     const sizes = pyramidSizes(this.width, this.height, this.fineLevels);
+    const room = this.options.gpuRoom?.() ?? 0;
+    const largest = this.width * this.height * TEXEL;
+    if (2 * this.bandBytes <= room && largest <= this.device.limits.maxBufferSize) {
+      const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+      return { gpu: sizes.map(([w, h], l) => this.res.buffer({ label: `tiled-fusion.kept-band${l}`, size: w * h * TEXEL, usage })) };
+    }
     if (this.bandBytes > (this.options.keptBytes ?? MAX_KEPT_BYTES)) return null;
     try {
-      return sizes.map(([w, h]) => new Float32Array(w * h * 4));
+      return { cpu: sizes.map(([w, h]) => new Float32Array(w * h * 4)) };
     } catch (err) {
       if (err instanceof RangeError) return null;
       throw err;
+    }
+  }
+
+  /** Copy the part of a pass-1 tile's fine bands under its core into the kept GPU bands (level l: the core at level l), row by row. */
+  private keepBandsOnGpu(encoder: GPUCommandEncoder, bands: GPUBuffer[], work: TileWork, core: Rect): void {
+    const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
+    for (let l = 0; l < this.fineLevels; l++) {
+      const tw = sizes[l]![0];
+      const level = levelSize(this, l);
+      const c = clampTo(toLevel(core, l), level);
+      const [ox, oy] = [c.x - work.read.x / 2 ** l, c.y - work.read.y / 2 ** l];
+      for (let y = 0; y < c.height; y++) {
+        encoder.copyBufferToBuffer(work.bands[l]!, ((oy + y) * tw + ox) * TEXEL, bands[l]!, ((c.y + y) * level.width + c.x) * TEXEL, c.width * TEXEL);
+      }
     }
   }
 
@@ -235,13 +278,18 @@ export class TiledFusion implements RegionSource {
     }
   }
 
-  /** Write the kept fine bands over a tile's levels into its band buffers. */
-  private uploadBands(bands: Float32Array<ArrayBuffer>[], work: TileWork): void {
+  /** Write the kept fine bands over a tile's levels into its band buffers (GPU bands: copies encoded ahead of the collapse). */
+  private uploadBands(kept: KeptBands, work: TileWork, encoder: GPUCommandEncoder): void {
     const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
     for (let l = 0; l < this.fineLevels; l++) {
       const [tw, th] = sizes[l]!;
       const level = levelSize(this, l);
       const [x0, y0] = [work.read.x / 2 ** l, work.read.y / 2 ** l];
+      if (kept.gpu) {
+        for (let y = 0; y < th; y++) encoder.copyBufferToBuffer(kept.gpu[l]!, ((y0 + y) * level.width + x0) * TEXEL, work.bands[l]!, y * tw * TEXEL, tw * TEXEL);
+        continue;
+      }
+      const bands = kept.cpu;
       const crop = new Float32Array(tw * th * 4);
       for (let y = 0; y < th; y++) {
         const from = ((y0 + y) * level.width + x0) * 4;
@@ -302,7 +350,7 @@ export class TiledFusion implements RegionSource {
       this.seed.bind(this.coarse!, { x: work.read.x / g, y: work.read.y / g, width: top.width, height: top.height }, work.bands[F]!);
       this.collapse.bind(work.levels, work.bands);
       const encoder = this.device.createCommandEncoder({ label: 'tiled-fusion.blend' });
-      if (kept) this.uploadBands(kept, work);
+      if (kept) this.uploadBands(kept, work, encoder);
       else {
         this.blend.bind(work.levels, work.bands, F);
         for (const b of work.bands.slice(0, F)) encoder.clearBuffer(b);
@@ -331,7 +379,7 @@ export class TiledFusion implements RegionSource {
   release(): void {
     this.res.release(this.coarse);
     this.coarse = null;
-    this.bands = null;
+    this.dropBands();
     this.preparedKey = null;
   }
 

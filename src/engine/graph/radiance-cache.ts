@@ -104,18 +104,18 @@ export class RadianceCache implements RegionSource {
 
   /**
    * Run a sweep over the tiles `plan` gives (cores that partition the image;
-   * planned once the keep is allocated, so they fit beside it), keeping each
+   * asked once the keep is allocated, so they fit beside it), keeping each
    * of them as it is produced; the keep serves produce() afterwards where the
    * sweep made every tile with no change meanwhile.
    */
-  async record<T>(plan: () => readonly Rect[], sweep: (tiles: readonly Rect[]) => Promise<T>): Promise<T> {
+  async record<T>(plan: () => readonly Rect[] | Promise<readonly Rect[]>, sweep: (tiles: readonly Rect[]) => Promise<T>): Promise<T> {
     const keep = this.kept ? null : this.allocate();
-    if (!keep) return sweep(plan());
+    if (!keep) return sweep(await plan());
     const generation = this.generation;
     const recording = { keep, left: new Set<string>() };
     let adopted = false;
     try {
-      const tiles = plan();
+      const tiles = await plan();
       const area = tiles.reduce((s, t) => s + t.width * t.height, 0);
       if (area !== this.width * this.height) throw new Error(`RadianceCache: the tiles cover ${area} px of a ${this.width}×${this.height} image`);
       for (const t of tiles) recording.left.add(key(t));

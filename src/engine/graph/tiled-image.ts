@@ -192,7 +192,7 @@ export class TiledImage {
       const levels = this.fusionLevels();
       // Sized when it prepares: beside what is alive then (a sweep's keep included).
       const core = () => this.coreFor({ ...tiledFusionFootprint(count, wide, levels), fixedBytes: tiledFusionCoarseBytes(this, count, levels) });
-      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: levels, tileCore: core, keptBytes: this.keptBytes });
+      this.fusion = new TiledFusion(this.device, this.res, this.brackets, { fineLevels: levels, tileCore: core, keptBytes: this.keptBytes, gpuRoom: this.gpuRoom });
       if (this.params) this.fusion.setParams(this.params);
       // Recorded while the bands are kept too: both within keptBytes.
       this.fused = new RadianceCache(this.device, this.res, this.fusion, Math.max(0, this.keptBytes - this.fusion.bandBytes), this.gpuRoom);
@@ -313,7 +313,11 @@ export class TiledImage {
   async sweepFusion(limits: MemoryLimits, proxy: ProxyTarget): Promise<boolean> {
     const source = this.source('fusion');
     const writer = new ProxyWriter(source, (this.proxyDown ??= new ProxyDownPass(this.device, this.res)), proxy);
-    const plan = () => this.plan('fusion', false, limits).tiles.map((t) => t.core);
+    // Pass 1 first (it may keep its bands on the GPU), then pass 2's tiles, planned beside all that is kept.
+    const plan = async () => {
+      await writer.prepare();
+      return this.plan('fusion', false, limits).tiles.map((t) => t.core);
+    };
     await this.fused!.record(plan, async (tiles) => {
       await writer.prepare();
       for (const rect of tiles) {
