@@ -8,8 +8,9 @@
 //    every bracket's (rgb, weight) to level F, copies the level-F pixels
 //    under its core into whole-image level-F images G^k_F (one layer per
 //    bracket), and blends the fine bands 0..F−1 over brackets; the bands
-//    under its core are read back into whole-image bands kept in CPU memory
-//    (≈ 21 B/px, up to MAX_KEPT_BYTES). The coarse fusion (Gaussian levels
+//    under its core are copied into whole-image bands (≈ 21 B/px) kept on
+//    the GPU where the budget leaves room (options.gpuRoom), else read back
+//    into CPU memory (up to MAX_KEPT_BYTES). The coarse fusion (Gaussian levels
 //    F..top of each G^k_F, blended, collapsed down to F) gives R_F, the only
 //    whole-image texture kept.
 //  produce(rect): pass 2; over the rect's read rectangle (needsForBlend) the
@@ -34,14 +35,11 @@ import { clampTo, contains, grow, isEmpty, levelSize, toLevel, union, type Rect,
 import { regionUsage, type BracketSource, type RegionSource } from '../graph/region-source';
 import { needsForBlend, needsForLevel, pyramidGranularity } from '../graph/tiled-pyramid';
 import { tileGrid } from '../graph/tiles';
-import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO, TEXEL } from './tiled-fusion-size';
+import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO } from './tiled-fusion-size';
 import type { Resources } from '../gpu/resources';
-import { readBuffer } from '../gpu/readback';
 import { defaultParams, uniformValues, type Params } from '../params';
 import { MAX_KEPT_BYTES } from '../graph/radiance-cache';
-
-/** The whole image's fine bands 0..F−1, one per level: in GPU buffers or in CPU memory. */
-type KeptBands = { readonly gpu: GPUBuffer[]; readonly cpu?: undefined } | { readonly cpu: Float32Array<ArrayBuffer>[]; readonly gpu?: undefined };
+import { FineBands, fineBandBytes, type BandTile } from './fine-bands';
 
 export interface TiledFusionOptions {
   /** F, the levels run per tile (levels 0..F−1); default defaultFineLevels(W, H). */
@@ -69,13 +67,11 @@ export interface TiledFusionOptions {
 }
 
 /** One tile's textures and buffers: brackets over `read`, the weight sum, levels 0..F and (pass 2) bands 0..F. */
-interface TileWork {
-  readonly read: Rect;
+interface TileWork extends BandTile {
   /** The brackets and the weight sum (null in a tile that only collapses kept bands). */
   readonly brackets: GPUTexture | null;
   readonly weightSum: GPUBuffer | null;
   readonly levels: GPUTexture[];
-  readonly bands: GPUBuffer[];
 }
 
 export class TiledFusion implements RegionSource {
@@ -98,7 +94,7 @@ export class TiledFusion implements RegionSource {
   private weightKey = '';
   private preparedKey: string | null = null;
   /** The blended fine bands 0..F−1 of the whole image (rgba f32, level l's size), kept by prepare(); null where not. */
-  private bands: KeptBands | null = null;
+  private bands: FineBands | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -148,20 +144,20 @@ export class TiledFusion implements RegionSource {
     return true;
   }
 
-  /** The bytes of CPU memory prepare() keeps the fine bands in, where it keeps them. */
+  /** The bytes the fine bands take where prepare() keeps them (on the GPU or in CPU memory). */
   get bandBytes(): number {
-    return pyramidSizes(this.width, this.height, this.fineLevels).reduce((s, [w, h]) => s + w * h * TEXEL, 0);
+    return fineBandBytes(this, this.fineLevels);
   }
 
   /** Let the kept fine bands go (what they made is kept elsewhere): produce() then makes them again from the brackets. */
   dropBands(): void {
-    for (const b of this.bands?.gpu ?? []) this.res.release(b);
+    this.bands?.release();
     this.bands = null;
   }
 
   /** Where the fine bands are kept: 'gpu', 'cpu', or null (not kept, or not prepared). */
   get bandsKept(): 'gpu' | 'cpu' | null {
-    return this.bands ? (this.bands.gpu ? 'gpu' : 'cpu') : null;
+    return this.bands?.where ?? null;
   }
 
   /** Whether produce() may run: prepare() has run with the current params. */
@@ -178,7 +174,7 @@ export class TiledFusion implements RegionSource {
     const { count } = this.brackets;
     const g = this.granularity;
     const F = this.fineLevels;
-    const bands = this.allocateBands();
+    const bands = FineBands.allocate(this.device, this.res, this, this.fineLevels, this.options.keptBytes ?? MAX_KEPT_BYTES, this.options.gpuRoom?.() ?? 0);
     const levelF = this.res.texture({
       label: 'tiled-fusion.levelF',
       size: [this.sizeF.width, this.sizeF.height, count],
@@ -205,9 +201,9 @@ export class TiledFusion implements RegionSource {
             encoder.copyTextureToTexture({ texture: work.levels[F]!, origin: [from.x, from.y, 0] }, { texture: levelF, origin: [coreF.x, coreF.y, k] }, [coreF.width, coreF.height, 1]);
             if (bands) this.blend.encode(encoder);
           }
-          if (bands?.gpu) this.keepBandsOnGpu(encoder, bands.gpu, work, core);
+          bands?.encodeKeep(encoder, work, core);
           this.device.queue.submit([encoder.finish()]);
-          if (bands?.cpu) await this.keepBands(bands.cpu, work, core);
+          await bands?.readKeep(work, core);
         } finally {
           this.releaseTile(work);
         }
@@ -218,85 +214,12 @@ export class TiledFusion implements RegionSource {
       this.bands = bands;
       this.preparedKey = this.weightKey;
     } catch (err) {
-      for (const b of bands?.gpu ?? []) this.res.release(b);
+      bands?.release();
       throw err;
     } finally {
       this.res.release(levelF);
     }
     await this.device.queue.onSubmittedWorkDone();
-  }
-
-  /**
-   * Whole-image fine bands 0..F−1: on the GPU where the room allows (see
-   * TiledFusionOptions.gpuRoom), else in CPU memory, or null where over the
-   * limit or the host will not give the memory.
-   */
-  private allocateBands(): KeptBands | null {
-    const sizes = pyramidSizes(this.width, this.height, this.fineLevels);
-    const room = this.options.gpuRoom?.() ?? 0;
-    const largest = this.width * this.height * TEXEL;
-    if (2 * this.bandBytes <= room && largest <= this.device.limits.maxBufferSize) {
-      const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-      return { gpu: sizes.map(([w, h], l) => this.res.buffer({ label: `tiled-fusion.kept-band${l}`, size: w * h * TEXEL, usage })) };
-    }
-    if (this.bandBytes > (this.options.keptBytes ?? MAX_KEPT_BYTES)) return null;
-    try {
-      return { cpu: sizes.map(([w, h]) => new Float32Array(w * h * 4)) };
-    } catch (err) {
-      if (err instanceof RangeError) return null;
-      throw err;
-    }
-  }
-
-  /** Copy the part of a pass-1 tile's fine bands under its core into the kept GPU bands (level l: the core at level l), row by row. */
-  private keepBandsOnGpu(encoder: GPUCommandEncoder, bands: GPUBuffer[], work: TileWork, core: Rect): void {
-    const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
-    for (let l = 0; l < this.fineLevels; l++) {
-      const tw = sizes[l]![0];
-      const level = levelSize(this, l);
-      const c = clampTo(toLevel(core, l), level);
-      const [ox, oy] = [c.x - work.read.x / 2 ** l, c.y - work.read.y / 2 ** l];
-      for (let y = 0; y < c.height; y++) {
-        encoder.copyBufferToBuffer(work.bands[l]!, ((oy + y) * tw + ox) * TEXEL, bands[l]!, ((c.y + y) * level.width + c.x) * TEXEL, c.width * TEXEL);
-      }
-    }
-  }
-
-  /** Read a pass-1 tile's fine bands back and keep the part under its core (level l: the core at level l). */
-  private async keepBands(bands: Float32Array<ArrayBuffer>[], work: TileWork, core: Rect): Promise<void> {
-    const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
-    for (let l = 0; l < this.fineLevels; l++) {
-      const [tw, th] = sizes[l]!;
-      const level = levelSize(this, l);
-      const c = clampTo(toLevel(core, l), level);
-      const src = new Float32Array(await readBuffer(this.device, work.bands[l]!, tw * th * TEXEL, 'tiled-fusion.band'));
-      const [ox, oy] = [c.x - work.read.x / 2 ** l, c.y - work.read.y / 2 ** l];
-      for (let y = 0; y < c.height; y++) {
-        const from = ((oy + y) * tw + ox) * 4;
-        bands[l]!.set(src.subarray(from, from + c.width * 4), ((c.y + y) * level.width + c.x) * 4);
-      }
-    }
-  }
-
-  /** Write the kept fine bands over a tile's levels into its band buffers (GPU bands: copies encoded ahead of the collapse). */
-  private uploadBands(kept: KeptBands, work: TileWork, encoder: GPUCommandEncoder): void {
-    const sizes = pyramidSizes(work.read.width, work.read.height, this.fineLevels);
-    for (let l = 0; l < this.fineLevels; l++) {
-      const [tw, th] = sizes[l]!;
-      const level = levelSize(this, l);
-      const [x0, y0] = [work.read.x / 2 ** l, work.read.y / 2 ** l];
-      if (kept.gpu) {
-        for (let y = 0; y < th; y++) encoder.copyBufferToBuffer(kept.gpu[l]!, ((y0 + y) * level.width + x0) * TEXEL, work.bands[l]!, y * tw * TEXEL, tw * TEXEL);
-        continue;
-      }
-      const bands = kept.cpu;
-      const crop = new Float32Array(tw * th * 4);
-      for (let y = 0; y < th; y++) {
-        const from = ((y0 + y) * level.width + x0) * 4;
-        crop.set(bands[l]!.subarray(from, from + tw * 4), y * tw * 4);
-      }
-      this.device.queue.writeBuffer(work.bands[l]!, 0, crop);
-    }
   }
 
   /** Levels F..top of each bracket's G^k_F, blended and collapsed down to F: R_F (rgba32float, level F's size). */
@@ -350,7 +273,7 @@ export class TiledFusion implements RegionSource {
       this.seed.bind(this.coarse!, { x: work.read.x / g, y: work.read.y / g, width: top.width, height: top.height }, work.bands[F]!);
       this.collapse.bind(work.levels, work.bands);
       const encoder = this.device.createCommandEncoder({ label: 'tiled-fusion.blend' });
-      if (kept) this.uploadBands(kept, work, encoder);
+      if (kept) kept.upload(work, encoder);
       else {
         this.blend.bind(work.levels, work.bands, F);
         for (const b of work.bands.slice(0, F)) encoder.clearBuffer(b);

@@ -127,7 +127,8 @@ export class LargeSet {
   /**
    * The fusion at full size, tile by tile, box-averaged into `proxy` (the
    * proxy graph's fusion result) as it goes and kept for the export where
-   * the host gives the memory. Returns whether the proxy holds all of it.
+   * there is room (graph/radiance-cache.ts). Returns whether the proxy holds
+   * all of it.
    */
   sweepFusion(proxy: GPUTexture): Promise<boolean> {
     return this.tiled.sweepFusion(this.device.limits, { texture: proxy, k: this.k });

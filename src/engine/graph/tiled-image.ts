@@ -97,7 +97,7 @@ export class TiledImage {
   private readonly merged: RadianceCache | null;
   private readonly radiance: FloatImageRegion | null;
   private fusion: TiledFusion | null = null;
-  /** The fusion, kept in CPU memory by a sweep of the settled picture (sweepFusion). */
+  /** The fusion, kept (on the GPU or in CPU memory) by a sweep of the settled picture (sweepFusion). */
   private fused: RadianceCache | null = null;
   private detail: { mode: Mode; filter: TiledLocalDetail; version: number } | null = null;
   private readonly stats: TiledStats;
@@ -305,9 +305,9 @@ export class TiledImage {
 
   /**
    * Make the whole fusion at full size, tile by tile, box-averaging each tile
-   * into `proxy` (graph/proxy-writer.ts) and keeping the tiles in CPU memory
-   * where the host gives it (graph/radiance-cache.ts: later tiles, the
-   * export's, are then uploaded, not fused again, and the fine bands go).
+   * into `proxy` (graph/proxy-writer.ts) and keeping the tiles where the GPU
+   * budget or the host has room (graph/radiance-cache.ts: later tiles, the
+   * export's, are then copied, not fused again, and the fine bands go).
    * Returns whether the proxy holds the whole fusion.
    */
   async sweepFusion(limits: MemoryLimits, proxy: ProxyTarget): Promise<boolean> {
