@@ -8,8 +8,8 @@ import { pyramidLevelCount, pyramidSizes } from '../pyramid/pyramid';
 
 /** The weights read each pixel's 4-neighbours (the contrast measure): the per-pixel stage ahead of the pyramid has a halo of 1. */
 export const FUSION_WEIGHT_HALO = 1;
-/** The default F keeps the whole-image level-F images at most this many pixels on a side. */
-export const COARSE_SIDE = 1024;
+/** The default F keeps the whole-image level-F images at most this many pixels on a side (see defaultFineLevels). */
+export const COARSE_SIDE = 2048;
 /** prepare()'s default tile core side (rounded up to 2^F). */
 export const DEFAULT_TILE_CORE = 1024;
 
@@ -17,11 +17,13 @@ export const DEFAULT_TILE_CORE = 1024;
  * The default fine-level count F: the smallest F >= 1 with max(W, H) / 2^F <=
  * COARSE_SIDE, at most pyramidLevelCount − 1 (the coarse part keeps at least
  * the top level). Why the smallest: the halo grows as 2^(F+1) (15 px at F = 2,
- * 127 at F = 5), so each tile re-reads less; why <= 1024 a side: the
+ * 127 at F = 5), so each tile re-reads less (at 24 MP, F = 2 instead of 3 took
+ * the tiled fusion from 1.30 to 1.06 × the whole image's time:
+ * bench/results/2026-12-07-tiling-12-24mp.md); why <= 2048 a side: the
  * whole-image part (count level-F images of 16 B/px while prepare() runs, R_F
- * after) stays at most count × 16 MiB, far below the 8192 side limit, for any
- * image up to 1024·2^F on a side (a 200 MP 17320×11547 frame gets F = 5:
- * 542×361 at level 5).
+ * after) stays at most count × 64 MiB, far below the 8192 side limit, for any
+ * image up to 2048·2^F on a side (a 200 MP 17320×11547 frame gets F = 4:
+ * 1083×722 at level 4).
  */
 export function defaultFineLevels(width: number, height: number): number {
   const top = pyramidLevelCount(width, height) - 1;

@@ -208,10 +208,11 @@ describe('fusion-seed pass against reference/seed.ts', () => {
 });
 
 describe('tiled fusion sizing', () => {
-  it('default F: level F at most 1024 a side', () => {
+  it('default F: level F at most 2048 a side', () => {
     expect(defaultFineLevels(300, 200)).toBe(1);
-    expect(defaultFineLevels(6000, 4000)).toBe(3);
-    expect(defaultFineLevels(17320, 11547)).toBe(5);
+    expect(defaultFineLevels(4096, 2000)).toBe(1);
+    expect(defaultFineLevels(6000, 4000)).toBe(2);
+    expect(defaultFineLevels(17320, 11547)).toBe(4);
     // Capped so the coarse part keeps the top level.
     expect(defaultFineLevels(40000, 3)).toBe(1);
   });
