@@ -21,7 +21,7 @@ import { expect, test } from '@playwright/test';
 import { appUrl } from '../e2e/helpers';
 import { similarityMatrix, type Matrix3 } from '../src/engine/align/reference/align';
 import { autoReference } from '../src/engine/deghost/reference/deghost';
-import { mergeWeights } from '../src/engine/merge/response';
+import { mergeWeights } from '../src/engine/merge/weights';
 import type { Engine } from '../src/engine';
 
 const SIZES = [

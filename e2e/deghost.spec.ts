@@ -22,7 +22,7 @@ import { autoReference, deghostLevels, deghostWeights } from '../src/engine/degh
 import { ghostScene, type GhostCase } from '../src/engine/deghost/reference/ghost-scene';
 import { fusionWeights } from '../src/engine/fusion/reference/fusion';
 import { mergeRadiance } from '../src/engine/merge/reference/merge';
-import { estimateBlackLevel, mergeWeights } from '../src/engine/merge/response';
+import { estimateBlackLevel, mergeWeights } from '../src/engine/merge/weights';
 import type { Bracket } from '../src/engine/types';
 import { bundleForPage } from './bundle';
 import { floatsFromBase64, loadFixture, openApp, toBase64, type PageCodec } from './helpers';

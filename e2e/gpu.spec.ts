@@ -13,7 +13,8 @@ import { downsampleBox, referencePipeline } from '../src/engine/reference/pipeli
 import { luminanceStats } from '../src/engine/luminance/reference/stats';
 import { tonemap } from '../src/engine/tonemap/reference/tonemap';
 import { defaultParams, type Params } from '../src/engine/params';
-import { mergeWeights, recoverResponse, type ResponseLuts } from '../src/engine/merge/response';
+import { recoverResponse, type ResponseLuts } from '../src/engine/merge/response';
+import { mergeWeights } from '../src/engine/merge/weights';
 import type { Bracket, FloatImage } from '../src/engine/types';
 import { bundleForPage } from './bundle';
 import { byteDiffs, floatsFromBase64, fromBase64, loadFixture, openApp, toBase64, type FixtureSet, type PageCodec } from './helpers';

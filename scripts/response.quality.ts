@@ -28,7 +28,8 @@ import { readHdr } from 'hdrify';
 import jpeg from 'jpeg-js';
 import { describe, expect, it } from 'vitest';
 import { mergeRadiance } from '../src/engine/merge/reference/merge';
-import { estimateBlackLevel, mergeWeights, recoverResponse, responseLuts, type ResponseLuts } from '../src/engine/merge/response';
+import { recoverResponse, responseLuts, type ResponseLuts } from '../src/engine/merge/response';
+import { estimateBlackLevel, mergeWeights } from '../src/engine/merge/weights';
 import { LUMA, type Bracket, type FloatImage } from '../src/engine/types';
 
 const SHARED = fileURLToPath(new URL('../../shared/data/', import.meta.url));

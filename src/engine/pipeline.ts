@@ -204,7 +204,7 @@ export class Pipeline extends PipelineOutputs {
     return this.full.alignment;
   }
 
-  /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
+  /** The brackets' black level in codes (merge/weights.ts estimateBlackLevel): 0 for digital cameras. */
   get blackLevel(): number {
     return this.full.blackLevel;
   }

@@ -60,7 +60,8 @@ import { DeghostSmoothPass } from './passes/deghost-smooth';
 import type { Resources } from '../gpu/resources';
 import { pyramidSizes } from '../pyramid/pyramid';
 import { clampStrength, deghostLevels, deghostTables, resolveReference, DEGHOST_FALLOFF, DEGHOST_MAJORITY, DEGHOST_MIN_WEIGHT, DEGHOST_TOLERANCE, type DeghostParams } from './reference/deghost';
-import { mergeWeights, responseLuts, type ResponseLuts } from '../merge/response';
+import { responseLuts, type ResponseLuts } from '../merge/response';
+import { mergeWeights } from '../merge/weights';
 
 // The maths is shared with the CPU reference, which the tests run in Node.
 export {
@@ -130,7 +131,7 @@ export class Deghost {
     this.raw.setTables(deghostTables(this.response, this.weights));
   }
 
-  /** The merge's black level (response.ts mergeWeights): codes at and below it count as clipped low. */
+  /** The merge's black level (merge/weights.ts mergeWeights): codes at and below it count as clipped low. */
   setBlackLevel(black: number): void {
     this.weights = mergeWeights(black);
     this.raw.setTables(deghostTables(this.response, this.weights));

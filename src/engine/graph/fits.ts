@@ -9,7 +9,7 @@
 // - even tiled, the costliest finish (fusion with local detail) must find a
 //   tile plan within the GPU memory budget (graph/tiles.ts).
 import { fitsMachine, gpuBudget, type MemoryLimits } from './budget';
-import { finishFootprint } from './tiled-image';
+import { finishFootprint } from './finish-footprint';
 import { formatBytes } from './tiles';
 
 /**

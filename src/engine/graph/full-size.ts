@@ -11,7 +11,8 @@ import { LocalDetail } from '../local-detail/local-detail';
 import { LuminancePass } from '../luminance/passes/luminance';
 import { MergePass } from '../merge/passes/merge';
 import { autoReference } from '../deghost/reference/deghost';
-import { estimateBlackLevel, mergeWeights, type ResponseLuts } from '../merge/response';
+import type { ResponseLuts } from '../merge/response';
+import { estimateBlackLevel, mergeWeights } from '../merge/weights';
 import type { Resources } from '../gpu/resources';
 import type { Params } from '../params';
 import type { Bracket, FloatImage, Mode } from '../types';
@@ -55,7 +56,7 @@ export class FullSize {
   radiance: GPUTexture | null = null;
   detailed: GPUTexture | null = null;
   size: [number, number] = [0, 0];
-  /** The brackets' black level in codes (response.ts estimateBlackLevel): 0 for digital cameras. */
+  /** The brackets' black level in codes (merge/weights.ts estimateBlackLevel): 0 for digital cameras. */
   blackLevel = 0;
   /** The bracket autoReference picked for the current set (deghosting's default reference). */
   autoGhostReference = 0;

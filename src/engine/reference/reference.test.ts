@@ -3,7 +3,7 @@ import { defaultParams, type Params } from '../params';
 import { HIST_BINS, LOG_DELTA, type Bracket, type FloatImage } from '../types';
 import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from './color';
 import { hatWeight, mergeRadiance } from '../merge/reference/merge';
-import { BLACK_MARGIN, estimateBlackLevel, mergeWeights } from '../merge/response';
+import { BLACK_MARGIN, estimateBlackLevel, mergeWeights } from '../merge/weights';
 import { downsampleBox, referencePipeline } from './pipeline';
 import { luminanceStats } from '../luminance/reference/stats';
 import { tonemap, tonemapPixel } from '../tonemap/reference/tonemap';

@@ -66,7 +66,8 @@
 
 import { DEFAULT_MODEL, MAX_SHIFT, type Rgba8 } from './constants';
 import { mtb, mtbSummary, type MtbResult, type MtbSummary } from './mtb';
-import { IDENTITY, IDENTITY_LUT, levelWarp, lkLevels, lkPyramid, lkSums, matchLut, overlapHistograms, type MotionModel } from './refine';
+import { IDENTITY, IDENTITY_LUT, levelWarp, lkLevels, lkPyramid, lkSums, matchLut, overlapHistograms } from './refine';
+import type { MotionModel } from './lk-step';
 import {
   alignTargets,
   commonCrop,
@@ -89,6 +90,7 @@ import {
 export * from './constants';
 export * from './mtb';
 export * from './refine';
+export * from './lk-step';
 export * from './transforms';
 export * from './warp';
 

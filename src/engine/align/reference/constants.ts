@@ -1,5 +1,5 @@
 // The alignment reference's image type and constants, shared by its steps (align.ts).
-import type { MotionModel } from './refine';
+import type { MotionModel } from './lk-step';
 
 /** An 8-bit RGBA image (the uploaded bracket bytes). */
 export interface Rgba8 {

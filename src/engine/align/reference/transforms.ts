@@ -1,7 +1,8 @@
 // The alignment reference's transforms, confidence guards and common crop (align.ts).
 import { DEFAULT_MODEL, GUARDS, MAX_SHIFT, SEARCH_MAX_RADIUS, SEARCH_MIN_COUNT, SEARCH_MIN_OVERLAP, SEARCH_RADIUS, SEARCH_SUMS } from './constants';
 import type { MtbSummary } from './mtb';
-import { centre, IDENTITY, lkLevels, matchLut, refine, sumsStats, type Evaluate, type MotionModel, type Plane, type RefineResult, type Similarity } from './refine';
+import { centre, IDENTITY, lkLevels, matchLut, refine, type Evaluate, type Plane, type RefineResult, type Similarity } from './refine';
+import { sumsStats, type MotionModel } from './lk-step';
 import { EDGE } from './warp';
 
 /** Row-major 3×3 matrix mapping reference pixel coordinates to bracket pixel coordinates. */

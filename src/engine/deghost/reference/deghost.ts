@@ -1,17 +1,20 @@
 // Deghosting weights, CPU reference of src/engine/deghost/deghost.ts (the method is
 // described there; its constants and table maths live here, shared with the
 // engine, which re-exports them) and of shaders/deghost/deghost.wgsl +
-// shaders/deghost/deghost-smooth.wgsl, step by step: the same f32 code table
+// shaders/deghost/deghost-smooth.wgsl (its smoothing in ./smooth.ts), step by step: the same f32 code table
 // (deghostTables), the same per-channel consensus where the reference is
 // clipped, the same binomial / min / expand sampling as shaders/lib/pyramid.wgsl
 // (reflect-101 borders), in f64 between f32 levels. The tests' synthetic
 // moving-object scene and noise model are in ./ghost-scene.ts.
 
 import { pyramidSizes } from '../../pyramid/pyramid';
-import { estimateBlackLevel, mergeWeights, responseLuts, RESPONSE_CODES, type ResponseLuts } from '../../merge/response';
+import { responseLuts, RESPONSE_CODES, type ResponseLuts } from '../../merge/response';
+import { estimateBlackLevel, mergeWeights } from '../../merge/weights';
 import { isWide, type Bracket } from '../../types';
 import { sampleCode } from '../../merge/reference/merge';
-import { expandIndex, PYRAMID_KERNEL, reflect101 } from '../../pyramid/reference/pyramid';
+import { smoothDeghost } from './smooth';
+
+export { DEGHOST_MAJORITY } from './smooth';
 
 /** Sensor and quantisation noise of a code, in codes (a fixed code tolerance, through the response's slope). */
 export const DEGHOST_NOISE_CODES = 2;
@@ -23,8 +26,6 @@ export const DEGHOST_TOLERANCE = 3;
 export const DEGHOST_FALLOFF = 1.5;
 /** Weights below this are 0: a rejected frame is dropped, not kept at a thousandth (the merge then falls back as without it). */
 export const DEGHOST_MIN_WEIGHT = 1e-3;
-/** Level 1 is min(1, MAJORITY · the binomial mean of the raw weights). */
-export const DEGHOST_MAJORITY = 2;
 /** Stands in for an unbounded side of a clipped code's interval (finite, so f32 arithmetic stays finite). */
 export const DEGHOST_UNBOUNDED = 1e30;
 /** The merge weight below which a bracket counts as badly exposed when the reference is chosen. */
@@ -292,85 +293,6 @@ export function rawDeghostWeights(brackets: readonly Bracket[], options: Deghost
     }
   }
   return out;
-}
-
-/** A w × h scalar map reduced to ((w+1)>>1) × ((h+1)>>1): the 5 × 5 binomial (op 'mean') or the minimum over the same footprint. */
-export function reduceMap(src: Float32Array, w: number, h: number, op: 'mean' | 'min'): Float32Array {
-  const ow = (w + 1) >> 1;
-  const oh = (h + 1) >> 1;
-  const out = new Float32Array(ow * oh);
-  for (let y = 0; y < oh; y++) {
-    for (let x = 0; x < ow; x++) {
-      let acc = op === 'min' ? Infinity : 0;
-      for (let j = -2; j <= 2; j++) {
-        const row = reflect101(2 * y + j, h) * w;
-        let r = op === 'min' ? Infinity : 0;
-        for (let i = -2; i <= 2; i++) {
-          const v = src[row + reflect101(2 * x + i, w)]!;
-          r = op === 'min' ? Math.min(r, v) : r + PYRAMID_KERNEL[i + 2]! * v;
-        }
-        acc = op === 'min' ? Math.min(acc, r) : acc + PYRAMID_KERNEL[j + 2]! * r;
-      }
-      out[y * ow + x] = acc;
-    }
-  }
-  return out;
-}
-
-/** Expand taps of fine index x: first coarse index and weights (shaders/lib/pyramid.wgsl expand_taps). */
-function taps(x: number): [number, number[]] {
-  return x % 2 === 0 ? [x / 2 - 1, [0.125, 0.75, 0.125]] : [(x - 1) / 2, [0.5, 0.5, 0]];
-}
-
-/** A w × h scalar map expanded to W × H (W ∈ {2w, 2w − 1}, the same for H), as shaders/lib/pyramid.wgsl pyr_expand. */
-export function expandMap(src: Float32Array, w: number, h: number, W: number, H: number): Float32Array {
-  const out = new Float32Array(W * H);
-  for (let y = 0; y < H; y++) {
-    const [fy, wy] = taps(y);
-    for (let x = 0; x < W; x++) {
-      const [fx, wx] = taps(x);
-      let sum = 0;
-      for (let j = 0; j < 3; j++) {
-        if (wy[j] === 0) continue;
-        const row = expandIndex(fy + j, h, H) * w;
-        let r = 0;
-        for (let i = 0; i < 3; i++) {
-          if (wx[i] === 0) continue;
-          r += wx[i]! * src[row + expandIndex(fx + i, w, W)]!;
-        }
-        sum += wy[j]! * r;
-      }
-      out[y * W + x] = sum;
-    }
-  }
-  return out;
-}
-
-/**
- * Level 1 = min(1, MAJORITY · mean reduce of level 0) (a neighbourhood counts as
- * a ghost only where more than half of it disagrees), levels 2..L = min reduce,
- * then expand back to level 0 (L = 0: unchanged).
- */
-export function smoothDeghost(raw: readonly Float32Array[], width: number, height: number, levels: number): Float32Array[] {
-  return raw.map((map) => {
-    if (levels === 0) return new Float32Array(map);
-    const sizes: [number, number][] = [[width, height]];
-    const pyr = [map];
-    for (let l = 1; l <= levels; l++) {
-      const [w, h] = sizes[l - 1]!;
-      const r = reduceMap(pyr[l - 1]!, w, h, l === 1 ? 'mean' : 'min');
-      if (l === 1) for (let q = 0; q < r.length; q++) r[q] = Math.min(1, DEGHOST_MAJORITY * r[q]!);
-      pyr.push(r);
-      sizes.push([(w + 1) >> 1, (h + 1) >> 1]);
-    }
-    let cur = pyr[levels]!;
-    for (let l = levels - 1; l >= 0; l--) {
-      const [w, h] = sizes[l + 1]!;
-      const [W, H] = sizes[l]!;
-      cur = expandMap(cur, w, h, W, H);
-    }
-    return cur;
-  });
 }
 
 /**

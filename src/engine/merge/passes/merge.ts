@@ -2,7 +2,8 @@
 import wgsl from '../../../../shaders/merge/merge.wgsl?raw';
 import { computePipeline, createShader, groups8 } from '../../gpu/shader';
 import { dispatch, type Resources } from '../../gpu/resources';
-import { mergeWeights, packResponse, responseLuts, type ResponseLuts } from '../response';
+import { packResponse, responseLuts, type ResponseLuts } from '../response';
+import { mergeWeights } from '../weights';
 
 export class MergePass {
   private readonly pipeline: GPUComputePipeline;
@@ -31,7 +32,7 @@ export class MergePass {
     this.setBlackLevel(0);
   }
 
-  /** Weights start above this code (response.ts mergeWeights); 0 for a true black. */
+  /** Weights start above this code (weights.ts mergeWeights); 0 for a true black. */
   setBlackLevel(black: number): void {
     this.device.queue.writeBuffer(this.weights, 0, mergeWeights(black));
   }

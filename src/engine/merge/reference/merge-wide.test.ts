@@ -2,7 +2,8 @@
 // interpolates its tables; 8-bit brackets give exactly what they always gave.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateBlackLevel, mergeWeights, recoverResponse, responseLuts } from '../response';
+import { recoverResponse, responseLuts } from '../response';
+import { estimateBlackLevel, mergeWeights } from '../weights';
 import type { Bracket, FloatImage } from '../../types';
 import { loadRadianceMap, meter, shootBrackets, shootBrackets16, type CameraCurve } from '../../reference/camera';
 import { linearToSrgb } from '../../reference/color';

@@ -3,10 +3,11 @@
 // over ln E as published, with the inverse camera response looked up per
 // channel in 256-entry tables: the sRGB EOTF by default, or a curve recovered
 // from the brackets (../response.ts), and the weights in a 256-entry table
-// (../response.ts mergeWeights: the hat, starting above the black level).
+// (../weights.ts mergeWeights: the hat, starting above the black level).
 
 import { unorm16AsHalf } from '../../half';
-import { estimateBlackLevel, mergeWeights, responseLuts, RESPONSE_CODES, type ResponseLuts } from '../response';
+import { responseLuts, RESPONSE_CODES, type ResponseLuts } from '../response';
+import { estimateBlackLevel, mergeWeights } from '../weights';
 import { isWide, type Bracket, type BracketPixels, type FloatImage } from '../../types';
 
 /** A code this close to an integer is that integer (shaders/merge/merge.wgsl SNAP). */
