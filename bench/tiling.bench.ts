@@ -37,6 +37,12 @@
 // whole-image graph; one beyond it is tiled with the default budget
 // (graph/budget.ts). Time per MP: (load + export) ÷ MP, tiled (1 GiB) ÷
 // untiled (unset), on the sizes that fit untiled; verdict against +15 %.
+// The verdict takes the median of paired ratios: run i tiled ÷ run i
+// untiled, the two run back to back, the order reversed at every further
+// run. This VM's speed drifts by 20–40 % over minutes (the same tile of
+// work took 2.6 s in one run and 3.4 s in the next, with no steal time
+// reported), so a ratio of medians over runs minutes apart says more about
+// when each ran than about tiling.
 //
 // Time limit: on a software adapter the full grid takes well over an hour
 // (fusion tiled runs ~15 s per MP on 2 cores). The smallest size's four
@@ -140,7 +146,11 @@ interface Row {
 }
 
 const mpOf = (s: Size) => (s.width * s.height) / 1e6;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
 /** graph/proxy.ts untiledBytesPerPixel for 8-bit brackets. */
 const untiledBytesPerPixel = (count: number) => count * 4 + 96;
 
@@ -426,10 +436,11 @@ for (const size of SIZES) {
       if (why) skip(c, why);
       else await runCase(page, c);
     }
-    // Further runs for the median, interleaved (whole image, tiled, …), where time is left.
+    // Further runs for the median, interleaved, in reverse order at every other run (whole image, tiled; then tiled,
+    // whole image; …) so that each pair runs back to back and neither path always runs first.
     const timed = mine.filter((c) => c.runs.length > 0 && !tiledPath({ size, budget: { bytes: null } }));
     for (let run = 2; run <= RUNS; run++) {
-      for (const c of timed) {
+      for (const c of run % 2 === 0 ? [...timed].reverse() : timed) {
         if (fits(c, EXTRA_RUN_PRIORITY + rank(size))) break;
         await runCase(page, c);
       }
@@ -463,13 +474,17 @@ function rowOf(c: Case): Row {
 }
 
 function ratios(rows: Row[]) {
-  const out: { size: string; mode: Mode; untiledMsPerMp: number; tiledMsPerMp: number; tiles: number; runs: string; ratio: number; within15: boolean }[] = [];
+  const out: { size: string; mode: Mode; untiledMsPerMp: number; tiledMsPerMp: number; tiles: number; runs: string; pairs: number[]; ratio: number; within15: boolean }[] = [];
   for (const r of rows) {
     if (r.budget !== BUDGET_LABEL || r.path !== 'tiled' || r.msPerMp === undefined) continue;
     const u = rows.find((x) => x.size === r.size && x.mode === r.mode && x.budget === 'unset' && x.path === 'whole image' && x.msPerMp !== undefined);
     if (!u) continue;
-    const ratio = r.msPerMp / u.msPerMp!;
-    out.push({ size: r.size, mode: r.mode, untiledMsPerMp: u.msPerMp!, tiledMsPerMp: r.msPerMp, tiles: r.tiles!, runs: `${u.runs} / ${r.runs}`, ratio: Math.round(ratio * 100) / 100, within15: ratio <= 1.15 });
+    // Run i tiled ÷ run i whole image: the two ran back to back.
+    const time = (x: RunResult) => x.loadMs + x.exportMs;
+    const pairs = r.runList!.flatMap((t, i) => (u.runList![i] ? [time(t) / time(u.runList![i]!)] : []));
+    const ratio = median(pairs);
+    const round = (v: number) => Math.round(v * 100) / 100;
+    out.push({ size: r.size, mode: r.mode, untiledMsPerMp: u.msPerMp!, tiledMsPerMp: r.msPerMp, tiles: r.tiles!, runs: `${u.runs} / ${r.runs}`, pairs: pairs.map(round), ratio: round(ratio), within15: ratio <= 1.15 });
   }
   return out;
 }
@@ -509,9 +524,16 @@ function markdown(result: { date: string; wallS: number; machine: string; rows: 
     lines.push('', 'Not run:', '');
     for (const r of skipped) lines.push(`- ${r.size} ${r.mode}, budget ${r.budget}: ${r.skipped}`);
   }
-  lines.push('', `## Time per megapixel, tiled (${BUDGET_LABEL}) vs untiled (budget unset)`, '', '(load + export) ÷ MP, median of the runs (runs: untiled / tiled).', '');
-  lines.push('| size | mode | untiled ms/MP | tiled ms/MP | tiles | runs | tiled ÷ untiled | within +15 % |', '|---|---|---|---|---|---|---|---|');
-  for (const q of result.ratios) lines.push(`| ${q.size} | ${q.mode} | ${q.untiledMsPerMp} | ${q.tiledMsPerMp} | ${q.tiles} | ${q.runs} | ${q.ratio.toFixed(2)} | ${q.within15 ? 'yes' : 'no'} |`);
+  lines.push(
+    '',
+    `## Time per megapixel, tiled (${BUDGET_LABEL}) vs untiled (budget unset)`,
+    '',
+    '(load + export) ÷ MP, median of the runs (runs: untiled / tiled). Pairs: run i tiled ÷ run i untiled, the two back to back, the order reversed at each further run; tiled ÷ untiled is their median.',
+    '',
+  );
+  lines.push('| size | mode | untiled ms/MP | tiled ms/MP | tiles | runs | pairs | tiled ÷ untiled | within +15 % |', '|---|---|---|---|---|---|---|---|---|');
+  for (const q of result.ratios)
+    lines.push(`| ${q.size} | ${q.mode} | ${q.untiledMsPerMp} | ${q.tiledMsPerMp} | ${q.tiles} | ${q.runs} | ${q.pairs.map((p) => p.toFixed(2)).join(', ')} | ${q.ratio.toFixed(2)} | ${q.within15 ? 'yes' : 'no'} |`);
   const over = result.rows.filter((r) => r.effectiveBudgetBytes && r.peakBytes && r.peakBytes > r.effectiveBudgetBytes);
   if (over.length) {
     lines.push('', '## Over the budget', '');
