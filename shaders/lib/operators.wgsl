@@ -1,6 +1,6 @@
 // Global tone-mapping operators: scene-linear Rec. 709 RGB -> display-linear RGB
 // in [0, 1] (sRGB encoding, tone curve and display gamma come after).
-// The CPU reference, with the formulas, is src/engine/reference/operators.ts:
+// The CPU reference, with the formulas, is src/engine/tonemap/reference/operators.ts (aces, agx, pbr_neutral: display.ts beside it):
 //   reinhard02        Reinhard, Stark, Shirley & Ferwerda, SIGGRAPH 2002 (eqs. 2, 4)
 //   reinhard_devlin05 Reinhard & Devlin, "Dynamic Range Reduction Inspired by
 //                     Photoreceptor Physiology", IEEE TVCG 2005
@@ -181,7 +181,7 @@ fn pbr_neutral(c_in: vec3f) -> vec3f {
 }
 
 // Operator by index. The case order MUST match OPERATOR_IDS in
-// src/engine/reference/operators.ts (a unit test checks it):
+// src/engine/tonemap/operators.ts (a unit test checks it):
 // 0 reinhard02, 1 reinhard_devlin05, 2 drago03, 3 aces, 4 agx, 5 pbr_neutral.
 // c: radiance as stored; aces, agx and pbr_neutral get it pre-exposed here.
 // p: the params (struct ToneParams); s: the radiance's statistics (struct Stats).

@@ -7,7 +7,7 @@
 // A schema with one more tonemap param (pbrDesaturation, the Kd of Khronos
 // PBR Neutral, a constant 0.15 in the shipped shader), the WGSL patched by
 // string to carry it in struct ToneParams and read it in a test-only
-// pbr_neutral, and its CPU reference (reference/operators.ts pbrNeutral's
+// pbr_neutral, and its CPU reference (reference/display.ts pbrNeutral's
 // desaturation): TonemapPass, gpu/uniforms.ts and params.ts are used as
 // they are, and the value reaches the shader.
 import { describe, expect, it } from 'vitest';
@@ -23,7 +23,9 @@ import { makeShaderDataDefinitions, makeStructuredView } from '../../gpu/uniform
 import { OPERATOR_IDS, RATIO_OPERATORS } from '../operators';
 import { defaultParams, PARAMS, type ParamSpec, type Params } from '../../params';
 import { clamp, linearToSrgb } from '../../reference/color';
-import { operatorStats, pbrNeutral, preExposure, type OperatorStats, type Rgb } from '../reference/operators';
+import { operatorStats, preExposure, type OperatorStats } from '../reference/operators';
+import { pbrNeutral } from '../reference/display';
+import type { Rgb } from '../reference/rgb';
 import { rng } from '../../reference/random';
 import { saturateRatio, tonemapImage } from '../reference/tonemap';
 import type { FloatImage } from '../../types';

@@ -3,17 +3,12 @@ import operatorsWgsl from '../../../../shaders/lib/operators.wgsl?raw';
 import { defaultParams } from '../../params';
 import { clamp, linearToSrgb } from '../../reference/color';
 import {
-  aces,
-  acesFit,
-  agx,
-  agxSigmoid,
   applyOperator,
   applyOperatorToImage,
   DEFAULT_OPERATOR_PARAMS,
   drago03,
   OPERATOR_IDS,
   operatorStats,
-  pbrNeutral,
   preExposure,
   rd05Contrast,
   rd05Key,
@@ -21,8 +16,9 @@ import {
   reinhardDevlin05,
   type OperatorParams,
   type OperatorStats,
-  type Rgb,
 } from './operators';
+import { aces, acesFit, agx, agxSigmoid, pbrNeutral } from './display';
+import type { Rgb } from './rgb';
 
 const grey = (v: number): Rgb => [v, v, v];
 const P = (over: Partial<OperatorParams> = {}): OperatorParams => ({ ...DEFAULT_OPERATOR_PARAMS, ...over });

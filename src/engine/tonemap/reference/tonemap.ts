@@ -7,7 +7,8 @@ import type { FloatImage } from '../../types';
 import type { Params } from '../../params';
 import { OPERATOR_IDS, RATIO_OPERATORS } from '../operators';
 import { clamp, linearToSrgb, luminance, srgbToLinear, toByte } from '../../reference/color';
-import { applyOperator, type OperatorStats, type Rgb } from './operators';
+import { applyOperator, type OperatorStats } from './operators';
+import type { Rgb } from './rgb';
 
 /** Colour by the luminance ratio raised to s: L * (C / L)^s, 0 where L is 0 (inputs >= 0). */
 export function saturateRatio(c: Rgb, s: number): [number, number, number] {
