@@ -17,9 +17,10 @@ export const DEFAULT_TILE_CORE = 1024;
  * The default fine-level count F: the smallest F >= 1 with max(W, H) / 2^F <=
  * COARSE_SIDE, at most pyramidLevelCount − 1 (the coarse part keeps at least
  * the top level). Why the smallest: the halo grows as 2^(F+1) (15 px at F = 2,
- * 127 at F = 5), so each tile re-reads less (at 24 MP, F = 2 instead of 3 took
- * the tiled fusion from 1.30 to 1.06 × the whole image's time:
- * bench/results/2026-12-07-tiling-12-24mp.md); why <= 2048 a side: the
+ * 127 at F = 5), so each tile re-reads less (at 24 MP, F = 3 gave 1.30 × the
+ * whole image's time in one grid; with F = 2 the day's paired runs gave 1.03–1.48,
+ * median 1.18, the machine drifting more than that: bench/results/
+ * 2026-12-07-tiling-pairs.md); why <= 2048 a side: the
  * whole-image part (count level-F images of 16 B/px while prepare() runs, R_F
  * after) stays at most count × 64 MiB, far below the 8192 side limit, for any
  * image up to 2048·2^F on a side (a 200 MP 17320×11547 frame gets F = 4:
