@@ -1,10 +1,12 @@
 // The whole image's blended fine bands 0..F−1 of a tiled fusion
 // (tiled-fusion.ts), kept by its pass 1 so that pass 2 only collapses: in
-// GPU buffers where they take at most half of what the memory budget leaves
-// (each tile's part copied in and out row by row, nothing crosses to the
-// CPU), else in CPU memory up to a limit (read back, uploaded again), else
-// not at all. About 21 B/px (16 B/px at level 0, a quarter of that at each
-// level above).
+// GPU buffers where they fit beside what pass 1 needs (each tile's part
+// copied in and out row by row, nothing crosses to the CPU), else in CPU
+// memory up to a limit (read back, uploaded again), else not at all. About
+// 21 B/px (16 B/px at level 0, a quarter of that at each level above).
+// On the GPU, pass 2 may collapse in place: a tile's result overwrites band 0
+// under its rect (level 0 of the collapse reads band 0 only at the pixel it
+// writes), so band 0 ends as the whole result, kept with no second image.
 import { pyramidSizes } from '../pyramid/pyramid';
 import { clampTo, levelSize, toLevel, type Rect, type Size } from '../graph/region';
 import { readBuffer } from '../gpu/readback';
@@ -28,19 +30,21 @@ export class FineBands {
     private readonly res: Resources,
     private readonly image: Size,
     private readonly fineLevels: number,
-    private readonly gpu: GPUBuffer[] | null,
+    /** Level 0 first; [] once level 0 was handed over (takeLevel0). */
+    private gpu: GPUBuffer[] | null,
     private readonly cpu: Float32Array<ArrayBuffer>[] | null,
   ) {}
 
   /**
-   * Bands for `image`: on the GPU where twice their bytes fit `gpuRoom` and
-   * level 0 fits one buffer, else in CPU memory within `maxCpuBytes`, else
-   * null (also where the host will not give the memory).
+   * Bands for `image`: on the GPU where their bytes fit `gpuRoom` (what the
+   * budget leaves beside pass 1's own needs) and level 0 fits one buffer,
+   * else in CPU memory within `maxCpuBytes`, else null (also where the host
+   * will not give the memory).
    */
   static allocate(device: GPUDevice, res: Resources, image: Size, fineLevels: number, maxCpuBytes: number, gpuRoom: number): FineBands | null {
     const sizes = pyramidSizes(image.width, image.height, fineLevels);
     const bytes = fineBandBytes(image, fineLevels);
-    if (2 * bytes <= gpuRoom && image.width * image.height * TEXEL <= device.limits.maxBufferSize) {
+    if (bytes <= gpuRoom && image.width * image.height * TEXEL <= device.limits.maxBufferSize) {
       const usage = GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
       const gpu = sizes.map(([w, h], l) => res.buffer({ label: `tiled-fusion.kept-band${l}`, size: w * h * TEXEL, usage }));
       return new FineBands(device, res, image, fineLevels, gpu, null);
@@ -116,6 +120,28 @@ export class FineBands {
       }
       this.device.queue.writeBuffer(tile.bands[l]!, 0, crop);
     }
+  }
+
+  /**
+   * GPU bands, pass 2 in place: encode the copy of a collapsed tile's result
+   * under `rect` (its level 0, over `read`) over band 0's pixels there.
+   */
+  encodeStore(encoder: GPUCommandEncoder, level0: GPUTexture, read: Rect, rect: Rect): void {
+    const buffer = this.gpu![0]!;
+    const { width } = this.image;
+    const at = (y: number) => ((rect.y + y) * width + rect.x) * TEXEL;
+    const from = (y: number) => [rect.x - read.x, rect.y - read.y + y, 0];
+    // One copy where the image's rows are a whole number of 256-byte steps (a copy's bytesPerRow must be), else row by row.
+    if ((width * TEXEL) % 256 === 0) encoder.copyTextureToBuffer({ texture: level0, origin: from(0) }, { buffer, offset: at(0), bytesPerRow: width * TEXEL }, [rect.width, rect.height, 1]);
+    else for (let y = 0; y < rect.height; y++) encoder.copyTextureToBuffer({ texture: level0, origin: from(y) }, { buffer, offset: at(y) }, [rect.width, 1, 1]);
+  }
+
+  /** GPU bands: hand band 0's buffer over (the caller releases it; it holds what encodeStore wrote); the other levels go. */
+  takeLevel0(): GPUBuffer {
+    const [first, ...rest] = this.gpu!;
+    for (const b of rest) this.res.release(b);
+    this.gpu = [];
+    return first!;
   }
 
   /** GPU bands go back to Resources; CPU bands to the collector. */

@@ -162,6 +162,74 @@ describe('tiled exposure fusion (Dawn in Node) equals the whole-image Fusion', {
     }
   });
 
+  gpuTest('pass 2 in place: band 0 becomes the whole result; a rect met before is made from the brackets; partial cover gives none', async ({ gpu }) => {
+    const set = brackets(W, H, false, 5);
+    const whole = await untiled(gpu, set);
+    const source = new BracketSource(gpu.device, gpu.res, set);
+    const passes = gpu.counts();
+    const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: 2, tileCore: 64, gpuRoom: () => Infinity });
+    await tiled.prepare();
+    const prepared = gpu.counts();
+    expect(tiled.collapseInPlace()).toBe(true);
+    const uploads = vi.spyOn(source, 'upload');
+    const stitchedInPlace = await stitched(gpu, tiled, 72);
+    expect(uploads).not.toHaveBeenCalled();
+    // A rect across cores made before: band 0 holds results there, so it is fused from the brackets, and still right.
+    const across = { x: 60, y: 50, width: 40, height: 30 };
+    const o = compare(await produced(gpu, tiled, across), crop(whole, across));
+    expect(uploads).toHaveBeenCalled();
+    expect(o.maxDiff).toBeLessThanOrEqual(1e-5);
+    uploads.mockRestore();
+    expect(compare(stitchedInPlace, whole, 72).maxDiff).toBeLessThanOrEqual(1e-5);
+    const result = tiled.takeResult()!;
+    expect(tiled.bandsKept).toBe(null);
+    // Band 0 alone stays: image-sized, the other band levels gone.
+    expect(result.size).toBe(W * H * 16);
+    expect(gpu.counts().bytes).toBe(prepared.bytes - tiled.bandBytes + W * H * 16);
+    const kept = compare({ width: W, height: H, data: new Float32Array(await gpu.readBuffer(result)) }, whole);
+    console.info(`in place: PSNR ${kept.psnr.toFixed(1)} dB, max |diff| ${kept.maxDiff.toExponential(2)}`);
+    expect(kept.maxDiff).toBeLessThanOrEqual(1e-5);
+    gpu.res.release(result);
+    // Without the bands, produce() makes the rect again from the brackets (R_F stays).
+    expect(compare(await produced(gpu, tiled, across), crop(whole, across)).maxDiff).toBeLessThanOrEqual(1e-5);
+
+    // Rects that leave pixels out: no result, and the bands (band 0 partly overwritten) go.
+    tiled.setParams({ ...defaultParams(), saturationWeight: 0.5 });
+    await tiled.prepare();
+    expect(tiled.collapseInPlace()).toBe(true);
+    gpu.res.release(await tiled.produce({ x: 0, y: 0, width: W, height: 100 }));
+    expect(tiled.takeResult()).toBe(null);
+    expect(tiled.bandsKept).toBe(null);
+    // CPU bands do not collapse in place.
+    const onCpu = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: 2, tileCore: 64 });
+    await onCpu.prepare();
+    expect(onCpu.bandsKept).toBe('cpu');
+    expect(onCpu.collapseInPlace()).toBe(false);
+    onCpu.release();
+    tiled.release();
+    // What is left: the two fusions' passes' own uniforms and stand-ins, nothing image-sized.
+    expect(gpu.counts().bytes - passes.bytes).toBeLessThan(16 * 1024);
+  });
+
+  gpuTest('GPU bands where they fit beside what pass 1 needs, else CPU', async ({ gpu }) => {
+    const set = brackets(W, H, false, 3);
+    const source = new BracketSource(gpu.device, gpu.res, set);
+    let room = 0;
+    const tiled = new TiledFusion(gpu.device, gpu.res, source, { fineLevels: 2, tileCore: 64, gpuRoom: () => room });
+    // Pass 1's own: the whole-image part and twice a tile of 1024 px (DEFAULT_TILE_CORE) or, smaller, the image.
+    const passOne = tiledFusionCoarseBytes({ width: W, height: H }, 3, 2) + 2 * tiledFusionTileBytes({ width: W, height: H }, 3, false, 2);
+    for (const [r, where] of [
+      [passOne + tiled.bandBytes, 'gpu'],
+      [passOne + tiled.bandBytes - 1, 'cpu'],
+    ] as const) {
+      room = r;
+      tiled.setParams({ ...defaultParams(), exposureWeight: r % 7 });
+      await tiled.prepare();
+      expect(tiled.bandsKept).toBe(where);
+    }
+    tiled.release();
+  });
+
   gpuTest('changed params: prepare() redoes R_F; produce() before it refuses', async ({ gpu }) => {
     const set = brackets(W, H, false, 3);
     const tiled = new TiledFusion(gpu.device, gpu.res, new BracketSource(gpu.device, gpu.res, set), { fineLevels: 2, tileCore: 128 });

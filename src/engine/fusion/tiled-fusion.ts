@@ -9,8 +9,8 @@
 //    under its core into whole-image level-F images G^k_F (one layer per
 //    bracket), and blends the fine bands 0..F−1 over brackets; the bands
 //    under its core are copied into whole-image bands (≈ 21 B/px) kept on
-//    the GPU where the budget leaves room (options.gpuRoom), else read back
-//    into CPU memory (up to MAX_KEPT_BYTES). The coarse fusion (Gaussian levels
+//    the GPU where the budget leaves room beside pass 1 (options.gpuRoom),
+//    else read back into CPU memory (up to MAX_KEPT_BYTES). The coarse fusion (Gaussian levels
 //    F..top of each G^k_F, blended, collapsed down to F) gives R_F, the only
 //    whole-image texture kept.
 //  produce(rect): pass 2; over the rect's read rectangle (needsForBlend) the
@@ -18,7 +18,10 @@
 //    (fusion-seed), collapsed to level 0, and the rect copied out. Where no
 //    bands are kept (too big, or the host would not give the memory), the
 //    rectangle's brackets are uploaded and the weights, levels 0..F and fine
-//    bands made again, as pass 1 made them.
+//    bands made again, as pass 1 made them. After collapseInPlace() (bands on
+//    the GPU), each rect's result also overwrites band 0 under it, and once
+//    rects covering the image are made, band 0 is the whole result
+//    (takeResult: a keep with no second full-size image, graph/tiled-image.ts).
 // Blending in pass 1 is what keeps the tiled fusion near the whole-image
 // one's cost (issue 15: tiling within +15 %): pass 2 only collapses.
 // Read origins sit on multiples of 2^F, so every level of a tile samples the
@@ -31,11 +34,11 @@ import { FusionWeightsPass } from './passes/fusion-weights';
 import { PyramidExpandPass } from '../pyramid/passes/pyramid-expand';
 import { PyramidReducePass } from '../pyramid/passes/pyramid-reduce';
 import { pyramidLevelCount, pyramidSizes } from '../pyramid/pyramid';
-import { clampTo, contains, grow, isEmpty, levelSize, toLevel, union, type Rect, type Size } from '../graph/region';
+import { clampTo, contains, grow, intersect, isEmpty, levelSize, toLevel, union, type Rect, type Size } from '../graph/region';
 import { regionUsage, type BracketSource, type RegionSource } from '../graph/region-source';
 import { needsForBlend, needsForLevel, pyramidGranularity } from '../graph/tiled-pyramid';
 import { tileGrid } from '../graph/tiles';
-import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO } from './tiled-fusion-size';
+import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion-size';
 import type { Resources } from '../gpu/resources';
 import { defaultParams, uniformValues, type Params } from '../params';
 import { MAX_KEPT_BYTES } from '../graph/radiance-cache';
@@ -54,8 +57,9 @@ export interface TiledFusionOptions {
   readonly keptBytes?: number;
   /**
    * The GPU memory the budget leaves now (asked at each prepare()): where the
-   * fine bands take at most half of it and fit one buffer each, they are kept
-   * on the GPU instead (no read-back, no upload). Default: never.
+   * fine bands fit in it beside what pass 1 needs (passOneBytes) and one
+   * buffer each, they are kept on the GPU instead (no read-back, no upload).
+   * Default: never.
    */
   readonly gpuRoom?: () => number;
   /**
@@ -95,6 +99,8 @@ export class TiledFusion implements RegionSource {
   private preparedKey: string | null = null;
   /** The blended fine bands 0..F−1 of the whole image (rgba f32, level l's size), kept by prepare(); null where not. */
   private bands: FineBands | null = null;
+  /** Pass 2 in place (collapseInPlace): the rects whose result band 0 now holds, and their area. */
+  private inPlace: { done: Rect[]; area: number } | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -153,6 +159,44 @@ export class TiledFusion implements RegionSource {
   dropBands(): void {
     this.bands?.release();
     this.bands = null;
+    this.inPlace = null;
+  }
+
+  /**
+   * Where the bands are kept on the GPU, start pass 2 in place: from now each
+   * produce() of a rect that meets none made before also writes its result
+   * over band 0 there (a rect that does is made from the brackets). Returns
+   * false where the bands are not on the GPU. End with takeResult().
+   */
+  collapseInPlace(): boolean {
+    if (this.bands?.where !== 'gpu') return false;
+    this.inPlace = { done: [], area: 0 };
+    return true;
+  }
+
+  /**
+   * End pass 2 in place: band 0's buffer (image-sized, row-major, one vec4f
+   * per pixel), handed over, where the rects produced since
+   * collapseInPlace() covered the image; else null. The bands go either way.
+   */
+  takeResult(): GPUBuffer | null {
+    const whole = this.inPlace !== null && this.inPlace.area === this.width * this.height;
+    const result = whole ? this.bands!.takeLevel0() : null;
+    this.dropBands();
+    return result;
+  }
+
+  /**
+   * What pass 1 needs beside kept GPU bands: the whole-image part and twice
+   * a tile of DEFAULT_TILE_CORE px or the image (the tile plan's margin).
+   * Smaller tiles would make more halo twice than the bands' round trip
+   * through CPU memory costs.
+   */
+  private passOneBytes(): number {
+    const { count, wide } = this.brackets;
+    const side = DEFAULT_TILE_CORE + 2 * tiledFusionFootprint(count, wide, this.fineLevels).halo;
+    const read = { width: Math.min(side, this.width), height: Math.min(side, this.height) };
+    return tiledFusionCoarseBytes(this, count, this.fineLevels) + 2 * tiledFusionTileBytes(read, count, wide, this.fineLevels);
   }
 
   /** Where the fine bands are kept: 'gpu', 'cpu', or null (not kept, or not prepared). */
@@ -174,15 +218,18 @@ export class TiledFusion implements RegionSource {
     const { count } = this.brackets;
     const g = this.granularity;
     const F = this.fineLevels;
-    const bands = FineBands.allocate(this.device, this.res, this, this.fineLevels, this.options.keptBytes ?? MAX_KEPT_BYTES, this.options.gpuRoom?.() ?? 0);
-    const levelF = this.res.texture({
-      label: 'tiled-fusion.levelF',
-      size: [this.sizeF.width, this.sizeF.height, count],
-      format: 'rgba32float',
-      usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC,
-    });
+    const gpuRoom = (this.options.gpuRoom?.() ?? 0) - this.passOneBytes();
+    const bands = FineBands.allocate(this.device, this.res, this, this.fineLevels, this.options.keptBytes ?? MAX_KEPT_BYTES, gpuRoom);
+    let held: GPUTexture | null = null;
     try {
+      // Sized beside the bands, before the level-F images: the tile room counts those as its whole-image part.
       const side = this.coreSide();
+      const levelF = (held = this.res.texture({
+        label: 'tiled-fusion.levelF',
+        size: [this.sizeF.width, this.sizeF.height, count],
+        format: 'rgba32float',
+        usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST | GPUTextureUsage.COPY_SRC,
+      }));
       for (const { core } of tileGrid(this.width, this.height, side, side, 0, g).tiles) {
         const coreF = clampTo(toLevel(core, F), this.sizeF);
         const need = needsForLevel(coreF, F, FUSION_WEIGHT_HALO, this).input;
@@ -217,7 +264,7 @@ export class TiledFusion implements RegionSource {
       bands?.release();
       throw err;
     } finally {
-      this.res.release(levelF);
+      this.res.release(held);
     }
     await this.device.queue.onSubmittedWorkDone();
   }
@@ -264,7 +311,9 @@ export class TiledFusion implements RegionSource {
     if (!this.prepared) return Promise.reject(new Error('TiledFusion: prepare() has not run since the params changed'));
     const F = this.fineLevels;
     const g = this.granularity;
-    const kept = this.bands;
+    // In place, a rect meeting one made before finds band 0 overwritten there: made from the brackets, not stored.
+    const store = this.inPlace !== null && this.inPlace.done.every((d) => isEmpty(intersect(d, rect)));
+    const kept = this.inPlace && !store ? null : this.bands;
     const read = this.readRect(needsForBlend(rect, F, FUSION_WEIGHT_HALO, this).input, rect, this.options.halo?.produce);
     const work = kept ? this.collapseTile(read) : this.tile(read, true);
     const out = this.res.texture({ label: 'tiled-fusion.out', size: [rect.width, rect.height], format: 'rgba32float', usage: regionUsage() });
@@ -287,7 +336,12 @@ export class TiledFusion implements RegionSource {
       this.seed.encode(encoder);
       this.collapse.encode(encoder);
       encoder.copyTextureToTexture({ texture: work.levels[0]!, origin: [rect.x - work.read.x, rect.y - work.read.y, 0] }, { texture: out }, [rect.width, rect.height, 1]);
+      if (store) kept!.encodeStore(encoder, work.levels[0]!, work.read, rect);
       this.device.queue.submit([encoder.finish()]);
+      if (store) {
+        this.inPlace!.done.push(rect);
+        this.inPlace!.area += rect.width * rect.height;
+      }
     } catch (err) {
       this.res.release(out);
       throw err;

@@ -2,11 +2,13 @@
 // Dawn: a recorded sweep keeps exactly what its tiles produced (in CPU
 // memory, or on the GPU where the budget leaves room), serves it afterwards
 // without asking the source again, and keeps nothing where the sweep saw a
-// change, missed a tile or the keep would exceed its limits.
+// change, missed a tile or the keep would exceed its limits. An adopted
+// image-sized buffer (BufferRegion) is served alike, with rows of either
+// copy path (a multiple of 256 bytes or not), and released on a change.
 import { describe, expect, vi } from 'vitest';
 import { gpuTest, type GpuContext } from '../../../test/support/gpu';
 import { RadianceCache } from './radiance-cache';
-import { TextureRegion, type RegionSource } from './region-source';
+import { BufferRegion, TextureRegion, type RegionSource } from './region-source';
 import type { Rect } from './region';
 
 const [W, H] = [37, 23];
@@ -123,5 +125,45 @@ describe('RadianceCache', () => {
     cache.invalidate();
     expect(cache.keeps).toBe(false);
     expect(gpu.counts().bytes).toBe(before);
+  });
+
+  gpuTest.for([
+    [37, 23],
+    [48, 5],
+  ] as const)('an adopted %i×%i buffer: served rect by rect, released on a change or where a change came meanwhile', async ([w, h], { gpu }) => {
+    const data = Float32Array.from({ length: w * h * 4 }, (_, i) => Math.cos(i * 0.21) * 50 + (i % 5));
+    const make = () => {
+      const buffer = gpu.res.buffer({ label: 'test.kept', size: w * h * 16, usage: GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
+      gpu.device.queue.writeBuffer(buffer, 0, data);
+      return buffer;
+    };
+    const inner = new BufferRegion(gpu.device, gpu.res, make(), w, h);
+    const before = gpu.counts().bytes;
+    const cache = new RadianceCache(gpu.device, gpu.res, inner);
+    await cache.adopt(() => Promise.resolve(make()));
+    expect(cache.keeps).toBe(true);
+    expect(gpu.counts().bytes).toBe(before + w * h * 16);
+    const asked = vi.spyOn(inner, 'produce');
+    for (const rect of [
+      { x: 0, y: 0, width: w, height: h },
+      { x: 3, y: 1, width: w - 7, height: h - 2 },
+    ]) {
+      const got = await read(gpu, cache, rect);
+      for (let y = 0; y < rect.height; y++) {
+        const row = ((rect.y + y) * w + rect.x) * 4;
+        expect(got.subarray(y * rect.width * 4, (y + 1) * rect.width * 4)).toEqual(data.subarray(row, row + rect.width * 4));
+      }
+    }
+    expect(asked).not.toHaveBeenCalled();
+    cache.invalidate();
+    expect(gpu.counts().bytes).toBe(before);
+    // A change while the buffer was being made: not kept, released.
+    await cache.adopt(() => {
+      cache.invalidate();
+      return Promise.resolve(make());
+    });
+    expect(cache.keeps).toBe(false);
+    expect(gpu.counts().bytes).toBe(before);
+    expect(() => new BufferRegion(gpu.device, gpu.res, make(), w + 1, h)).toThrow(/do not hold/);
   });
 });

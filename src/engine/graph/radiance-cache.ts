@@ -13,10 +13,13 @@
 //   budget: no read-back, no upload);
 // - else in CPU memory, up to MAX_KEPT_BYTES and where the host gives it;
 // - else not at all: every use merges again.
+// A sweep that leaves the whole result in one image-sized buffer (TiledFusion
+// collapsing in place over its kept bands) hands that buffer over (adopt)
+// instead of being copied.
 import { readTexture } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import type { FloatImage } from '../types';
-import { FloatImageRegion, TextureRegion, type RegionSource } from './region-source';
+import { BufferRegion, FloatImageRegion, TextureRegion, type RegionSource } from './region-source';
 import type { Rect } from './region';
 
 /**
@@ -35,7 +38,9 @@ export function putRows<T extends Uint8Array | Uint16Array | Float32Array>(dst: 
 const key = (r: Rect): string => `${r.x},${r.y},${r.width},${r.height}`;
 
 /** Where a sweep keeps its tiles: a full-size texture, or CPU memory. */
-type Keep = { readonly texture: GPUTexture; readonly data: null } | { readonly texture: null; readonly data: Float32Array<ArrayBuffer> };
+type Swept = { readonly texture: GPUTexture; readonly data: null } | { readonly texture: null; readonly data: Float32Array<ArrayBuffer> };
+/** A sweep's keep, or an adopted full-size buffer. */
+type Keep = Swept | { readonly texture: null; readonly data: null; readonly buffer: GPUBuffer };
 
 export class RadianceCache implements RegionSource {
   readonly width: number;
@@ -45,7 +50,7 @@ export class RadianceCache implements RegionSource {
   /** Bumped by invalidate(): a sweep that saw a change keeps nothing. */
   private generation = 0;
   /** The sweep being recorded: its keep so far and the tiles it has yet to make. */
-  private recording: { keep: Keep; left: Set<string> } | null = null;
+  private recording: { keep: Swept; left: Set<string> } | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -64,6 +69,7 @@ export class RadianceCache implements RegionSource {
   invalidate(): void {
     this.generation++;
     this.res.release(this.kept?.keep.texture);
+    if (this.kept && 'buffer' in this.kept.keep) this.res.release(this.kept.keep.buffer);
     this.kept = null;
     this.recording = null;
   }
@@ -80,7 +86,7 @@ export class RadianceCache implements RegionSource {
   }
 
   /** A keep for a sweep: on the GPU where the room allows, else in CPU memory where the host gives it, else none. */
-  private allocate(): Keep | null {
+  private allocate(): Swept | null {
     const bytes = this.width * this.height * 16;
     const side = this.device.limits.maxTextureDimension2D;
     if (this.gpuRoom && this.width <= side && this.height <= side && 2 * bytes <= this.gpuRoom()) {
@@ -131,6 +137,24 @@ export class RadianceCache implements RegionSource {
       if (this.recording === recording) this.recording = null;
       if (!adopted) this.res.release(keep.texture);
     }
+  }
+
+  /**
+   * Keep the whole image that `make` leaves in one image-sized buffer
+   * (row-major, one vec4f per pixel; handed over), served like a GPU keep
+   * until the inputs change; nothing where it resolves to null, where a
+   * change came meanwhile, or where a keep exists already (the buffer is
+   * then released).
+   */
+  async adopt(make: () => Promise<GPUBuffer | null>): Promise<void> {
+    const generation = this.generation;
+    const buffer = await make();
+    if (!buffer) return;
+    if (this.generation !== generation || this.kept) {
+      this.res.release(buffer);
+      return;
+    }
+    this.kept = { keep: { texture: null, data: null, buffer }, region: new BufferRegion(this.device, this.res, buffer, this.width, this.height) };
   }
 
   prepare(): Promise<void> {

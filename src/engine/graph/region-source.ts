@@ -145,6 +145,35 @@ export class TextureRegion implements RegionSource {
   }
 }
 
+/** An image-sized, row-major buffer of one vec4f per pixel (graph/radiance-cache.ts adopt) as a RegionSource: produce() copies the rectangle's rows. */
+export class BufferRegion implements RegionSource {
+  constructor(
+    private readonly device: GPUDevice,
+    private readonly res: Resources,
+    private readonly buffer: GPUBuffer,
+    readonly width: number,
+    readonly height: number,
+  ) {
+    if (buffer.size < width * height * 16) throw new Error(`BufferRegion: ${buffer.size} bytes do not hold a ${width}×${height} rgba32float image`);
+  }
+
+  prepare(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  produce(rect: Rect): Promise<GPUTexture> {
+    const out = this.res.texture({ label: 'region.buffer', size: [rect.width, rect.height], format: 'rgba32float', usage: regionUsage() });
+    const encoder = this.device.createCommandEncoder({ label: 'region.buffer' });
+    const row = this.width * 16;
+    const at = (y: number) => ((rect.y + y) * this.width + rect.x) * 16;
+    // One copy where a row is a whole number of 256-byte steps (a copy's bytesPerRow must be), else row by row.
+    if (row % 256 === 0) encoder.copyBufferToTexture({ buffer: this.buffer, offset: at(0), bytesPerRow: row }, { texture: out }, [rect.width, rect.height, 1]);
+    else for (let y = 0; y < rect.height; y++) encoder.copyBufferToTexture({ buffer: this.buffer, offset: at(y) }, { texture: out, origin: [0, y, 0] }, [rect.width, 1, 1]);
+    this.device.queue.submit([encoder.finish()]);
+    return Promise.resolve(out);
+  }
+}
+
 /** A radiance map in CPU memory (a decoded .hdr or .exr) as a RegionSource: produce() uploads the rectangle. */
 export class FloatImageRegion implements RegionSource {
   readonly width: number;

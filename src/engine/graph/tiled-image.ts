@@ -268,12 +268,32 @@ export class TiledImage {
    */
   async sweepFusion(limits: MemoryLimits, proxy: ProxyTarget): Promise<boolean> {
     const source = this.source('fusion');
-    const writer = new ProxyWriter(source, (this.proxyDown ??= new ProxyDownPass(this.device, this.res)), proxy);
+    const down = (this.proxyDown ??= new ProxyDownPass(this.device, this.res));
+    const writer = new ProxyWriter(source, down, proxy);
     // Pass 1 first, before the keep takes its room: its tiles are sized from what the budget leaves (at 24 MP and
     // 1 GiB: 12 tiles of 1804 px instead of 35 of 984, so less halo is made twice; peak 728 MiB instead of 788), and
     // its bands stay on the GPU where they fit. Then the keep, then pass 2's tiles, planned beside all that is kept.
     await writer.prepare();
     const plan = () => this.plan('fusion', false, limits).tiles.map((t) => t.core);
+    const fusion = this.fusion!;
+    if (fusion.collapseInPlace()) {
+      // Bands on the GPU: pass 2 writes each tile's result over band 0, which then is the keep (no read-back, no
+      // second full-size image; at 24 MP and 1 GiB the bands' round trip through CPU memory cost about a tenth).
+      const direct = new ProxyWriter(fusion, down, proxy);
+      await this.fused!.adopt(async () => {
+        try {
+          for (const rect of plan()) {
+            this.res.release(await direct.produce(rect));
+            await this.device.queue.onSubmittedWorkDone();
+          }
+        } catch (err) {
+          this.res.release(fusion.takeResult());
+          throw err;
+        }
+        return fusion.takeResult();
+      });
+      return direct.complete;
+    }
     await this.fused!.record(plan, async (tiles) => {
       await writer.prepare();
       for (const rect of tiles) {
