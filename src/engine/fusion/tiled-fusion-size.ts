@@ -18,8 +18,8 @@ export const DEFAULT_TILE_CORE = 1024;
  * COARSE_SIDE, at most pyramidLevelCount − 1 (the coarse part keeps at least
  * the top level). Why the smallest: the halo grows as 2^(F+1) (15 px at F = 2,
  * 127 at F = 5), so each tile re-reads less (at 24 MP, F = 3 gave 1.30 × the
- * whole image's time in one grid; with F = 2 the day's paired runs gave 1.03–1.48,
- * median 1.18, the machine drifting more than that: bench/results/
+ * whole image's time in one grid; with F = 2 and the bands kept on the GPU,
+ * six paired runs gave 1.04–1.07, median 1.05: bench/results/
  * 2026-12-07-tiling-pairs.md); why <= 2048 a side: the
  * whole-image part (count level-F images of 16 B/px while prepare() runs, R_F
  * after) stays at most count × 64 MiB, far below the 8192 side limit, for any

@@ -270,9 +270,9 @@ export class TiledImage {
     const source = this.source('fusion');
     const down = (this.proxyDown ??= new ProxyDownPass(this.device, this.res));
     const writer = new ProxyWriter(source, down, proxy);
-    // Pass 1 first, before the keep takes its room: its tiles are sized from what the budget leaves (at 24 MP and
-    // 1 GiB: 12 tiles of 1804 px instead of 35 of 984, so less halo is made twice; peak 728 MiB instead of 788), and
-    // its bands stay on the GPU where they fit. Then the keep, then pass 2's tiles, planned beside all that is kept.
+    // Pass 1 first, before any keep takes its room: its bands stay on the GPU where they fit beside it, and its tiles
+    // are sized from what the budget leaves (larger tiles make less halo twice: with the bands in CPU memory, at
+    // 24 MP and 1 GiB, 12 tiles of 1804 px instead of 35 of 984). Then pass 2's tiles, planned beside all that is kept.
     await writer.prepare();
     const plan = () => this.plan('fusion', false, limits).tiles.map((t) => t.core);
     const fusion = this.fusion!;
