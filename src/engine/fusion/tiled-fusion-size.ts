@@ -67,3 +67,15 @@ export function tiledFusionCoarseBytes(image: Size, count: number, fineLevels: n
   const coarse = pyramidSizes(width, height, pyramidLevelCount(image.width, image.height) - fineLevels).reduce((s, [w, h]) => s + w * h, 0);
   return TEXEL * (count * width * height + 2 * coarse);
 }
+
+/**
+ * What pass 1 needs beside fine bands kept on the GPU (fine-bands.ts): the
+ * whole-image part and twice a tile of DEFAULT_TILE_CORE px or, smaller,
+ * the image (the tile plan's margin). Smaller tiles would make more halo
+ * twice than the bands' round trip through CPU memory costs.
+ */
+export function tiledFusionPassOneBytes(image: Size, count: number, wide: boolean, fineLevels: number): number {
+  const side = DEFAULT_TILE_CORE + 2 * tiledFusionFootprint(count, wide, fineLevels).halo;
+  const read = { width: Math.min(side, image.width), height: Math.min(side, image.height) };
+  return tiledFusionCoarseBytes(image, count, fineLevels) + 2 * tiledFusionTileBytes(read, count, wide, fineLevels);
+}

@@ -21,7 +21,7 @@ import { FusionSeedPass } from './passes/fusion-seed';
 import { fuse } from './reference/fusion';
 import { seedBand } from './reference/seed';
 import { TiledFusion } from './tiled-fusion';
-import { defaultFineLevels, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion-size';
+import { defaultFineLevels, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionPassOneBytes, tiledFusionTileBytes } from './tiled-fusion-size';
 
 const [W, H] = [300, 200];
 
@@ -293,5 +293,14 @@ describe('tiled fusion sizing', () => {
     expect(tiledFusionTileBytes({ width: 2048, height: 2048 }, 3, false, 3) / 2048 ** 2).toBeCloseTo(f.bytesPerPixel, 1);
     // 200 MP at F = 5: 3 level-F images of 542×361 (9 MiB) and the coarse pyramid with its bands (8 MiB).
     expect(tiledFusionCoarseBytes({ width: 17320, height: 11547 }, 3, 5) / 2 ** 20).toBeCloseTo(16.9, 1);
+  });
+
+  it("pass 1's room beside GPU bands: the whole-image part and twice a 1024 px tile (or the image)", () => {
+    // 24 MP × 5 at F = 2: 5 level-F images of 1500×1000 and the coarse pyramid (175 MiB), tiles of 1054 px read (2 × 87 MiB).
+    const big = { width: 6000, height: 4000 };
+    const side = 1024 + 2 * 15;
+    expect(tiledFusionPassOneBytes(big, 5, false, 2)).toBe(tiledFusionCoarseBytes(big, 5, 2) + 2 * tiledFusionTileBytes({ width: side, height: side }, 5, false, 2));
+    expect(tiledFusionPassOneBytes(big, 5, false, 2) / 2 ** 20).toBeCloseTo(349, 0);
+    expect(tiledFusionPassOneBytes({ width: W, height: H }, 3, true, 2)).toBe(tiledFusionCoarseBytes({ width: W, height: H }, 3, 2) + 2 * tiledFusionTileBytes({ width: W, height: H }, 3, true, 2));
   });
 });

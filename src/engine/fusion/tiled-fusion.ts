@@ -38,7 +38,7 @@ import { clampTo, contains, grow, intersect, isEmpty, levelSize, toLevel, union,
 import { regionUsage, type BracketSource, type RegionSource } from '../graph/region-source';
 import { needsForBlend, needsForLevel, pyramidGranularity } from '../graph/tiled-pyramid';
 import { tileGrid } from '../graph/tiles';
-import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO, tiledFusionCoarseBytes, tiledFusionFootprint, tiledFusionTileBytes } from './tiled-fusion-size';
+import { DEFAULT_TILE_CORE, defaultFineLevels, FUSION_WEIGHT_HALO, tiledFusionPassOneBytes } from './tiled-fusion-size';
 import type { Resources } from '../gpu/resources';
 import { defaultParams, uniformValues, type Params } from '../params';
 import { MAX_KEPT_BYTES } from '../graph/radiance-cache';
@@ -57,7 +57,7 @@ export interface TiledFusionOptions {
   readonly keptBytes?: number;
   /**
    * The GPU memory the budget leaves now (asked at each prepare()): where the
-   * fine bands fit in it beside what pass 1 needs (passOneBytes) and one
+   * fine bands fit in it beside what pass 1 needs (tiledFusionPassOneBytes) and one
    * buffer each, they are kept on the GPU instead (no read-back, no upload).
    * Default: never.
    */
@@ -186,19 +186,6 @@ export class TiledFusion implements RegionSource {
     return result;
   }
 
-  /**
-   * What pass 1 needs beside kept GPU bands: the whole-image part and twice
-   * a tile of DEFAULT_TILE_CORE px or the image (the tile plan's margin).
-   * Smaller tiles would make more halo twice than the bands' round trip
-   * through CPU memory costs.
-   */
-  private passOneBytes(): number {
-    const { count, wide } = this.brackets;
-    const side = DEFAULT_TILE_CORE + 2 * tiledFusionFootprint(count, wide, this.fineLevels).halo;
-    const read = { width: Math.min(side, this.width), height: Math.min(side, this.height) };
-    return tiledFusionCoarseBytes(this, count, this.fineLevels) + 2 * tiledFusionTileBytes(read, count, wide, this.fineLevels);
-  }
-
   /** Where the fine bands are kept: 'gpu', 'cpu', or null (not kept, or not prepared). */
   get bandsKept(): 'gpu' | 'cpu' | null {
     return this.bands?.where ?? null;
@@ -218,7 +205,7 @@ export class TiledFusion implements RegionSource {
     const { count } = this.brackets;
     const g = this.granularity;
     const F = this.fineLevels;
-    const gpuRoom = (this.options.gpuRoom?.() ?? 0) - this.passOneBytes();
+    const gpuRoom = (this.options.gpuRoom?.() ?? 0) - tiledFusionPassOneBytes(this, count, this.brackets.wide, F);
     const bands = FineBands.allocate(this.device, this.res, this, this.fineLevels, this.options.keptBytes ?? MAX_KEPT_BYTES, gpuRoom);
     let held: GPUTexture | null = null;
     try {
