@@ -9,6 +9,7 @@
 // writes), so band 0 ends as the whole result, kept with no second image.
 import { pyramidSizes } from '../pyramid/pyramid';
 import { clampTo, levelSize, toLevel, type Rect, type Size } from '../graph/region';
+import { rectRowCopies } from '../gpu/image-rows';
 import { readBuffer } from '../gpu/readback';
 import type { Resources } from '../gpu/resources';
 import { TEXEL } from './tiled-fusion-size';
@@ -128,12 +129,9 @@ export class FineBands {
    */
   encodeStore(encoder: GPUCommandEncoder, level0: GPUTexture, read: Rect, rect: Rect): void {
     const buffer = this.gpu![0]!;
-    const { width } = this.image;
-    const at = (y: number) => ((rect.y + y) * width + rect.x) * TEXEL;
-    const from = (y: number) => [rect.x - read.x, rect.y - read.y + y, 0];
-    // One copy where the image's rows are a whole number of 256-byte steps (a copy's bytesPerRow must be), else row by row.
-    if ((width * TEXEL) % 256 === 0) encoder.copyTextureToBuffer({ texture: level0, origin: from(0) }, { buffer, offset: at(0), bytesPerRow: width * TEXEL }, [rect.width, rect.height, 1]);
-    else for (let y = 0; y < rect.height; y++) encoder.copyTextureToBuffer({ texture: level0, origin: from(y) }, { buffer, offset: at(y) }, [rect.width, 1, 1]);
+    for (const { offset, bytesPerRow, y, rows } of rectRowCopies(this.image.width, TEXEL, rect)) {
+      encoder.copyTextureToBuffer({ texture: level0, origin: [rect.x - read.x, rect.y - read.y + y, 0] }, { buffer, offset, bytesPerRow }, [rect.width, rows, 1]);
+    }
   }
 
   /** GPU bands: hand band 0's buffer over (the caller releases it; it holds what encodeStore wrote); the other levels go. */

@@ -99,8 +99,8 @@ export class TiledFusion implements RegionSource {
   private preparedKey: string | null = null;
   /** The blended fine bands 0..F−1 of the whole image (rgba f32, level l's size), kept by prepare(); null where not. */
   private bands: FineBands | null = null;
-  /** Pass 2 in place (collapseInPlace): the rects whose result band 0 now holds, and their area. */
-  private inPlace: { done: Rect[]; area: number } | null = null;
+  /** Pass 2 in place (collapseInPlace): the rects whose result band 0 now holds. */
+  private inPlace: Rect[] | null = null;
 
   constructor(
     private readonly device: GPUDevice,
@@ -170,7 +170,7 @@ export class TiledFusion implements RegionSource {
    */
   collapseInPlace(): boolean {
     if (this.bands?.where !== 'gpu') return false;
-    this.inPlace = { done: [], area: 0 };
+    this.inPlace = [];
     return true;
   }
 
@@ -180,7 +180,7 @@ export class TiledFusion implements RegionSource {
    * collapseInPlace() covered the image; else null. The bands go either way.
    */
   takeResult(): GPUBuffer | null {
-    const whole = this.inPlace !== null && this.inPlace.area === this.width * this.height;
+    const whole = this.inPlace !== null && this.inPlace.reduce((s, r) => s + r.width * r.height, 0) === this.width * this.height;
     const result = whole ? this.bands!.takeLevel0() : null;
     this.dropBands();
     return result;
@@ -299,7 +299,7 @@ export class TiledFusion implements RegionSource {
     const F = this.fineLevels;
     const g = this.granularity;
     // In place, a rect meeting one made before finds band 0 overwritten there: made from the brackets, not stored.
-    const store = this.inPlace !== null && this.inPlace.done.every((d) => isEmpty(intersect(d, rect)));
+    const store = this.inPlace !== null && this.inPlace.every((d) => isEmpty(intersect(d, rect)));
     const kept = this.inPlace && !store ? null : this.bands;
     const read = this.readRect(needsForBlend(rect, F, FUSION_WEIGHT_HALO, this).input, rect, this.options.halo?.produce);
     const work = kept ? this.collapseTile(read) : this.tile(read, true);
@@ -325,10 +325,7 @@ export class TiledFusion implements RegionSource {
       encoder.copyTextureToTexture({ texture: work.levels[0]!, origin: [rect.x - work.read.x, rect.y - work.read.y, 0] }, { texture: out }, [rect.width, rect.height, 1]);
       if (store) kept!.encodeStore(encoder, work.levels[0]!, work.read, rect);
       this.device.queue.submit([encoder.finish()]);
-      if (store) {
-        this.inPlace!.done.push(rect);
-        this.inPlace!.area += rect.width * rect.height;
-      }
+      if (store) this.inPlace!.push(rect);
     } catch (err) {
       this.res.release(out);
       throw err;

@@ -11,6 +11,7 @@
 // conversion the whole-image upload makes (graph/upload.ts), so a tile sees
 // exactly the texels the untiled run would.
 import { unorm16HalfTable } from '../half';
+import { rectRowCopies } from '../gpu/image-rows';
 import type { Resources } from '../gpu/resources';
 import { isWide, type Bracket, type FloatImage } from '../types';
 import { isEmpty, type Rect } from './region';
@@ -164,11 +165,9 @@ export class BufferRegion implements RegionSource {
   produce(rect: Rect): Promise<GPUTexture> {
     const out = this.res.texture({ label: 'region.buffer', size: [rect.width, rect.height], format: 'rgba32float', usage: regionUsage() });
     const encoder = this.device.createCommandEncoder({ label: 'region.buffer' });
-    const row = this.width * 16;
-    const at = (y: number) => ((rect.y + y) * this.width + rect.x) * 16;
-    // One copy where a row is a whole number of 256-byte steps (a copy's bytesPerRow must be), else row by row.
-    if (row % 256 === 0) encoder.copyBufferToTexture({ buffer: this.buffer, offset: at(0), bytesPerRow: row }, { texture: out }, [rect.width, rect.height, 1]);
-    else for (let y = 0; y < rect.height; y++) encoder.copyBufferToTexture({ buffer: this.buffer, offset: at(y) }, { texture: out, origin: [0, y, 0] }, [rect.width, 1, 1]);
+    for (const { offset, bytesPerRow, y, rows } of rectRowCopies(this.width, 16, rect)) {
+      encoder.copyBufferToTexture({ buffer: this.buffer, offset, bytesPerRow }, { texture: out, origin: [0, y, 0] }, [rect.width, rows, 1]);
+    }
     this.device.queue.submit([encoder.finish()]);
     return Promise.resolve(out);
   }
