@@ -55,8 +55,10 @@ const cannotHold = (name: string, message: string) => `${quote(name)} cannot be 
 
 /**
  * Check the EXIF exposures against the pixels (pixel-exposure.ts) and say
- * what is off: contradicted EXIF gives way to the measured exposures;
- * duplicate exposures are kept with a warning. Returns the EVs to use.
+ * what is off: EXIF whose ORDER the pixels contradict gives way to the
+ * measured exposures (steps of another size are left to the recovered
+ * response, src/recover.ts); duplicate exposures are kept with a warning.
+ * Returns the EVs to use.
  */
 function checkExposures(store: EditStore, names: readonly string[], replies: readonly DecodeReply[], evs: readonly { ev: number; source: 'exif' | 'assumed' }[]): { ev: number; source: BracketEntry['evSource'] }[] {
   const { report, response } = store.getState();
@@ -84,7 +86,7 @@ const RESPONSE_LABEL = { srgb: 'sRGB', linear: 'Linear' } as const;
 /**
  * The camera response the new set calls for (TIFF, RAW), set with a message
  * saying why; a plain 8-bit set after a 16-bit or radiance one goes back to
- * sRGB if the earlier set had made it linear. Linear brackets open in merge
+ * the automatic response if the earlier set had made it linear. Linear brackets open in merge
  * mode: fusion weighs display-encoded values and would see them far too dark.
  */
 function applyResponseHint(store: EditStore, replies: readonly DecodeReply[], wasWide: boolean): void {
@@ -96,7 +98,7 @@ function applyResponseHint(store: EditStore, replies: readonly DecodeReply[], wa
     return;
   }
   if (!hint) {
-    if (wasWide && response === 'linear') setResponse('srgb');
+    if (wasWide && response === 'linear') setResponse('auto');
     return;
   }
   if (response !== hint) setResponse(hint);

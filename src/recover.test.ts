@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { responseLuts, type ResponseLuts } from './engine/merge/response';
+import { recoverResponse, responseLuts, type ResponseLuts } from './engine/merge/response';
+import { filmCurve, loadRadianceMap, meter, shootBrackets } from './engine/reference/camera';
+import { pixelEvs } from './io/pixel-exposure';
 import type { Bracket } from './engine/types';
-import { bracketsForEngine, watchResponse, type Recover } from './recover';
-import { activeResponse, createEditStore, isBusy, type BracketEntry } from './state/store';
+import { bracketsForEngine, bracketsForRecovery, checkExifAfterRecovery, watchResponse, type Recover } from './recover';
+import { activeResponse, createEditStore, isBusy, resolvedResponse, type BracketEntry } from './state/store';
 
 const entry = (id: string, ev: number): BracketEntry => ({
   id,
@@ -33,8 +35,9 @@ describe('watchResponse', () => {
     expect(b[1]!.pixels[0]).toBe(80);
   });
 
-  it("recovers only when 'recovered' is chosen, stores the curves and shows the work as busy", async () => {
+  it('recovers only when the recovered response is in use, stores the curves and shows the work as busy', async () => {
     const store = createEditStore();
+    store.getState().setResponse('srgb');
     const { recover, calls } = manualRecover();
     const stop = watchResponse(store, recover);
     store.getState().setBrackets('set', [entry('a', 0), entry('b', 2), entry('c', 4)]);
@@ -82,5 +85,51 @@ describe('watchResponse', () => {
     await tick();
     expect(store.getState().response).toBe('srgb');
     expect(store.getState().messages.at(-1)?.text).toMatch(/could not be recovered .*exposures must be distinct.*using sRGB/);
+  });
+
+  it("'auto' recovers a set that allows it by itself; a failure keeps 'auto', resolved to sRGB for this set", async () => {
+    const store = createEditStore();
+    const { recover, calls } = manualRecover();
+    watchResponse(store, recover);
+    store.getState().setBrackets('two', [entry('a', 0), entry('b', 2)]);
+    expect(calls).toHaveLength(0);
+    // A duplicate exposure is left out of the solve.
+    store.getState().setBrackets('set', [entry('a', 0), entry('b', 2), entry('b2', 2), entry('c', 4)]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.brackets.map((b) => b.exposure)).toEqual([0.25, 1, 4]);
+    calls[0]!.reject(new Error('every pixel is clipped'));
+    await tick();
+    expect(store.getState().response).toBe('auto');
+    expect(resolvedResponse(store.getState())).toBe('srgb');
+    expect(store.getState().messages.at(-1)?.text).toMatch(/could not be recovered .*every pixel is clipped.*using sRGB/);
+  });
+});
+
+describe('checkExifAfterRecovery', () => {
+  // Stilllife through a film-like curve, 2 stops apart: read as sRGB, the pixels' steps are not the EXIF's.
+  const FILM = [filmCurve(2.2, 0.4), filmCurve(2.6, 0.4), filmCurve(3, 0.4)] as const;
+  const map = loadRadianceMap('stilllife');
+  const shot = shootBrackets(map, FILM, meter(map, 0.18), [1 / 16, 1 / 4, 1, 4, 16]);
+  const entries = (evs: readonly number[]): BracketEntry[] =>
+    shot.map((b, i) => ({ id: `f${i}`, name: `f${i}.png`, width: b.width, height: b.height, pixels: b.pixels, thumb: null, exif: null, exifSegment: null, ev: evs[i]!, evSource: 'exif' }));
+  const recovered = recoverResponse(bracketsForRecovery(entries([0, 2, 4, 6, 8]))).luts;
+
+  it('right EXIF on a film curve: the pixels read through the recovered curves agree (no message), though read as sRGB they do not', () => {
+    const asSrgb = pixelEvs(shot, false)!;
+    const through = pixelEvs(shot, recovered)!;
+    // The film curve bends the sRGB reading of 8 stops by more than half a stop somewhere; the recovered curves do not.
+    expect(Math.max(...asSrgb.map((e, i) => Math.abs(e - 2 * i)))).toBeGreaterThan(0.5);
+    expect(Math.max(...through.map((e, i) => Math.abs(e - 2 * i)))).toBeLessThan(0.25);
+    expect(checkExifAfterRecovery(entries([0, 2, 4, 6, 8]), recovered)).toBeNull();
+  });
+
+  it('one rewritten EXIF time survives the recovered curves and is named with both EVs', () => {
+    const wrong = entries([0, 2, 4, 7.5, 8]);
+    const luts = recoverResponse(bracketsForRecovery(wrong)).luts;
+    const text = checkExifAfterRecovery(wrong, luts);
+    // The recovery fits its curve to the wrong time too, which bends the next bracket's reading: both may be named, the frames before it are not.
+    expect(text).toMatch(/^Read through the camera response recovered from the set, “f3\.png” is \+7\.5 EV by its EXIF but \+[56]\.\d EV by its pixels/);
+    expect(text).toMatch(/Using the EXIF exposures; correct/);
+    expect(text).not.toMatch(/f[012]\.png/);
   });
 });

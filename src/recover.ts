@@ -1,11 +1,17 @@
-// Camera response recovery for the 'recovered' choice: whenever it is chosen
-// and the store holds no curves for the current brackets (new set, new EVs),
-// recover them from the brackets in a worker and store them; the bridge hands
-// them to the merge. A newer set or EV edit makes an older result stale.
+// Camera response recovery for the 'recovered' choice, and for 'auto' where
+// the set allows it (store.ts resolvedResponse): whenever the response in use
+// is the recovered one and the store holds no curves for the current brackets
+// (new set, new EVs), recover them from the brackets in a worker and store
+// them; the bridge hands them to the merge. A newer set or EV edit makes an
+// older result stale. Once stored, the EXIF exposures are checked against the
+// pixels read through the recovered curves: a disagreement that survives the
+// camera's own curve points at a file, and is reported with the numbers.
 import { relativeExposures } from './bridge';
 import type { ResponseLuts } from './engine/merge/response';
 import type { Bracket } from './engine/types';
-import type { BracketEntry, EditStore } from './state/store';
+import { exifAfterRecovery, pixelEvs } from './io/pixel-exposure';
+import { recoveredContradictionMessage } from './io/set-checks';
+import { resolvedResponse, type BracketEntry, type EditStore } from './state/store';
 
 export interface RecoverRequest {
   brackets: Bracket[];
@@ -41,7 +47,33 @@ export function bracketsForEngine(brackets: readonly BracketEntry[]): Bracket[] 
   return brackets.map((b, i) => ({ width: b.width, height: b.height, pixels: b.pixels, exposure: exposures[i]! }));
 }
 
-/** Keep recovered curves in step with the brackets while 'recovered' is chosen. Returns the unsubscribe. */
+/** What the recovery solves from: the brackets darkest first, one per exposure (a duplicate adds no equation the solve can use). */
+export function bracketsForRecovery(brackets: readonly BracketEntry[]): Bracket[] {
+  return bracketsForEngine(brackets).filter((b, i, all) => i === 0 || b.exposure > all[i - 1]!.exposure);
+}
+
+/**
+ * The EXIF exposures the pixels still contradict once read through the
+ * recovered curves, as a warning naming each file and both EVs; null when
+ * they agree (or cannot be compared). The EXIF exposures stay in use.
+ */
+export function checkExifAfterRecovery(brackets: readonly BracketEntry[], luts: ResponseLuts): string | null {
+  if (brackets.length < 2 || brackets.some((b) => b.evSource !== 'exif')) return null;
+  const measured = pixelEvs(brackets, luts);
+  if (!measured) return null;
+  const exif = brackets.map((b) => b.ev - brackets[0]!.ev);
+  const odd = exifAfterRecovery(exif, measured);
+  return odd.length
+    ? recoveredContradictionMessage(
+        brackets.map((b) => b.name),
+        exif,
+        measured,
+        odd,
+      )
+    : null;
+}
+
+/** Keep recovered curves in step with the brackets while the recovered response is in use. Returns the unsubscribe. */
 export function watchResponse(store: EditStore, recover: Recover = recoverInWorker): () => void {
   let generation = 0;
   const run = (brackets: BracketEntry[] | null) => {
@@ -50,15 +82,20 @@ export function watchResponse(store: EditStore, recover: Recover = recoverInWork
     const { begin, end, setProgress, report } = store.getState();
     begin('recover');
     setProgress({ step: STEP, done: 0, total: 1 });
-    recover(bracketsForEngine(brackets))
+    recover(bracketsForRecovery(brackets))
       .then(
         (luts) => {
-          if (mine === generation && store.getState().brackets === brackets) store.getState().setRecoveredResponse(luts);
+          if (mine !== generation || store.getState().brackets !== brackets) return;
+          store.getState().setRecoveredResponse(luts);
+          const suspect = checkExifAfterRecovery(brackets, luts);
+          if (suspect) report(suspect, 'warning');
         },
         (err: unknown) => {
           if (mine !== generation || store.getState().brackets !== brackets) return;
           report(`The camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB.`);
-          store.getState().setResponse('srgb');
+          // A choice of 'recovered' becomes sRGB; 'auto' stays, resolved to sRGB for this set.
+          if (store.getState().response === 'recovered') store.getState().setResponse('srgb');
+          else store.getState().setRecoveryFailed(true);
         },
       )
       .finally(() => {
@@ -66,8 +103,8 @@ export function watchResponse(store: EditStore, recover: Recover = recoverInWork
         end('recover');
       });
   };
-  // The brackets that need curves: 'recovered' is chosen and none are stored for them.
-  const wanted = (s: ReturnType<EditStore['getState']>) => (s.response === 'recovered' && !s.recoveredResponse ? s.brackets : null);
+  // The brackets that need curves: the recovered response is in use and none are stored for them.
+  const wanted = (s: ReturnType<EditStore['getState']>) => (resolvedResponse(s) === 'recovered' && !s.recoveredResponse ? s.brackets : null);
   const unsub = store.subscribe(wanted, run);
   run(wanted(store.getState()));
   return unsub;

@@ -12,8 +12,10 @@ import { join } from 'node:path';
 import { relativeExposures } from '../bridge';
 import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX_BRACKETS, type Bracket, type Engine } from '../engine';
 import { identityCurves } from '../engine/curve/curve';
-import { recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
-import { assignExposures, ASSUMED_EV_STEP } from '../io/exposure';
+import { autoRecoveryRefusal, recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
+import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
+import { exifAfterRecovery, pixelEvs } from '../io/pixel-exposure';
+import { recoveredContradictionMessage } from '../io/set-checks';
 import { MAX_PRESET_BYTES, parsePreset, type PresetEdit } from '../io/preset';
 import { FileProblem } from '../io/problem';
 import type { BatchOptions } from './args';
@@ -30,7 +32,7 @@ const PREVIEW = 64;
 
 /** The editor's state before anything is changed (src/state/store.ts createEditStore). */
 export function defaultEdit(): PresetEdit {
-  return { mode: 'fusion', params: defaultParams(), curves: identityCurves(), response: 'srgb', align: true };
+  return { mode: 'fusion', params: defaultParams(), curves: identityCurves(), response: 'auto', align: true };
 }
 
 /** A problem with the set itself: reported as it is, with no stack. */
@@ -47,11 +49,11 @@ export interface SetResult {
 }
 
 const quote = (name: string) => `“${name}”`;
-const RESPONSE_LABEL = { srgb: 'sRGB', linear: 'linear', recovered: 'recovered' } as const;
+const RESPONSE_LABEL = { auto: 'automatic', srgb: 'sRGB', linear: 'linear', recovered: 'recovered' } as const;
 const seconds = (ms: number) => `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
 
 /** Decoded, checked, darkest first, with the engine's exposures. */
-async function readSet(set: BracketSet, progress: Progress, warn: (w: string) => void): Promise<{ decoded: DecodedFile[]; brackets: Bracket[] }> {
+async function readSet(set: BracketSet, progress: Progress, warn: (w: string) => void): Promise<{ decoded: DecodedFile[]; brackets: Bracket[]; evs: AssignedExposure[] }> {
   if (set.files.length === 0) {
     const unread = set.unread.length ? ` (${set.unread.length} camera RAW or radiance file${set.unread.length === 1 ? '' : 's'}: develop RAW to 16-bit TIFF first)` : '';
     throw new SetProblem(`no JPEG, PNG or TIFF files in ${set.dir}${unread}`);
@@ -88,24 +90,51 @@ async function readSet(set: BracketSet, progress: Progress, warn: (w: string) =>
   return {
     decoded: order.map((o) => o.d),
     brackets: order.map((o, i) => ({ width: o.d.width, height: o.d.height, pixels: o.d.pixels, exposure: exposures[i]! })),
+    evs: order.map((o) => ({ ev: o.ev, source: evs[decoded.indexOf(o.d)]!.source })),
   };
 }
 
-/** The merge's inverse response for the preset's choice; 'recovered' is solved from this set's brackets. */
-function responseFor(edit: PresetEdit, brackets: Bracket[], decoded: DecodedFile[], merges: boolean, warn: (w: string) => void): ResponseLuts {
+/**
+ * The merge's inverse response for the preset's choice: 'recovered' is solved
+ * from this set's brackets, and so is 'auto' where the set allows it (as the
+ * app's store.ts resolvedResponse: 3+ exposures from EXIF spanning 2+ EV),
+ * unless the files call for linear data; else sRGB. A recovered curve is
+ * checked against the EXIF exposures as the app does (src/recover.ts).
+ */
+function responseFor(edit: PresetEdit, brackets: Bracket[], decoded: DecodedFile[], evs: AssignedExposure[], merges: boolean, warn: (w: string) => void): ResponseLuts {
   // The app sets the response a 16-bit TIFF calls for when the files are opened;
   // a preset is applied as saved, so say so where they disagree and it matters.
   const hints = [...new Set(decoded.map((d) => d.response))];
-  if (merges && hints.length === 1 && hints[0] && edit.response !== 'recovered' && hints[0] !== edit.response) {
+  const hint = hints.length === 1 ? hints[0] : null;
+  if (edit.response === 'auto' && hint === 'linear') return responseLuts('linear');
+  if (merges && hint && edit.response !== 'recovered' && edit.response !== 'auto' && hint !== edit.response) {
     warn(`${decoded[0]!.format} files (${decoded[0]!.note}) merged with the preset's camera response, ${edit.response}, as saved`);
   }
-  if (edit.response !== 'recovered') return responseLuts(edit.response);
+  if (edit.response === 'srgb' || edit.response === 'linear') return responseLuts(edit.response);
+  if (edit.response === 'auto' && autoRecoveryRefusal(evs.map((e) => ({ ev: e.ev, known: e.source === 'exif' }))) !== null) return responseLuts('srgb');
+  let luts: ResponseLuts;
   try {
-    return recoverResponse(brackets).luts;
+    // One bracket per exposure: a duplicate adds nothing the solve can use.
+    luts = recoverResponse(brackets.filter((b, i) => i === 0 || b.exposure > brackets[i - 1]!.exposure)).luts;
   } catch (err) {
     warn(`the camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB`);
     return responseLuts('srgb');
   }
+  if (evs.every((e) => e.source === 'exif')) {
+    const measured = pixelEvs(decoded, luts);
+    const exif = evs.map((e) => e.ev - evs[0]!.ev);
+    const odd = measured ? exifAfterRecovery(exif, measured) : [];
+    if (measured && odd.length)
+      warn(
+        recoveredContradictionMessage(
+          decoded.map((d) => d.name),
+          exif,
+          measured,
+          odd,
+        ),
+      );
+  }
+  return luts;
 }
 
 /** Write through a temporary name, so a failed or interrupted run never leaves a half file under the real one. */
@@ -131,14 +160,15 @@ async function processSet(engine: Engine, set: BracketSet, edit: PresetEdit, opt
   };
   const warn = (w: string) => progress.log(`  ! ${set.name}: ${w}`);
   const { pipeline } = engine;
-  const { decoded, brackets } = await readSet(set, progress, warn);
+  const { decoded, brackets, evs } = await readSet(set, progress, warn);
   step('read');
   const { width, height } = brackets[0]!;
-  if (edit.response === 'recovered') progress.stage(set.name, 'recovering the camera response');
+  const recovers = edit.response === 'recovered' || edit.response === 'auto';
+  if (recovers) progress.stage(set.name, 'recovering the camera response');
   // The response shapes the merge: merge mode, and the radiance map in any mode.
   const merges = edit.mode === 'merge' || options.formats.some((f) => f === 'exr' || f === 'hdr' || f === 'uhdr');
-  const luts = responseFor(edit, brackets, decoded, merges, warn);
-  if (edit.response === 'recovered') step('response');
+  const luts = responseFor(edit, brackets, decoded, evs, merges, warn);
+  if (recovers) step('response');
   pipeline.setBrackets(brackets);
   // Nothing is shown, but render() still finishes a preview (downsample, tone map, curve,
   // histogram), and with no viewport at the image's full size: keep it token-sized.

@@ -46,6 +46,12 @@ describe('exifContradictions', () => {
     expect(exifContradictions([0, 2, 2, 4], [0, 2, 2, 4])).toEqual([]); // duplicates that are duplicates
   });
 
+  it('EXIF first: steps of another size in the right order are left to the recovered response', () => {
+    expect(exifContradictions([0, 1, 2], [0, 2.6, 5.2])).toEqual([]); // once a contradiction: 1.6 stops off and beyond 2.5×
+    expect(exifContradictions([0, 3, 6], [0, 1, 2])).toEqual([]);
+    expect(exifContradictions([-3, 0, 3], [0, 2.3, 4.6])).toEqual([]);
+  });
+
   it('a swapped pair is caught, and only the two files are named', () => {
     expect(exifContradictions([4, 2, 0], [0, 2, 4])).toEqual([0, 2]);
   });

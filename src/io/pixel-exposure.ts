@@ -3,6 +3,7 @@
 // two brackets, its median (robust to moving things and to the few pixels a
 // handheld shift pairs wrongly), chained from the darkest bracket to the
 // brightest. Pure, no DOM.
+import type { ResponseLuts } from '../engine/merge/response';
 import { isWide } from '../engine/types';
 
 export interface PixelImage {
@@ -29,7 +30,18 @@ interface Sampled {
 /** Linear value of each 8-bit code, sRGB-encoded. */
 const SRGB_LUT = Float32Array.from({ length: 256 }, (_, z) => srgbToLinear(z / 255));
 
-function sample(img: PixelImage, linear: boolean, step: number): Sampled {
+/** Linear value of a (fractional) code in [0, 255] by a response table, linear between entries. */
+function lookup(lut: ArrayLike<number>, code: number): number {
+  const i = Math.min(254, Math.floor(code));
+  return lut[i]! + (lut[i + 1]! - lut[i]!) * (code - i);
+}
+
+/** How codes are read: linear (code / 255), sRGB, or by a camera response's tables. */
+export type CodeReading = boolean | ResponseLuts;
+
+function sample(img: PixelImage, reading: CodeReading, step: number): Sampled {
+  const linear = reading === true;
+  const luts = typeof reading === 'boolean' ? null : reading;
   const { width, height, pixels } = img;
   const wide = isWide(pixels);
   const cols = Math.ceil((width - (step >> 1)) / step);
@@ -45,7 +57,7 @@ function sample(img: PixelImage, linear: boolean, step: number): Sampled {
         const v = pixels[p + c]!;
         const code = wide ? v / 257 : v;
         sum += code;
-        lin[i] = linear ? code / 255 : wide ? srgbToLinear(code / 255) : SRGB_LUT[v]!;
+        lin[i] = luts ? lookup(luts[c]!, code) : linear ? code / 255 : wide ? srgbToLinear(code / 255) : SRGB_LUT[v]!;
         good[i] = code >= LOW && code <= HIGH ? 1 : 0;
       }
     }
@@ -71,14 +83,14 @@ function pairEv(a: Sampled, b: Sampled): number | null {
  * Each bracket's EV relative to the darkest (0), measured from the pixels
  * (same order as `images`, which must share one size); null for fewer than
  * two brackets or when two neighbours in brightness share too few
- * well-exposed samples to be compared. `linear`: the codes are linear (else
- * sRGB-encoded).
+ * well-exposed samples to be compared. `reading`: true for linear codes,
+ * false for sRGB-encoded ones, or a camera response's tables (recovered).
  */
-export function pixelEvs(images: readonly PixelImage[], linear: boolean): number[] | null {
+export function pixelEvs(images: readonly PixelImage[], reading: CodeReading): number[] | null {
   const first = images[0];
   if (!first || images.length < 2) return null;
   const step = Math.max(1, Math.round(Math.sqrt((first.width * first.height) / SAMPLES)));
-  const sampled = images.map((img) => sample(img, linear, step));
+  const sampled = images.map((img) => sample(img, reading, step));
   const order = sampled.map((_, i) => i).sort((i, j) => sampled[i]!.meanCode - sampled[j]!.meanCode);
   const evs = new Array<number>(images.length).fill(0);
   for (let k = 1; k < order.length; k++) {
@@ -93,16 +105,19 @@ export function pixelEvs(images: readonly PixelImage[], linear: boolean): number
 }
 
 /**
- * The brackets whose EXIF exposure contradicts the pixels, or [] when they
- * agree. Neighbours in pixel brightness are compared: they contradict when
- * EXIF has them the other way round (each way by half a stop or more), or
- * when the steps differ by 1.5 stops or more and by more than a factor 2.5
- * either way. The factor lets a camera's own tone curve, or linear data read
- * as sRGB (which stretches every step about 2.2 times), through; a reversed
- * order, equal EXIF for frames stops apart, or stops claimed between
- * identical frames are caught. The brackets named are those off by half a
- * stop or more once the two scales are lined up (median offset); all of
- * them when none is.
+ * The brackets whose EXIF exposure contradicts the pixels in ORDER, or []
+ * when the order agrees. EXIF comes first: a camera's shutter times are
+ * right to a few percent, while the pixel estimate is read through an
+ * assumed response and bent by the camera's own tone curve and by clipping,
+ * so steps that differ in size (+3.0 EV by EXIF, +2.3 by the pixels) say the
+ * assumed response is wrong, not the EXIF; that is checked again once the
+ * response is recovered (exifAfterRecovery). Neighbours in pixel brightness
+ * are compared, and only these are contradictions: EXIF has them the other
+ * way round (each way by half a stop or more), equal EXIF (within a quarter
+ * stop) for frames a stop or more apart (aperture bracketing with a manual
+ * lens), or a stop or more claimed between identical frames (within a tenth).
+ * The brackets named are those off by half a stop or more once the two
+ * scales are lined up (median offset); all of them when none is.
  */
 export function exifContradictions(exifEvs: readonly number[], pixEvs: readonly number[]): number[] {
   const order = pixEvs.map((_, i) => i).sort((i, j) => pixEvs[i]! - pixEvs[j]!);
@@ -113,11 +128,31 @@ export function exifContradictions(exifEvs: readonly number[], pixEvs: readonly 
     const dPix = pixEvs[b]! - pixEvs[a]!;
     const dExif = exifEvs[b]! - exifEvs[a]!;
     const reversed = dExif <= -0.5 && dPix >= 0.5;
-    const inRatio = dExif > 0 && dPix >= 0.4 * dExif && dPix <= 2.5 * dExif;
-    if (reversed || (Math.abs(dPix - dExif) >= 1.5 && !inRatio)) contradicts = true;
+    const flatExif = Math.abs(dExif) < 0.25 && dPix >= 1;
+    const flatPixels = Math.abs(dExif) >= 1 && dPix < 0.1;
+    if (reversed || flatExif || flatPixels) contradicts = true;
   }
-  if (!contradicts) return [];
+  return contradicts ? offBrackets(exifEvs, pixEvs, 0.5, true) : [];
+}
+
+/** Brackets whose EXIF and pixel EVs differ by `tolerance` stops or more once the scales are lined up (median offset); all of them when none is and `allIfNone`. */
+function offBrackets(exifEvs: readonly number[], pixEvs: readonly number[], tolerance: number, allIfNone: boolean): number[] {
   const offset = median(exifEvs.map((e, i) => e - pixEvs[i]!));
-  const odd = exifEvs.flatMap((e, i) => (Math.abs(e - pixEvs[i]! - offset) >= 0.5 ? [i] : []));
-  return odd.length ? odd : exifEvs.map((_, i) => i);
+  const odd = exifEvs.flatMap((e, i) => (Math.abs(e - pixEvs[i]! - offset) >= tolerance ? [i] : []));
+  return odd.length || !allIfNone ? odd : exifEvs.map((_, i) => i);
+}
+
+/** Stops between EXIF and pixels (read through the recovered response) from which a bracket's EXIF is reported as suspect. */
+export const RECOVERED_TOLERANCE_EV = 0.5;
+
+/**
+ * The brackets whose EXIF exposure still disagrees with the pixels once they
+ * are read through the camera response recovered from the set (pixelEvs with
+ * its tables): by RECOVERED_TOLERANCE_EV or more after lining up the scales.
+ * The recovery fits the curve to the EXIF exposures, so a consistent set
+ * agrees to a tenth or two; what survives points at a file (a bracket whose
+ * EXIF was rewritten, a frame from another sequence). [] when all agree.
+ */
+export function exifAfterRecovery(exifEvs: readonly number[], recoveredEvs: readonly number[]): number[] {
+  return offBrackets(exifEvs, recoveredEvs, RECOVERED_TOLERANCE_EV, false);
 }

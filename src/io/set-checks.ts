@@ -85,10 +85,22 @@ export function duplicatesMessage(names: readonly string[], evs: readonly number
   return `${parts.join('; ')}: a duplicate adds no dynamic range. All are kept (merging equal exposures only averages their noise); remove one if it was added twice by mistake.`;
 }
 
-/** The EXIF exposures the pixels contradict, both EVs per file named, and what the app does. */
+const evParts = (names: readonly string[], exifEvs: readonly number[], pixEvs: readonly number[], odd: readonly number[]) =>
+  odd.map((i) => `${quote(names[i]!)} is ${formatEv(exifEvs[i]!)} by its EXIF but ${formatEv(pixEvs[i]!)} by its pixels`).join('; ');
+
+/** The EXIF exposures whose order the pixels contradict, both EVs per file named, and what the app does. */
 export function contradictionMessage(names: readonly string[], exifEvs: readonly number[], pixEvs: readonly number[], odd: readonly number[]): string {
-  const parts = odd.map((i) => `${quote(names[i]!)} is ${formatEv(exifEvs[i]!)} by its EXIF but ${formatEv(pixEvs[i]!)} by its pixels`);
-  return `The EXIF exposures contradict the pictures: ${parts.join('; ')}. Using the exposures measured from the pixels; correct them in the strip below if needed.`;
+  return `The EXIF exposures contradict the pictures: ${evParts(names, exifEvs, pixEvs, odd)}. Using the exposures measured from the pixels; correct them in the strip below if needed.`;
+}
+
+/** EXIF exposures the pixels disagree with even through the camera response recovered from the set: the files named with both EVs; the EXIF stays in use. */
+export function recoveredContradictionMessage(names: readonly string[], exifEvs: readonly number[], pixEvs: readonly number[], odd: readonly number[]): string {
+  const one = odd.length === 1;
+  return (
+    `Read through the camera response recovered from the set, ${evParts(names, exifEvs, pixEvs, odd)}: ` +
+    `${one ? 'its EXIF exposure looks wrong (rewritten, or a frame from another sequence)' : 'their EXIF exposures look wrong (rewritten, or frames from another sequence)'}. ` +
+    `Using the EXIF exposures; correct ${one ? 'it' : 'them'} in the strip below if needed.`
+  );
 }
 
 /** The decoders' notices, one message per notice text naming every file it is about. */

@@ -33,7 +33,7 @@ describe('history', () => {
     expect(s().align).toBe(true);
     expect(s().response).toBe('linear');
     expect(history.undo()).toBe(true);
-    expect(s().response).toBe('srgb');
+    expect(s().response).toBe('auto');
     expect(history.undo()).toBe(true);
     expect(s().curves.luma).toHaveLength(2);
     expect(history.undo()).toBe(true);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CURVE_CHANNELS, isIdentity } from '../engine/curve/curve';
 import { PARAMS } from '../engine/params';
 import { responseLuts, type ResponseLuts } from '../engine/merge/response';
-import { activeResponse, createEditStore, hasImage, imageSize, isBusy, referenceBracket, type BracketEntry, type RadianceEntry } from './store';
+import { activeResponse, autoResponseRefusal, createEditStore, hasImage, resolvedResponse, imageSize, isBusy, referenceBracket, type BracketEntry, type RadianceEntry } from './store';
 import { bracketEntry } from '../../test/support/entries';
 
 const entry = bracketEntry;
@@ -113,15 +113,39 @@ describe('createEditStore', () => {
     expect(isIdentity(store.getState().curves.r)).toBe(true);
   });
 
-  it('the response starts as sRGB; fixed choices give the same tables object each time', () => {
+  it("the response starts as 'auto' (sRGB with nothing open); fixed choices give the same tables object each time", () => {
     const store = createEditStore();
-    expect(store.getState().response).toBe('srgb');
+    expect(store.getState().response).toBe('auto');
+    expect(resolvedResponse(store.getState())).toBe('srgb');
     const srgb = activeResponse(store.getState());
     expect(srgb).toBe(activeResponse(store.getState()));
     expect(Array.from(srgb![1])).toEqual(Array.from(responseLuts('srgb')[1]));
     store.getState().setResponse('linear');
     expect(activeResponse(store.getState())![0][255]).toBe(1);
     expect(activeResponse(store.getState())![0][51]).toBeCloseTo(0.2, 6);
+  });
+
+  it("'auto' recovers where 3+ exposures from EXIF span 2+ EV, else sRGB; a failed recovery falls back to sRGB until the set changes", () => {
+    const store = withBrackets();
+    expect(resolvedResponse(store.getState())).toBe('recovered');
+    expect(activeResponse(store.getState())).toBeNull();
+    const luts: ResponseLuts = responseLuts('linear');
+    store.getState().setRecoveredResponse(luts);
+    expect(activeResponse(store.getState())).toBe(luts);
+    store.getState().setRecoveryFailed(true);
+    expect(resolvedResponse(store.getState())).toBe('srgb');
+    store.getState().setEv('a', 1);
+    expect(store.getState().recoveryFailed).toBe(false);
+    expect(resolvedResponse(store.getState())).toBe('recovered');
+    // Too few, too narrow, assumed, or duplicates: sRGB, saying why.
+    expect(autoResponseRefusal([entry('a', 0), entry('b', 2)])).toMatch(/2 distinct exposures; a recovery needs 3/);
+    expect(autoResponseRefusal([entry('a', 0), entry('b', 0.7), entry('c', 1.4)])).toMatch(/span 1\.4 EV; a recovery needs 2 EV/);
+    expect(autoResponseRefusal([entry('a', 0), entry('b', 2), { ...entry('c', 4), evSource: 'assumed' }])).toMatch(/not known/);
+    expect(autoResponseRefusal([entry('a', 0), entry('b', 0), entry('c', 4)])).toMatch(/2 distinct exposures/);
+    expect(autoResponseRefusal([entry('a', 0), entry('b', 1), { ...entry('c', 2), evSource: 'user' }])).toBeNull();
+    store.getState().setBrackets('two', [entry('x', 0), entry('y', 4)]);
+    expect(resolvedResponse(store.getState())).toBe('srgb');
+    expect(activeResponse(store.getState())).toBe(activeResponse({ response: 'srgb' }));
   });
 
   it("'recovered' has no tables until curves are stored; new brackets or EVs drop them", () => {

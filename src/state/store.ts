@@ -5,7 +5,7 @@ import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve/curve';
-import { responseLuts, type ResponseLuts } from '../engine/merge/response';
+import { autoRecoveryRefusal, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import type { FloatImage, Mode } from '../engine/types';
 import type { MemoryLimits } from '../engine/graph/budget';
 import { FIT_VIEW, type ViewState } from '../engine/view/view';
@@ -61,11 +61,14 @@ export interface Progress {
 
 /**
  * How the merge linearises 8-bit codes: the sRGB curve (right for camera
- * JPEGs and PNGs), code / 255, or the curves recovered from the brackets
- * themselves (Debevec & Malik; engine/response.ts).
+ * JPEGs and PNGs that follow the standard), code / 255, or the curves
+ * recovered from the brackets themselves (Debevec & Malik; engine/merge/response.ts).
+ * 'auto' (the default) recovers them wherever the set allows
+ * (autoRecoveryRefusal: 3+ distinct exposures from EXIF spanning 2+ EV) and
+ * uses sRGB otherwise, or when the recovery fails (resolvedResponse).
  */
-export type ResponseChoice = 'srgb' | 'linear' | 'recovered';
-export const RESPONSE_CHOICES: readonly ResponseChoice[] = ['srgb', 'linear', 'recovered'];
+export type ResponseChoice = 'auto' | 'srgb' | 'linear' | 'recovered';
+export const RESPONSE_CHOICES: readonly ResponseChoice[] = ['auto', 'srgb', 'linear', 'recovered'];
 
 /** One bracket's row of the alignment report (engine/align.ts), darkest first. */
 export interface AlignmentRow {
@@ -110,6 +113,8 @@ export interface EditState {
    * EVs change.
    */
   recoveredResponse: ResponseLuts | null;
+  /** The recovery failed for the current brackets and EVs ('auto' then uses sRGB); cleared with recoveredResponse. */
+  recoveryFailed: boolean;
   /** Tone curves on the display-encoded image: luminance, then optional R, G, B. */
   curves: Curves;
   /** Paint clipped highlights and shadows on the canvas. */
@@ -152,6 +157,7 @@ export interface EditActions {
   setParam(name: ParamName, value: number): void;
   setResponse(choice: ResponseChoice): void;
   setRecoveredResponse(luts: ResponseLuts | null): void;
+  setRecoveryFailed(failed: boolean): void;
   setCurve(channel: CurveChannel, points: readonly CurvePoint[]): void;
   resetCurves(): void;
   setClipWarnings(on: boolean): void;
@@ -196,8 +202,9 @@ export function createEditStore() {
       radiance: null,
       mode: 'fusion',
       params: defaultParams(),
-      response: 'srgb',
+      response: 'auto',
       recoveredResponse: null,
+      recoveryFailed: false,
       curves: identityCurves(),
       clipWarnings: false,
       ghostMask: false,
@@ -222,6 +229,7 @@ export function createEditStore() {
       resetParams: () => set({ params: defaultParams() }),
       setResponse: (response) => set({ response }),
       setRecoveredResponse: (recoveredResponse) => set({ recoveredResponse }),
+      setRecoveryFailed: (recoveryFailed) => set({ recoveryFailed }),
       setCurve: (channel, points) => set((s) => ({ curves: { ...s.curves, [channel]: normaliseCurve(points) } })),
       resetCurves: () => set({ curves: identityCurves() }),
       setClipWarnings: (clipWarnings) => set({ clipWarnings }),
@@ -231,14 +239,14 @@ export function createEditStore() {
       setHdrDisplay: (hdrDisplay) => set({ hdrDisplay }),
       setHistogram: (histogram) => set({ histogram }),
       // A new set opens at fit; curves recovered from the old set do not apply to it.
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, alignment: null }),
-      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, alignment: null }),
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null }),
+      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
           const brackets = s.brackets.map((b) => (b.id === id ? { ...b, ev, evSource: 'user' as const } : b));
           // The recovery solves for the exposure times too: new EVs, new curves.
-          return { brackets: sortDarkestFirst(brackets), recoveredResponse: null };
+          return { brackets: sortDarkestFirst(brackets), recoveredResponse: null, recoveryFailed: false };
         }),
       setJpegQuality: (q) => set({ jpegQuality: Math.min(1, Math.max(0.1, q)) }),
       setViewport: (width, height) => set((s) => (s.viewport.width === width && s.viewport.height === height ? {} : { viewport: { width, height } })),
@@ -261,13 +269,27 @@ export type EditStore = ReturnType<typeof createEditStore>;
 
 const FIXED_RESPONSES = { srgb: responseLuts('srgb'), linear: responseLuts('linear') } as const;
 
+type ResponseInputs = Pick<EditState, 'response' | 'recoveredResponse' | 'recoveryFailed' | 'brackets'>;
+
+/** Why 'auto' does not recover the curve for these brackets (autoRecoveryRefusal), or null where it does. */
+export function autoResponseRefusal(brackets: readonly Pick<BracketEntry, 'ev' | 'evSource'>[]): string | null {
+  return autoRecoveryRefusal(brackets.map((b) => ({ ev: b.ev, known: b.evSource === 'exif' || b.evSource === 'user' })));
+}
+
+/** The response the merge uses: the choice, with 'auto' resolved ('recovered' where the set allows and the recovery has not failed, else sRGB). */
+export function resolvedResponse(s: Partial<ResponseInputs> & Pick<EditState, 'response'>): Exclude<ResponseChoice, 'auto'> {
+  if (s.response !== 'auto') return s.response;
+  return !s.recoveryFailed && autoResponseRefusal(s.brackets ?? []) === null ? 'recovered' : 'srgb';
+}
+
 /**
- * The tables of the chosen response, the same object while the choice and
- * the recovered curves stay the same; null while 'recovered' waits for its
- * curves.
+ * The tables of the response in use, the same object while the choice and
+ * the recovered curves stay the same; null while 'recovered' (chosen, or
+ * what 'auto' resolved to) waits for its curves.
  */
-export function activeResponse(s: Pick<EditState, 'response' | 'recoveredResponse'>): ResponseLuts | null {
-  return s.response === 'recovered' ? s.recoveredResponse : FIXED_RESPONSES[s.response];
+export function activeResponse(s: Partial<ResponseInputs> & Pick<EditState, 'response'>): ResponseLuts | null {
+  const used = resolvedResponse(s);
+  return used === 'recovered' ? (s.recoveredResponse ?? null) : FIXED_RESPONSES[used];
 }
 
 /** The size of what is open (brackets or a radiance map), or null: the common crop once alignment warps the brackets. */

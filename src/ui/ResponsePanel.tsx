@@ -4,10 +4,11 @@
 // the bridge hands the active ones to the merge.
 import { useEffect, useRef } from 'react';
 import type { ResponseLuts } from '../engine/merge/response';
-import { activeResponse, RESPONSE_CHOICES, type ResponseChoice } from '../state/store';
+import { activeResponse, autoResponseRefusal, resolvedResponse, RESPONSE_CHOICES, type EditState, type ResponseChoice } from '../state/store';
 import { useEdit, useHandles } from './context';
 
 const LABELS: Record<ResponseChoice, { label: string; title: string }> = {
+  auto: { label: 'Auto', title: 'Recover the camera’s curve from the brackets where the set allows it (3 or more exposures from EXIF spanning 2 EV or more), else sRGB' },
   srgb: { label: 'sRGB', title: 'The sRGB curve: right for camera JPEGs and PNGs (the default for 8-bit brackets)' },
   linear: { label: 'Linear', title: 'Code / 255: for brackets that are already linear' },
   recovered: { label: 'Recovered', title: 'Recover each channel’s curve from the brackets themselves (Debevec & Malik 1997)' },
@@ -23,6 +24,7 @@ export function ResponsePanel() {
   const choice = useEdit((s) => s.response);
   const tables = useEdit(activeResponse);
   const recovering = useEdit((s) => (s.pending.recover ?? 0) > 0);
+  const used = useEdit(autoUsed);
   // A radiance map is linear already: no codes to linearise.
   const radiance = useEdit((s) => s.radiance !== null);
   if (mode !== 'merge' || radiance) return null;
@@ -38,6 +40,11 @@ export function ResponsePanel() {
           ))}
         </select>
       </label>
+      {used ? (
+        <p className="response-note" data-testid="response-used">
+          {used}
+        </p>
+      ) : null}
       {tables ? (
         <>
           <ResponsePlot tables={tables} />
@@ -48,6 +55,14 @@ export function ResponsePanel() {
       )}
     </section>
   );
+}
+
+/** What 'auto' resolved to for the open brackets, and why, or null for another choice. */
+function autoUsed(s: EditState): string | null {
+  if (s.response !== 'auto') return null;
+  if (resolvedResponse(s) === 'recovered') return 'Auto: recovered from the brackets.';
+  if (s.recoveryFailed) return 'Auto: sRGB (the recovery failed for these brackets).';
+  return `Auto: sRGB (${autoResponseRefusal(s.brackets) ?? 'no brackets'}).`;
 }
 
 /** Whether the three channels share one curve (sRGB, linear) or have their own (recovered). */

@@ -25,6 +25,31 @@ export const RESPONSE_CODES = 256;
 /** The code Debevec & Malik pin to g = 0, and where the tables are normalised. */
 export const RESPONSE_ANCHOR = 128;
 
+/**
+ * The automatic response (the default choice) recovers the camera's curve
+ * from a set only where the set pins it down: this many brackets at distinct
+ * exposures (0.05 EV apart) at least…
+ */
+export const AUTO_RECOVER_MIN_BRACKETS = 3;
+/** …spanning this many stops at least, with exposures from the files (EXIF) or typed by the user, not assumed. */
+export const AUTO_RECOVER_MIN_SPAN_EV = 2;
+
+/**
+ * Why the automatic response does not recover the curve from a set (a
+ * phrase to follow "sRGB: "), or null where it does. `known`: the EV came from
+ * the file's EXIF or the user, not from an assumed step.
+ */
+export function autoRecoveryRefusal(exposures: readonly { readonly ev: number; readonly known: boolean }[]): string | null {
+  if (exposures.length < 2) return 'one image has no curve to recover';
+  if (exposures.some((e) => !e.known)) return 'the exposure times are not known (no EXIF), and a recovery needs them';
+  const evs = [...exposures.map((e) => e.ev)].sort((a, b) => a - b);
+  const distinct = evs.filter((ev, i) => i === 0 || ev - evs[i - 1]! >= 0.05).length;
+  if (distinct < AUTO_RECOVER_MIN_BRACKETS) return `${distinct} distinct exposure${distinct === 1 ? '' : 's'}; a recovery needs ${AUTO_RECOVER_MIN_BRACKETS} or more`;
+  const span = evs[evs.length - 1]! - evs[0]!;
+  if (span < AUTO_RECOVER_MIN_SPAN_EV) return `the brackets span ${span.toFixed(1)} EV; a recovery needs ${AUTO_RECOVER_MIN_SPAN_EV} EV or more`;
+  return null;
+}
+
 /** Inverse camera response per channel (R, G, B): the linear value of each 8-bit code. */
 export type ResponseLuts = readonly [Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>, Float32Array<ArrayBuffer>];
 
