@@ -64,6 +64,7 @@ const PRESETS: Record<'merge' | 'fusion', PresetEdit> = {
     },
     response: 'recovered',
     align: true,
+    look: 'manual',
   },
   fusion: {
     mode: 'fusion',
@@ -84,6 +85,7 @@ const PRESETS: Record<'merge' | 'fusion', PresetEdit> = {
     },
     response: 'srgb',
     align: true,
+    look: 'manual',
   },
 };
 

@@ -111,7 +111,7 @@ describe('checkExifAfterRecovery', () => {
   const map = loadRadianceMap('stilllife');
   const shot = shootBrackets(map, FILM, meter(map, 0.18), [1 / 16, 1 / 4, 1, 4, 16]);
   const entries = (evs: readonly number[]): BracketEntry[] =>
-    shot.map((b, i) => ({ id: `f${i}`, name: `f${i}.png`, width: b.width, height: b.height, pixels: b.pixels, thumb: null, exif: null, exifSegment: null, ev: evs[i]!, evSource: 'exif' }));
+    shot.map((b, i) => ({ id: `f${i}`, name: `f${i}.png`, width: b.width, height: b.height, pixels: b.pixels as Uint8ClampedArray, thumb: null, exif: null, exifSegment: null, ev: evs[i]!, evSource: 'exif' }));
   const recovered = recoverResponse(bracketsForRecovery(entries([0, 2, 4, 6, 8]))).luts;
 
   it('right EXIF on a film curve: the pixels read through the recovered curves agree (no message), though read as sRGB they do not', () => {

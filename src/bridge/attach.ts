@@ -3,6 +3,7 @@
 // histogram) back into the store.
 import { EngineInputError, type Engine } from '../engine';
 import { dynamicRangeEv } from '../engine/histogram/histogram';
+import { autoLook } from '../engine/tonemap/auto-look';
 import { exposureFromEv } from '../io/exposure';
 import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry } from '../state/store';
 import { AlignJob } from './align-job';
@@ -40,7 +41,7 @@ export function attach(store: EditStore, engine: Engine, clock?: FrameClock): At
 
   const offEvents = [
     pipeline.events.on('stats', () => {
-      const job = pipeline.readStats().then((s) => store.getState().setScene({ rangeEv: dynamicRangeEv(s) }));
+      const job = pipeline.readStats().then((s) => store.getState().setScene({ rangeEv: dynamicRangeEv(s), autoLook: autoLook(s) }));
       // A render outside the frames (an export) has no frame to report a failure.
       job.catch(() => undefined);
       stats = job;

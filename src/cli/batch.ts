@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { relativeExposures } from '../bridge';
 import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX_BRACKETS, type Bracket, type Engine } from '../engine';
 import { identityCurves } from '../engine/curve/curve';
+import { AUTO_LOOK_PARAMS, autoLook } from '../engine/tonemap/auto-look';
 import { autoRecoveryRefusal, recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
 import { exifAfterRecovery, pixelEvs } from '../io/pixel-exposure';
@@ -32,7 +33,7 @@ const PREVIEW = 64;
 
 /** The editor's state before anything is changed (src/state/store.ts createEditStore). */
 export function defaultEdit(): PresetEdit {
-  return { mode: 'fusion', params: defaultParams(), curves: identityCurves(), response: 'auto', align: true };
+  return { mode: 'fusion', params: defaultParams(), curves: identityCurves(), response: 'auto', align: true, look: 'auto' };
 }
 
 /** A problem with the set itself: reported as it is, with no stack. */
@@ -188,6 +189,15 @@ async function processSet(engine: Engine, set: BracketSet, edit: PresetEdit, opt
     // Moved brackets are warped and merged or fused again.
     await pipeline.render();
     step('align');
+  }
+  // The automatic look, as the app's store applies it once the scene is measured (merge mode; fusion keeps the defaults).
+  if (edit.look === 'auto' && edit.mode === 'merge') {
+    const look = autoLook(await pipeline.readStats());
+    if (AUTO_LOOK_PARAMS.some((n) => look[n] !== edit.params[n])) {
+      pipeline.setParams({ ...edit.params, ...look });
+      await pipeline.render();
+      step('look');
+    }
   }
   // The reference (middle) bracket's EXIF goes into JPEG outputs, as in the app (store.referenceBracket).
   const exporter = new Exporter({ pipeline, quality: options.quality, exif: decoded[Math.floor(decoded.length / 2)]!.exifSegment });

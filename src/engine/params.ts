@@ -91,7 +91,7 @@ export const PARAMS = {
   // Tone mapping of the radiance map (merge mode): the operator and its own params.
   toneOperator: { label: 'Operator', min: 0, max: OPERATOR_IDS.length - 1, step: 1, default: 0, pass: 'tonemap', cost: 'rerun', modes: MERGE, options: OPERATOR_IDS.map((id) => OPERATOR_LABELS[id]) },
   key: { label: 'Key', min: 0.01, max: 1, step: 0.005, default: 0.18, pass: 'tonemap', cost: 'uniform', modes: MERGE, operators: ['reinhard02'] },
-  whitePoint: { label: 'White point', min: 0.5, max: 64, step: 0.1, default: 8, pass: 'tonemap', cost: 'uniform', modes: MERGE, operators: ['reinhard02'] },
+  whitePoint: { label: 'White point', min: 0.5, max: 256, step: 0.1, default: 8, pass: 'tonemap', cost: 'uniform', modes: MERGE, operators: ['reinhard02'] },
   rdIntensity: { label: 'Intensity', min: -8, max: 8, step: 0.05, default: 0, pass: 'tonemap', cost: 'uniform', modes: MERGE, operators: ['reinhardDevlin05'] },
   rdContrast: { label: 'Contrast (0 = auto)', min: 0, max: 1, step: 0.01, default: 0, pass: 'tonemap', cost: 'uniform', modes: MERGE, operators: ['reinhardDevlin05'] },
   rdLightAdaptation: { label: 'Light adaptation', min: 0, max: 1, step: 0.01, default: 1, pass: 'tonemap', cost: 'uniform', modes: MERGE, operators: ['reinhardDevlin05'] },

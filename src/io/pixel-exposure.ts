@@ -4,13 +4,13 @@
 // handheld shift pairs wrongly), chained from the darkest bracket to the
 // brightest. Pure, no DOM.
 import type { ResponseLuts } from '../engine/merge/response';
-import { isWide } from '../engine/types';
+import { isWide, type BracketPixels } from '../engine/types';
 
 export interface PixelImage {
   readonly width: number;
   readonly height: number;
   /** RGBA, 8 or 16 bits per sample. */
-  readonly pixels: Uint8ClampedArray | Uint16Array;
+  readonly pixels: BracketPixels;
 }
 
 /** Codes (of 255) a sample must lie between in both brackets to count: clear of noise and of clipping. */

@@ -20,6 +20,7 @@ const edit = (): PresetEdit => ({
   },
   response: 'linear',
   align: false,
+  look: 'manual',
 });
 
 /** A good preset's object, changed by `f`, as text. */
@@ -114,5 +115,19 @@ describe('presets', () => {
   it('refuses a file too large to be a preset, before reading it', async () => {
     expect(await readPreset(new Blob([' '.repeat((1 << 20) + 1)]))).toEqual({ ok: false, problem: expect.stringMatching(/1\.0 MiB; a preset is a few kB/) });
     expect(await readPreset(new Blob([presetJson(edit())]))).toMatchObject({ ok: true });
+  });
+});
+
+describe('look', () => {
+  it("a preset written before 'look' existed reads as 'manual' (its params as saved); a wrong value is refused", () => {
+    const text = presetJson(edit());
+    const old = JSON.parse(text) as Record<string, unknown>;
+    delete old.look;
+    const read = parsePreset(JSON.stringify(old));
+    expect(read.ok && read.edit.look).toBe('manual');
+    const auto = parsePreset(presetJson({ ...edit(), look: 'auto' }));
+    expect(auto.ok && auto.edit.look).toBe('auto');
+    const bad = parsePreset(JSON.stringify({ ...old, look: 'sometimes' }));
+    expect(bad.ok ? '' : bad.problem).toBe('"look" is the text "sometimes"; expected "auto" or "manual"');
   });
 });

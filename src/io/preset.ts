@@ -1,4 +1,4 @@
-// Presets: the edit (mode, params, curves, camera response, alignment) as a
+// Presets: the edit (mode, params, curves, camera response, alignment, look) as a
 // small versioned JSON file, and the checks a file must pass before any of it
 // is applied. A file is taken whole or not at all: a typo'd key, a wrong type
 // or another app's JSON is refused with the reason, and the current edit is
@@ -11,7 +11,7 @@
 import { CURVE_CHANNELS, MIN_POINT_GAP, normaliseCurve, type Curves } from '../engine/curve/curve';
 import { clampParam, defaultParams, PARAM_NAMES, PARAMS, type ParamName, type Params } from '../engine/params';
 import type { Mode } from '../engine/types';
-import { RESPONSE_CHOICES, type ResponseChoice } from '../state/store';
+import { RESPONSE_CHOICES, type Look, type ResponseChoice } from '../state/store';
 
 export const PRESET_APP = 'hdr-studio-preset';
 export const PRESET_VERSION = 1;
@@ -27,16 +27,21 @@ export interface PresetEdit {
   curves: Curves;
   response: ResponseChoice;
   align: boolean;
+  /** The automatic look ('auto') or the params as saved ('manual'); a preset written before it existed means 'manual'. */
+  look: Look;
 }
 
 /** The edit's fields in a preset, after `app` and `version`. */
-export const EDIT_FIELDS = ['mode', 'params', 'curves', 'response', 'align'] as const;
+export const EDIT_FIELDS = ['mode', 'params', 'curves', 'response', 'align', 'look'] as const;
+/** Fields a preset may lack (older versions): 'look' then is 'manual', the params as saved. */
+const OPTIONAL_FIELDS: readonly string[] = ['look'];
+const LOOKS: readonly Look[] = ['auto', 'manual'];
 
 export type PresetResult = { ok: true; edit: PresetEdit; notes: string[] } | { ok: false; problem: string };
 
 export function presetJson(edit: PresetEdit): string {
-  const { mode, params, curves, response, align } = edit;
-  return `${JSON.stringify({ app: PRESET_APP, version: PRESET_VERSION, mode, params, curves, response, align }, null, 2)}\n`;
+  const { mode, params, curves, response, align, look } = edit;
+  return `${JSON.stringify({ app: PRESET_APP, version: PRESET_VERSION, mode, params, curves, response, align, look }, null, 2)}\n`;
 }
 
 export function presetFileName(setName: string): string {
@@ -113,14 +118,16 @@ function readCurves(v: unknown, notes: string[]): Curves {
 export function validateEdit(o: Record<string, unknown>, allowed: readonly string[] = []): PresetResult {
   try {
     for (const key of Object.keys(o)) if (!(EDIT_FIELDS as readonly string[]).includes(key) && !allowed.includes(key)) refuse(`it has an unknown setting "${key}"`);
-    for (const key of EDIT_FIELDS) if (!(key in o)) refuse(`"${key}" is missing`);
+    for (const key of EDIT_FIELDS) if (!(key in o) && !OPTIONAL_FIELDS.includes(key)) refuse(`"${key}" is missing`);
     if (!MODES.includes(o.mode as Mode)) refuse(`"mode" is ${kind(o.mode)}; expected "fusion" or "merge"`);
     if (!RESPONSE_CHOICES.includes(o.response as ResponseChoice)) refuse(`"response" is ${kind(o.response)}; expected ${RESPONSE_CHOICES.map((r) => `"${r}"`).join(', ')}`);
     if (typeof o.align !== 'boolean') refuse(`"align" is ${kind(o.align)}; expected true or false`);
+    if ('look' in o && !LOOKS.includes(o.look as Look)) refuse(`"look" is ${kind(o.look)}; expected "auto" or "manual"`);
     const notes: string[] = [];
     const params = readParams(o.params, notes);
     const curves = readCurves(o.curves, notes);
-    return { ok: true, edit: { mode: o.mode as Mode, params, curves, response: o.response as ResponseChoice, align: o.align as boolean }, notes };
+    const look = 'look' in o ? (o.look as Look) : 'manual';
+    return { ok: true, edit: { mode: o.mode as Mode, params, curves, response: o.response as ResponseChoice, align: o.align as boolean, look }, notes };
   } catch (err) {
     if (err instanceof Refusal) return { ok: false, problem: err.message };
     throw err;

@@ -21,14 +21,14 @@ import { PARAM_NAMES } from '../engine/params';
 import type { EditState, EditStore } from './store';
 
 /** The fields one undo step covers. */
-export const EDIT_KEYS = ['mode', 'params', 'curves', 'response', 'align'] as const;
+export const EDIT_KEYS = ['mode', 'params', 'curves', 'response', 'align', 'look'] as const;
 export type EditSnapshot = Pick<EditState, (typeof EDIT_KEYS)[number]>;
 
 /** Steps kept behind the current edit; the oldest go first. */
 export const HISTORY_LIMIT = 100;
 
 export function snapshotOf(s: EditSnapshot): EditSnapshot {
-  return { mode: s.mode, params: s.params, curves: s.curves, response: s.response, align: s.align };
+  return { mode: s.mode, params: s.params, curves: s.curves, response: s.response, align: s.align, look: s.look };
 }
 
 const samePoints = (a: readonly CurvePoint[], b: readonly CurvePoint[]) => a === b || (a.length === b.length && a.every((p, i) => p.x === b[i]!.x && p.y === b[i]!.y));
@@ -39,6 +39,7 @@ export function sameEdit(a: EditSnapshot, b: EditSnapshot): boolean {
     a.mode === b.mode &&
     a.response === b.response &&
     a.align === b.align &&
+    a.look === b.look &&
     (a.params === b.params || PARAM_NAMES.every((n) => a.params[n] === b.params[n])) &&
     (a.curves === b.curves || CURVE_CHANNELS.every((c) => samePoints(a.curves[c], b.curves[c])))
   );

@@ -59,6 +59,7 @@ export interface SavedSession {
   curves: EditState['curves'];
   response: EditState['response'];
   align: boolean;
+  look: EditState['look'];
   /** The open pictures, when their samples are in 'pixels'. */
   images: SavedImages | null;
   /** Pictures that were open but not kept, for the restore message. */
@@ -333,7 +334,7 @@ export function createSession(store: EditStore, options: SessionOptions = {}): S
       }
     },
     start() {
-      const watched = (s: EditState) => [s.setName, s.mode, s.params, s.curves, s.response, s.align, s.brackets, s.radiance] as const;
+      const watched = (s: EditState) => [s.setName, s.mode, s.params, s.curves, s.response, s.align, s.look, s.brackets, s.radiance] as const;
       const unsub = store.subscribe((s, prev) => {
         const a = watched(s);
         const b = watched(prev);

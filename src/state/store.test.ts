@@ -148,6 +148,38 @@ describe('createEditStore', () => {
     expect(activeResponse(store.getState())).toBe(activeResponse({ response: 'srgb' }));
   });
 
+  it('the automatic look follows each measured scene in merge mode until a look param is moved by hand; Auto and Reset bring it back', () => {
+    const store = withBrackets();
+    const s = () => store.getState();
+    const look = { rangeCompression: 0.4, whitePoint: 30 };
+    expect(s().look).toBe('auto');
+    s().setMode('merge');
+    s().setScene({ rangeEv: 14, autoLook: look });
+    expect([s().params.rangeCompression, s().params.whitePoint]).toEqual([0.4, 30]);
+    // Fusion shows no radiance map: the look's params go back to their defaults there, and return in merge mode.
+    s().setMode('fusion');
+    expect([s().params.rangeCompression, s().params.whitePoint]).toEqual([PARAMS.rangeCompression.default, PARAMS.whitePoint.default]);
+    s().setMode('merge');
+    expect(s().params.rangeCompression).toBe(0.4);
+    // Another param leaves the look automatic; a look param makes it manual, and new scenes then leave the params alone.
+    s().setParam('exposure', 1);
+    expect(s().look).toBe('auto');
+    s().setParam('whitePoint', 12);
+    expect(s().look).toBe('manual');
+    s().setScene({ rangeEv: 10, autoLook: { rangeCompression: 0.2, whitePoint: 20 } });
+    expect([s().params.rangeCompression, s().params.whitePoint]).toEqual([0.4, 12]);
+    s().setLook('auto');
+    expect([s().params.rangeCompression, s().params.whitePoint, s().params.exposure]).toEqual([0.2, 20, 1]);
+    s().setParam('rangeCompression', 0);
+    s().resetParams();
+    expect(s().look).toBe('auto');
+    expect([s().params.rangeCompression, s().params.exposure]).toEqual([0.2, 0]);
+    // A new set is measured anew: nothing applies until its scene comes.
+    s().setBrackets('other', [entry('x', 0), entry('y', 2)]);
+    expect(s().scene).toBeNull();
+    expect(s().params.rangeCompression).toBe(0.2);
+  });
+
   it("'recovered' has no tables until curves are stored; new brackets or EVs drop them", () => {
     const store = withBrackets();
     store.getState().setResponse('recovered');

@@ -4,6 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
+import { AUTO_LOOK_PARAMS, type AutoLook } from '../engine/tonemap/auto-look';
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve/curve';
 import { autoRecoveryRefusal, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import type { FloatImage, Mode } from '../engine/types';
@@ -105,6 +106,13 @@ export interface EditState {
   /** Exposure fusion, or radiance merge then tone mapping. */
   mode: Mode;
   params: Params;
+  /**
+   * 'auto': the params of the automatic look (engine/tonemap/auto-look.ts,
+   * AUTO_LOOK_PARAMS) follow each new scene's statistics in merge mode, and
+   * are the defaults in fusion mode; 'manual' once the user moves one of
+   * them. The Auto button (setLook('auto')) re-applies it.
+   */
+  look: Look;
   /** The inverse camera response the merge uses. */
   response: ResponseChoice;
   /**
@@ -150,11 +158,18 @@ export interface EditState {
 export interface SceneInfo {
   /** Stops between the 0.1 % and 99.9 % luminance percentiles. */
   readonly rangeEv: number;
+  /** The automatic look of this radiance map (merge mode). */
+  readonly autoLook?: AutoLook;
 }
+
+export type Look = 'auto' | 'manual';
 
 export interface EditActions {
   setMode(mode: Mode): void;
+  /** Set a param as the user does: one of the automatic look's makes the look manual. */
   setParam(name: ParamName, value: number): void;
+  /** 'auto' applies the automatic look now (where the scene is measured) and from then on; 'manual' keeps the params as they are. */
+  setLook(look: Look): void;
   setResponse(choice: ResponseChoice): void;
   setRecoveredResponse(luts: ResponseLuts | null): void;
   setRecoveryFailed(failed: boolean): void;
@@ -202,6 +217,7 @@ export function createEditStore() {
       radiance: null,
       mode: 'fusion',
       params: defaultParams(),
+      look: 'auto',
       response: 'auto',
       recoveredResponse: null,
       recoveryFailed: false,
@@ -224,9 +240,10 @@ export function createEditStore() {
       scene: null,
 
       // A radiance map has no brackets to fuse.
-      setMode: (mode) => set((s) => (s.radiance && mode === 'fusion' ? {} : { mode })),
-      setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) } })),
-      resetParams: () => set({ params: defaultParams() }),
+      setMode: (mode) => set((s) => (s.radiance && mode === 'fusion' ? {} : { mode, ...lookParams({ ...s, mode }) })),
+      setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) }, look: (AUTO_LOOK_PARAMS as readonly string[]).includes(name) ? 'manual' : s.look })),
+      setLook: (look) => set((s) => ({ look, ...lookParams({ ...s, look }) })),
+      resetParams: () => set((s) => ({ look: 'auto', ...lookParams({ ...s, look: 'auto', params: defaultParams() }) })),
       setResponse: (response) => set({ response }),
       setRecoveredResponse: (recoveredResponse) => set({ recoveredResponse }),
       setRecoveryFailed: (recoveryFailed) => set({ recoveryFailed }),
@@ -239,8 +256,9 @@ export function createEditStore() {
       setHdrDisplay: (hdrDisplay) => set({ hdrDisplay }),
       setHistogram: (histogram) => set({ histogram }),
       // A new set opens at fit; curves recovered from the old set do not apply to it.
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null }),
-      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null }),
+      // The scene is measured again for the new pictures.
+      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null, scene: null }),
+      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null, scene: null }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
@@ -260,12 +278,27 @@ export function createEditStore() {
       begin: (kind) => set((s) => ({ pending: { ...s.pending, [kind]: (s.pending[kind] ?? 0) + 1 } })),
       end: (kind) => set((s) => ({ pending: { ...s.pending, [kind]: Math.max(0, (s.pending[kind] ?? 0) - 1) } })),
       setGpu: (gpu) => set({ gpu }),
-      setScene: (scene) => set({ scene }),
+      setScene: (scene) => set((s) => ({ scene, ...lookParams({ ...s, scene }) })),
     })),
   );
 }
 
 export type EditStore = ReturnType<typeof createEditStore>;
+
+/**
+ * The params with the automatic look applied, as a partial state to merge,
+ * or {} where nothing changes: the look is manual, or (merge mode) the scene
+ * is not measured yet. Fusion mode gets the defaults of those params (the
+ * look is measured on the radiance map, which fusion does not show).
+ */
+function lookParams(s: Pick<EditState, 'look' | 'mode' | 'params' | 'scene'>): Partial<EditState> {
+  if (s.look !== 'auto') return {};
+  const defaults = defaultParams();
+  const look = s.mode === 'merge' ? s.scene?.autoLook : Object.fromEntries(AUTO_LOOK_PARAMS.map((n) => [n, defaults[n]]));
+  if (!look) return s.params === undefined ? {} : { params: s.params };
+  if (AUTO_LOOK_PARAMS.every((n) => s.params[n] === look[n as keyof typeof look])) return { params: s.params };
+  return { params: { ...s.params, ...look } };
+}
 
 const FIXED_RESPONSES = { srgb: responseLuts('srgb'), linear: responseLuts('linear') } as const;
 

@@ -33,6 +33,11 @@ export function ParamPane() {
       });
       return { name, binding };
     });
+    // The automatic look (engine/tonemap/auto-look.ts): range compression and white point from the scene, again after edits.
+    const auto = pane.addButton({ title: 'Auto' });
+    auto.element.dataset.testid = 'auto-look';
+    auto.element.title = 'Set range compression and white point from the scene, so what the brackets captured is kept (merge mode)';
+    auto.on('click', () => store.getState().setLook('auto'));
     pane.addButton({ title: 'Reset' }).on('click', () => store.getState().resetParams());
     // Each mode and operator shows its own params; the others keep their values.
     const show = ({ mode, operator }: { mode: Mode; operator: number }) => {

@@ -4,6 +4,7 @@ import { defaultParams } from '../../params';
 import { clamp, linearToSrgb } from '../../reference/color';
 import {
   applyOperator,
+  byRatio,
   applyOperatorToImage,
   DEFAULT_OPERATOR_PARAMS,
   drago03,
@@ -72,10 +73,33 @@ describe('reinhard02', () => {
           const L = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
           const Ls = (p.key / 0.7) * 2 ** p.exposure * L;
           const Ld = (Ls * (1 + Ls / p.whitePoint ** 2)) / (1 + Ls);
-          const want = rgb.map((C) => linearToSrgb(clamp(Math.pow(L > 0 ? Ld * Math.pow(C / L, saturation) : 0, 1 / gamma), 0, 1)));
+          // Highlights rolled off: a channel past 1 (with Ld below 1) pulls the colour toward Ld's grey until it is 1.
+          const raw = rgb.map((C) => (L > 0 ? Ld * Math.pow(C / L, saturation) : 0));
+          const top = Math.max(...raw);
+          const k = top <= 1 ? 1 : Ld < 1 ? (1 - Ld) / (top - Ld) : 0;
+          const want = raw.map((v) => linearToSrgb(clamp(Math.pow(clamp(Ld + (v - Ld) * k, 0, 1), 1 / gamma), 0, 1)));
           const got = reinhard02(rgb, p, { logAvg: 0.7 }).map((v) => linearToSrgb(clamp(Math.pow(v, 1 / gamma), 0, 1)));
           got.forEach((v, i) => expect(v).toBeCloseTo(want[i] ?? NaN, 12));
         }
+  });
+});
+
+describe('byRatio', () => {
+  it('rolls a saturated highlight off toward its own grey: the top channel at 1, hue order and luminance kept; in gamut, unchanged', () => {
+    const c = [4, 1, 0.2];
+    const L = 0.2126 * 4 + 0.7152 * 1 + 0.0722 * 0.2;
+    const out = byRatio(c, L, 0.8, 1);
+    expect(Math.max(...out)).toBeCloseTo(1, 12);
+    expect(out[0]).toBeGreaterThan(out[1]);
+    expect(out[1]).toBeGreaterThan(out[2]);
+    expect(0.2126 * out[0] + 0.7152 * out[1] + 0.0722 * out[2]).toBeCloseTo(0.8, 12);
+    // Clipped per channel it would be [1, 0.8·1/L, …] with luminance above 0.8: the roll-off keeps the ratio between the others.
+    const inGamut = byRatio([0.3, 0.2, 0.1], 0.2126 * 0.3 + 0.7152 * 0.2 + 0.0722 * 0.1, 0.5, 1);
+    expect(Math.max(...inGamut)).toBeLessThan(1);
+    expect(inGamut[0] / inGamut[2]).toBeCloseTo(3, 12);
+    // White stays white, black black.
+    expect(byRatio(c, L, 1.2, 1)).toEqual([1, 1, 1]);
+    expect(byRatio([0, 0, 0], 0, 0, 1)).toEqual([0, 0, 0]);
   });
 });
 

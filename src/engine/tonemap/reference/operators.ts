@@ -49,6 +49,24 @@ export function preExposure(exposure: number, logAvg: number): number {
   return (MIDDLE_GREY * Math.pow(2, exposure)) / Math.max(logAvg, LOG_DELTA);
 }
 
+/**
+ * Colour by luminance ratio, rgb = L > 0 ? Ld (C / L)^s : 0, with the
+ * highlights rolled off instead of clipped (shaders/lib/operators.wgsl
+ * op_by_ratio): where a channel passes 1, the colour moves toward the grey of
+ * its own Ld just enough for that channel to reach 1 (hue kept, luminance
+ * kept at s = 1), rgb' = Ld + (rgb − Ld)·k, k = (1 − Ld)/(max − Ld), and 0
+ * (white) from Ld = 1 on, so the colour fades continuously into white; then
+ * clamped to [0, 1]. A saturated lamp or sunset keeps its gradation
+ * instead of flattening into one clipped channel.
+ */
+export function byRatio(c: readonly number[], L: number, Ld: number, s: number): Rgb {
+  const rgb = [0, 1, 2].map((i) => (L > 0 ? Ld * powNonNeg((c[i] ?? 0) / L, s) : 0));
+  const top = Math.max(...rgb);
+  const k = top <= 1 ? 1 : Ld < 1 ? (1 - Ld) / (top - Ld) : 0;
+  const out = rgb.map((v) => clamp(Ld + (v - Ld) * k, 0, 1));
+  return [out[0]!, out[1]!, out[2]!];
+}
+
 // ---------------------------------------------------------------------------
 // Reinhard et al. 2002
 
@@ -68,7 +86,7 @@ export interface Reinhard02Params {
  *   L  = luminance(C), C = max(C, 0)
  *   Ls = min(key / logAvg · 2^exposure · L, 1e18)               (eq. 2)
  *   Ld = Ls (1 + Ls / Lwhite²) / (1 + Ls)                        (eq. 4)
- *   C' = clamp(L > 0 ? Ld (C / L)^s : 0, 0, 1)
+ *   C' = byRatio(C, L, Ld, s): Ld (C / L)^s, highlights rolled off
  * Radiance as stored; stats: logAvg.
  */
 export function reinhard02(rgb: Rgb, p: Reinhard02Params, stats: Pick<OperatorStats, 'logAvg'>): Rgb {
@@ -76,8 +94,7 @@ export function reinhard02(rgb: Rgb, p: Reinhard02Params, stats: Pick<OperatorSt
   const L = luminance(c[0] ?? 0, c[1] ?? 0, c[2] ?? 0);
   const Ls = Math.min((p.key / Math.max(stats.logAvg, LOG_DELTA)) * Math.pow(2, p.exposure) * L, REINHARD_LS_MAX);
   const Ld = (Ls * (1 + Ls / (p.whitePoint * p.whitePoint))) / (1 + Ls);
-  const ch = (C: number): number => clamp(L > 0 ? Ld * powNonNeg(C / L, p.saturation) : 0, 0, 1);
-  return [ch(c[0] ?? 0), ch(c[1] ?? 0), ch(c[2] ?? 0)];
+  return byRatio(c, L, Ld, p.saturation);
 }
 
 // ---------------------------------------------------------------------------
@@ -168,7 +185,7 @@ export interface Drago03Params {
  * divided by the adaptation luminance Lwa = logAvg / 2^exposure as in pfstmo:
  *   Lwmax = max(maxL / Lwa, 1e-4), Lw = min(L / Lwa, Lwmax), p = ln(b) / ln(0.5)
  *   Ld = ln(Lw + 1) / ln(2 + 8 (Lw / Lwmax)^p) / log10(Lwmax + 1)
- *   C' = clamp(L > 0 ? Ld (C / L)^s : 0, 0, 1)
+ *   C' = byRatio(C, L, Ld, s): Ld (C / L)^s, highlights rolled off
  * Ld(Lwmax) = 1 whatever b and exposure; Lw is capped at Lwmax because past it the
  * curve can fall again (b < ~0.6), which stale stats could expose.
  * Radiance as stored; stats: logAvg, maxL.
@@ -181,8 +198,7 @@ export function drago03(rgb: Rgb, p: Drago03Params, stats: Pick<OperatorStats, '
   const Lw = Math.min(L * s, Lwmax);
   const biasP = Math.log(clamp(p.dragoBias, 0.5, 1)) / Math.log(0.5);
   const Ld = Math.log(Lw + 1) / Math.log(2 + 8 * powNonNeg(Lw / Lwmax, biasP)) / Math.log10(Lwmax + 1);
-  const ch = (C: number): number => clamp(L > 0 ? Ld * powNonNeg(C / L, p.saturation) : 0, 0, 1);
-  return [ch(c[0] ?? 0), ch(c[1] ?? 0), ch(c[2] ?? 0)];
+  return byRatio(c, L, Ld, p.saturation);
 }
 
 // ---------------------------------------------------------------------------

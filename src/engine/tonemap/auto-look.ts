@@ -1,0 +1,66 @@
+// The automatic look of a radiance map (merge mode): local range compression
+// and the operator's white point set from the scene's measured range, so that
+// what the brackets captured lands on the display instead of clipping to
+// white or black. Pure: the luminance statistics (engine/luminance, measured
+// on the radiance map before local detail) in, params out; the store applies
+// them while the look is automatic (src/state/store.ts), the CLI after its
+// first render (src/cli/batch.ts).
+//
+// Where the numbers come from. Reinhard 2002 (the default operator) maps the
+// log-average luminance to the key (0.18) and a luminance W/key times the
+// log-average to white (W, the white point): log2(8 / 0.18) = 5.5 stops of
+// headroom at the default W = 8. Below the log-average, sRGB's code 1 of 255
+// lies about 9 stops down. The local Laplacian filter (engine/local-detail)
+// scales large-scale differences by β = 1 − 0.7 · range but keeps about √2·σ
+// of every edge, and its σ grows with the scene's span: measured on the two
+// committed radiance maps (and a window 9 stops over the still life), the
+// bright and dark ends move as if by 1 − COMPRESSION_SLOPE · range (0.63 at
+// range 1, for 5.5 and 14 stops alike). So, with the bright end `hi` (the
+// 99.95th percentile: a lamp's few hottest pixels may clip) and the dark end
+// `lo` (the 0.05th), in stops from the log-average:
+//   - a scene within HEADROOM_FIT above and FOOTROOM_FIT below keeps the
+//     defaults (range 0, W 8): nothing it captured clips, nothing changes;
+//   - else range = the least that brings hi within HEADROOM_TARGET and lo
+//     within FOOTROOM_TARGET (up to 1), and W is set to reach the compressed
+//     bright end plus WHITE_MARGIN (key · 2^(hi' + margin)), within the
+//     slider's [8, 256].
+// Exposure and contrast are left to the user: the operator already places the
+// log-average at the key, and night scenes may stay dark.
+import { log2Percentile } from '../histogram/histogram';
+import { PARAMS } from '../params';
+import type { LuminanceStats } from '../types';
+
+/** The params the automatic look sets; a change to any of them by hand makes the look manual. */
+export const AUTO_LOOK_PARAMS = ['rangeCompression', 'whitePoint'] as const;
+export type AutoLookParam = (typeof AUTO_LOOK_PARAMS)[number];
+export type AutoLook = Record<AutoLookParam, number>;
+
+/** Stops above the log-average the default white point reaches (log2(8 / 0.18)): a scene within it needs no compression. */
+export const HEADROOM_FIT = Math.log2(PARAMS.whitePoint.default / PARAMS.key.default);
+/** Stops below the log-average still above black after sRGB encoding (code ≈ 1.5 of 255). */
+export const FOOTROOM_FIT = 8.5;
+/** Where a compressed scene's bright end goes: Reinhard's shoulder still shows gradation there (Ls ≈ 23 maps to 0.96 at W = 64). */
+export const HEADROOM_TARGET = 7;
+/** Where a compressed scene's dark end goes. */
+export const FOOTROOM_TARGET = 7.5;
+/** The bright and dark ends: these shares of pixels may lie beyond them (a lamp's filament, a black hole of a doorway). */
+export const END_SHARE = 0.0005;
+/** Stops added above the compressed bright end when the white point is set. */
+const WHITE_MARGIN = 0.5;
+/** The ends of a scene move by 1 − COMPRESSION_SLOPE · range under range compression (measured; see the header). */
+export const COMPRESSION_SLOPE = 0.37;
+
+/** The automatic look for a radiance map with these statistics (the key it is tone-mapped at: the default 0.18). */
+export function autoLook(stats: Pick<LuminanceStats, 'logAvg' | 'histogram' | 'histLo' | 'histHi'>, key: number = PARAMS.key.default): AutoLook {
+  const mid = Math.log2(Math.max(stats.logAvg, 1e-30));
+  const hi = Math.max(0, log2Percentile(stats, 1 - END_SHARE) - mid);
+  const lo = Math.max(0, mid - log2Percentile(stats, END_SHARE));
+  if (!Number.isFinite(hi) || !Number.isFinite(lo) || (hi <= HEADROOM_FIT && lo <= FOOTROOM_FIT)) return { rangeCompression: PARAMS.rangeCompression.default, whitePoint: PARAMS.whitePoint.default };
+  const need = Math.max(hi > HEADROOM_TARGET ? 1 - HEADROOM_TARGET / hi : 0, lo > FOOTROOM_TARGET ? 1 - FOOTROOM_TARGET / lo : 0);
+  const range = Math.min(PARAMS.rangeCompression.max, Math.ceil((need / COMPRESSION_SLOPE) * 100) / 100);
+  const white = key * Math.pow(2, hi * (1 - COMPRESSION_SLOPE * range) + WHITE_MARGIN);
+  return {
+    rangeCompression: range,
+    whitePoint: Math.round(Math.min(PARAMS.whitePoint.max, Math.max(PARAMS.whitePoint.default, white)) * 10) / 10,
+  };
+}
