@@ -192,14 +192,14 @@ test('GPU merge with per-channel response tables matches the CPU reference', asy
 
   const gpu = await mergeOnGpu(page, await bundleMerge(), brackets, luts);
   // The pass alone, black level 0 (the pipeline sets an estimated one; the app-level cases above cover that).
-  const hat = mergeWeights(0);
-  expect(radianceMisfit(floatsFromBase64(gpu.srgb), mergeRadiance(brackets, undefined, hat)), 'default (sRGB) table').toBe(0);
-  const ref = mergeRadiance(brackets, luts, hat);
+  // The pass makes its weights from its response (merge/weights.ts mergeWeights): sRGB's, then the recovered curves'.
+  expect(radianceMisfit(floatsFromBase64(gpu.srgb), mergeRadiance(brackets, undefined, mergeWeights(0))), 'default (sRGB) table').toBe(0);
+  const ref = mergeRadiance(brackets, luts, mergeWeights(0, luts));
   expect(radianceMisfit(floatsFromBase64(gpu.custom), ref), 'recovered tables').toBe(0);
   // setResponse took effect (the tables differ per channel, so a shader reading
   // one table for all three would already have failed the comparison above).
   expect(floatsFromBase64(gpu.custom)).not.toEqual(floatsFromBase64(gpu.srgb));
   // The black level's weights, on the GPU as in the reference (and they change the result).
-  expect(radianceMisfit(floatsFromBase64(gpu.fogged), mergeRadiance(brackets, luts, mergeWeights(13))), 'black level 13').toBe(0);
+  expect(radianceMisfit(floatsFromBase64(gpu.fogged), mergeRadiance(brackets, luts, mergeWeights(13, luts))), 'black level 13').toBe(0);
   expect(floatsFromBase64(gpu.fogged)).not.toEqual(floatsFromBase64(gpu.custom));
 });

@@ -16,10 +16,11 @@
 // too. Skips (with a message) where ../shared is absent.
 //
 // The merge is the app's: a weighted mean over ln E (Debevec & Malik's eq. 6),
-// weights starting above the black level the app estimates from the darkest
-// frame (response.ts estimateBlackLevel). These scans carry a fog level of
-// about 13–17 codes in every frame; the same merge with black level 0 is
-// printed too, to show what the estimate buys.
+// the noise weights made from the response merged with (merge/weights.ts
+// mergeWeights, as the app's merge pass makes them), starting above the black
+// level the app estimates from the darkest frame (estimateBlackLevel). These
+// scans carry a fog level of about 13–17 codes in every frame; the same merge
+// with black level 0 is printed too, to show what the estimate buys.
 //
 // Run: npm run quality:response
 import { existsSync, readFileSync } from 'node:fs';
@@ -107,7 +108,7 @@ describe.skipIf(!available)('camera response on memorial (Debevec & Malik 1997)'
     lines.push(`black level ${black} (darkest frame's modal codes ${modalCodes(brackets[0]!).join('/')} R/G/B)`);
     for (const [name, luts] of runs) {
       for (const level of [black, 0]) {
-        const s = score(mergeRadiance(brackets, luts, mergeWeights(level)), ref);
+        const s = score(mergeRadiance(brackets, luts, mergeWeights(level, luts)), ref);
         const label = `${name}, black ${level}`;
         if (level === black) scores[name] = s;
         lines.push(`${label.padEnd(20)}${s.rmsMedian.toFixed(3).padStart(16)}${s.rmsMean.toFixed(3).padStart(24)}${(100 * s.valid).toFixed(1).padStart(6)} %`);

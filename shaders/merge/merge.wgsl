@@ -1,9 +1,10 @@
 // Radiance merge: a weighted average of ln(linearised bracket / exposure)
-// (Debevec & Malik 1997, eq. 6), with a hat weight per code that is zero at the
-// clipped values 0 and 255, so clipped pixels never leak into the map (cf.
-// opencv#24966), and zero at or below a scan's black level (response.ts
-// mergeWeights). The mean is over ln E, so a frame that is barely exposed
-// pulls the result by its log error, not its linear one.
+// (Debevec & Malik 1997, eq. 6), with a weight per code (src/engine/merge/weights.ts
+// mergeWeights: the inverse of the code's noise variance in ln E, from the
+// response; dark codes weigh little) that is zero at the clipped values 0 and
+// 255, so clipped pixels never leak into the map (cf. opencv#24966), and zero
+// at or below a scan's black level. The mean is over ln E, so a frame that is
+// barely exposed pulls the result by its log error, not its linear one.
 // Per channel, each with its own inverse response (sRGB by default, or the
 // curve src/engine/response.ts recovers from the brackets); where every
 // bracket is clipped, the darkest bracket answers for highlights and the

@@ -94,7 +94,8 @@ export class Deghost {
   private levels: GPUTexture[] = [];
   private maskTexture: GPUTexture | null = null;
   private response: ResponseLuts = responseLuts('srgb');
-  private weights: Float32Array<ArrayBuffer> = mergeWeights(0);
+  private black = 0;
+  private weights: Float32Array<ArrayBuffer> = mergeWeights(0, this.response);
   private params: DeghostParams = { strength: 0, reference: -1 };
   private count = 0;
   private auto = 0;
@@ -128,12 +129,14 @@ export class Deghost {
   /** The inverse camera response per channel, as the merge's (sRGB until set). */
   setResponse(luts: ResponseLuts): void {
     this.response = luts;
+    this.weights = mergeWeights(this.black, luts);
     this.raw.setTables(deghostTables(this.response, this.weights));
   }
 
   /** The merge's black level (merge/weights.ts mergeWeights): codes at and below it count as clipped low. */
   setBlackLevel(black: number): void {
-    this.weights = mergeWeights(black);
+    this.black = black;
+    this.weights = mergeWeights(black, this.response);
     this.raw.setTables(deghostTables(this.response, this.weights));
   }
 

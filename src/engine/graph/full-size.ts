@@ -93,7 +93,7 @@ export class FullSize {
     this.merge.setBlackLevel(this.blackLevel);
     this.draftParts?.setBlackLevel(this.blackLevel);
     this.deghost.setBlackLevel(this.blackLevel);
-    this.autoGhostReference = autoReference(brackets, mergeWeights(this.blackLevel));
+    this.autoGhostReference = autoReference(brackets, mergeWeights(this.blackLevel, this.response ?? undefined));
   }
 
   setFusionParams(params: Params): void {

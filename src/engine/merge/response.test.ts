@@ -4,6 +4,7 @@ import { filmCurve, loadRadianceMap, meter, shootBrackets, shrinkBrackets, trueL
 import { linearToSrgb, srgbToLinear } from '../reference/color';
 import { mergeRadiance } from './reference/merge';
 import { makeMonotone, packResponse, recoverResponse, RESPONSE_ANCHOR, RESPONSE_CODES, responseLuts, selectSamples, type ResponseLuts } from './response';
+import { mergeWeights } from './weights';
 import type { Bracket, FloatImage } from '../types';
 
 type Curves = readonly [CameraCurve, CameraCurve, CameraCurve];
@@ -239,8 +240,10 @@ describe('mergeRadiance with per-channel responses', () => {
     const dark: Bracket = { width: 1, height: 1, pixels: px([100, 100, 255]), exposure: 0.5 };
     const bright: Bracket = { width: 1, height: 1, pixels: px([200, 200, 255]), exposure: 2 };
     const out = mergeRadiance([dark, bright], luts);
-    // R, G: hat weights 100 and 55 (/127.5), a weighted mean over ln E; B: clipped in both, z_0 = 255 ≥ 128 → the darkest bracket, 2·255/0.5.
-    const avg = (lut: Float32Array) => Math.exp((100 * Math.log(lut[100]! / 0.5) + 55 * Math.log(lut[200]! / 2)) / 155);
+    // R, G: the weights of codes 100 and 200 (by default made from these tables, merge/weights.ts), a weighted mean
+    // over ln E; B: clipped in both, z_0 = 255 ≥ 128 → the darkest bracket, 2·255/0.5.
+    const w = mergeWeights(0, luts);
+    const avg = (lut: Float32Array) => Math.exp((w[100]! * Math.log(lut[100]! / 0.5) + w[200]! * Math.log(lut[200]! / 2)) / (w[100]! + w[200]!));
     expect(out.data[0]).toBeCloseTo(avg(luts[0]), 6);
     expect(out.data[1]).toBeCloseTo(avg(luts[1]), 6);
     expect(out.data[2]).toBe(1020);

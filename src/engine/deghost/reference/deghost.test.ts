@@ -94,8 +94,10 @@ describe('reference choice, levels, strength', () => {
   it('autoReference: ties go to the median nearest 128', () => {
     const flat = (v: number, exposure: number): Bracket => ({ width: 4, height: 4, pixels: new Uint8Array(64).fill(v), exposure });
     expect(autoReference([flat(60, 1), flat(120, 2), flat(200, 4)])).toBe(1);
-    // 250 is badly exposed (weight < 0.1), 20 is not.
-    expect(autoReference([flat(20, 1), flat(250, 2)])).toBe(0);
+    // 250 is badly exposed (weight < 0.1), 30 is not.
+    expect(autoReference([flat(30, 1), flat(250, 2)])).toBe(0);
+    // Nor is 236, but 20 is (the noise weights: sRGB codes below 23; the hat's 13).
+    expect(autoReference([flat(20, 1), flat(236, 2)])).toBe(1);
   });
 
   it('resolveReference: a valid index wins, anything else is the automatic choice', () => {
@@ -215,13 +217,13 @@ describe('strength 0, the reference layer, and the optional ghost argument', () 
       { ...px(255), exposure: 1 },
       { ...px(255), exposure: 4 },
     ];
-    const hat = mergeWeights(0);
+    const w = mergeWeights(0);
     const lin = responseLuts('srgb')[0];
     // Without deghosting the ghost is the merge.
-    expect(mergeRadiance(brackets, undefined, hat).data[0]).toBeCloseTo(lin[60]! * 4, 5);
+    expect(mergeRadiance(brackets, undefined, w).data[0]).toBeCloseTo(lin[60]! * 4, 5);
     // Rejected: the darkest kept bracket is clipped high, so it answers (as with all of them clipped).
     const g = [Float32Array.of(0), Float32Array.of(1), Float32Array.of(1)];
-    expect(mergeRadiance(brackets, undefined, hat, g).data[0]).toBeCloseTo(lin[255]!, 6);
+    expect(mergeRadiance(brackets, undefined, w, g).data[0]).toBeCloseTo(lin[255]!, 6);
   });
 });
 

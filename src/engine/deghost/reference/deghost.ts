@@ -79,7 +79,7 @@ export function deghostLevels(width: number, height: number): number {
  * zmin / zmax: the first / last code with a positive weight. A table with no
  * positive weight marks every code exposed (nothing is trusted more than anything else).
  */
-export function deghostTables(response: ResponseLuts = responseLuts('srgb'), weights: ArrayLike<number> = mergeWeights(0)): Float32Array<ArrayBuffer> {
+export function deghostTables(response: ResponseLuts = responseLuts('srgb'), weights: ArrayLike<number> = mergeWeights(0, response)): Float32Array<ArrayBuffer> {
   const n = RESPONSE_CODES;
   let zmin = -1;
   let zmax = -1;
@@ -126,8 +126,8 @@ export function deghostTables(response: ResponseLuts = responseLuts('srgb'), wei
 /**
  * The default reference: the best exposed bracket. On a grid of at most
  * 64 × 64 pixels, count the channel values whose merge weight is below
- * DEGHOST_POOR_WEIGHT (within ~13 codes of 0 or 255, or at and near the black
- * level): the bracket with the fewest wins; ties go to the bracket whose median
+ * DEGHOST_POOR_WEIGHT (with the sRGB response codes below 23 or above 244,
+ * and at and near the black level): the bracket with the fewest wins; ties go to the bracket whose median
  * code is nearest 128, then to the darker one. weights: the merge's weight table.
  * 16-bit samples count as their nearest 8-bit code.
  */
@@ -209,8 +209,81 @@ function codeOf(b: Bracket, p: number, c: number): number {
 
 /** The reference index the options give for these brackets. */
 export function referenceOf(brackets: readonly Bracket[], options: DeghostOptions): number {
-  const weights = options.weights ?? mergeWeights(estimateBlackLevel(brackets));
+  const weights = options.weights ?? mergeWeights(estimateBlackLevel(brackets), options.response);
   return resolveReference(options.reference ?? -1, brackets.length, autoReference(brackets, weights));
+}
+
+/**
+ * One pixel's observations, bracket k and channel c at index 3k + c, in ln E
+ * units (E = linear value / exposure): the interval [lo, hi], its point (the
+ * value, or the finite end of a clipped code's interval), σ, and whether the
+ * merge weighs it. rawDeghostWeights fills them from the code table;
+ * estimateMotion (../motion.ts) from box averages of a proxy.
+ */
+export interface DeghostObservations {
+  readonly lo: Float64Array;
+  readonly hi: Float64Array;
+  readonly pt: Float64Array;
+  readonly sig: Float64Array;
+  readonly exposed: Uint8Array;
+}
+
+/** Room for the observations of n brackets at one pixel. */
+export function deghostObservations(n: number): DeghostObservations {
+  return { lo: new Float64Array(n * 3), hi: new Float64Array(n * 3), pt: new Float64Array(n * 3), sig: new Float64Array(n * 3), exposed: new Uint8Array(n * 3) };
+}
+
+// judgeObservations' values per channel (scratch: it is synchronous).
+const JUDGE_X = new Float64Array(3);
+const JUDGE_SX = new Float64Array(3);
+
+/**
+ * The raw weight of each of n brackets at one pixel from its observations,
+ * written to out[0 .. n − 1] (the reference's 1): each channel is judged against
+ * the reference's point where the reference is exposed; where it is clipped,
+ * of the brackets' points that agree with the reference's interval, the one
+ * most brackets agree with (the nearest bracket to the reference on a tie).
+ */
+export function judgeObservations(obs: DeghostObservations, n: number, ref: number, strength: number, out: Float32Array | Float64Array): void {
+  const { lo, hi, pt, sig, exposed } = obs;
+  // Distance of bracket j's interval from value v with noise s, in σ (channel c).
+  const dist = (j: number, c: number, v: number, s: number) => {
+    const o = j * 3 + c;
+    return Math.max(0, lo[o]! - v, v - hi[o]!) / Math.sqrt(sig[o]! ** 2 + s ** 2);
+  };
+  const x = JUDGE_X;
+  const sx = JUDGE_SX;
+  for (let c = 0; c < 3; c++) {
+    const r = ref * 3 + c;
+    x[c] = pt[r]!;
+    sx[c] = sig[r]!;
+    if (exposed[r]) continue;
+    let best = -1;
+    for (let d = 0; d < n; d++) {
+      for (const k of d === 0 ? [ref] : [ref - d, ref + d]) {
+        if (k < 0 || k >= n) continue;
+        const v = pt[k * 3 + c]!;
+        const s = sig[k * 3 + c]!;
+        if (dist(ref, c, v, s) > DEGHOST_TOLERANCE) continue;
+        let support = 0;
+        for (let j = 0; j < n; j++) if (dist(j, c, v, s) <= DEGHOST_TOLERANCE) support++;
+        if (support > best) {
+          best = support;
+          x[c] = v;
+          sx[c] = s;
+        }
+      }
+    }
+  }
+  for (let i = 0; i < n; i++) {
+    if (i === ref) {
+      out[i] = 1;
+      continue;
+    }
+    let u = 0;
+    for (let c = 0; c < 3; c++) u = Math.max(u, dist(i, c, x[c]!, sx[c]!));
+    out[i] = consistency(u, strength);
+  }
 }
 
 /**
@@ -219,7 +292,7 @@ export function referenceOf(brackets: readonly Bracket[], options: DeghostOption
  */
 export function rawDeghostWeights(brackets: readonly Bracket[], options: DeghostOptions): Float32Array[] {
   const { width, height } = check(brackets);
-  const weights = options.weights ?? mergeWeights(estimateBlackLevel(brackets));
+  const weights = options.weights ?? mergeWeights(estimateBlackLevel(brackets), options.response);
   const table = deghostTables(options.response ?? responseLuts('srgb'), weights);
   const strength = Math.fround(clampStrength(options.strength));
   const ref = referenceOf(brackets, { ...options, weights });
@@ -228,21 +301,11 @@ export function rawDeghostWeights(brackets: readonly Bracket[], options: Deghost
   const out = brackets.map(() => new Float32Array(width * height));
   // The nearest 8-bit code (16-bit samples as the GPU reads them, rounded).
   const code = (k: number, p: number, c: number) => codeOf(brackets[k]!, p, c);
-  // Bracket k's observation at the current pixel, per channel: the ln E interval, its point
-  // (the value, or the finite end of a clipped code's interval), σ, and whether the merge weighs it.
-  const lo = new Float64Array(n * 3);
-  const hi = new Float64Array(n * 3);
-  const pt = new Float64Array(n * 3);
-  const sig = new Float64Array(n * 3);
-  const exposed = new Uint8Array(n * 3);
-  // Distance of bracket j's interval from value v with noise s, in σ (channel c).
-  const dist = (j: number, c: number, v: number, s: number) => {
-    const o = j * 3 + c;
-    return Math.max(0, lo[o]! - v, v - hi[o]!) / Math.sqrt(sig[o]! ** 2 + s ** 2);
-  };
-  const x = new Float64Array(3);
-  const sx = new Float64Array(3);
+  const obs = deghostObservations(n);
+  const { lo, hi, pt, sig, exposed } = obs;
+  const w = new Float32Array(n);
   for (let p = 0; p < width * height; p++) {
+    // Bracket k's observation at this pixel, per channel: the code table's entry, less ln exposure.
     for (let k = 0; k < n; k++) {
       for (let c = 0; c < 3; c++) {
         const o = k * 3 + c;
@@ -256,41 +319,8 @@ export function rawDeghostWeights(brackets: readonly Bracket[], options: Deghost
         exposed[o] = table[t + 3] === 1 ? 1 : 0;
       }
     }
-    // The value each channel is judged against: the reference's where it is
-    // exposed; where it is clipped, of the brackets' points that agree with
-    // the reference's bound, the one most brackets agree with (the nearest
-    // bracket to the reference on a tie).
-    for (let c = 0; c < 3; c++) {
-      const r = ref * 3 + c;
-      x[c] = pt[r]!;
-      sx[c] = sig[r]!;
-      if (exposed[r]) continue;
-      let best = -1;
-      for (let d = 0; d < n; d++) {
-        for (const k of d === 0 ? [ref] : [ref - d, ref + d]) {
-          if (k < 0 || k >= n) continue;
-          const v = pt[k * 3 + c]!;
-          const s = sig[k * 3 + c]!;
-          if (dist(ref, c, v, s) > DEGHOST_TOLERANCE) continue;
-          let support = 0;
-          for (let j = 0; j < n; j++) if (dist(j, c, v, s) <= DEGHOST_TOLERANCE) support++;
-          if (support > best) {
-            best = support;
-            x[c] = v;
-            sx[c] = s;
-          }
-        }
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      if (i === ref) {
-        out[i]![p] = 1;
-        continue;
-      }
-      let u = 0;
-      for (let c = 0; c < 3; c++) u = Math.max(u, dist(i, c, x[c]!, sx[c]!));
-      out[i]![p] = consistency(u, strength);
-    }
+    judgeObservations(obs, n, ref, strength, w);
+    for (let i = 0; i < n; i++) out[i]![p] = w[i]!;
   }
   return out;
 }
@@ -307,7 +337,7 @@ export function deghostWeights(brackets: readonly Bracket[], options: DeghostOpt
   const levels = options.levels ?? deghostLevels(width, height);
   if (levels === 0) return raw;
   const out = smoothDeghost(raw, width, height, levels);
-  const table = deghostTables(options.response ?? responseLuts('srgb'), options.weights ?? mergeWeights(estimateBlackLevel(brackets)));
+  const table = deghostTables(options.response ?? responseLuts('srgb'), options.weights ?? mergeWeights(estimateBlackLevel(brackets), options.response));
   for (let p = 0; p < width * height; p++) {
     let starved = false;
     for (let c = 0; c < 3 && !starved; c++) {

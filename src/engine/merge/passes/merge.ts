@@ -17,6 +17,9 @@ export class MergePass {
   private size: [number, number] = [0, 0];
   private readonly response: GPUBuffer;
   private readonly weights: GPUBuffer;
+  /** What the weights are made from (weights.ts mergeWeights): the black level and the response. */
+  private black = 0;
+  private luts: ResponseLuts = responseLuts('srgb');
 
   constructor(
     private readonly device: GPUDevice,
@@ -25,7 +28,7 @@ export class MergePass {
     this.module = createShader(device, 'merge.shader', wgsl);
     this.pipeline = computePipeline(device, 'merge.pipeline', this.module, 'main');
     this.noGhost = res.texture({ label: 'merge.noGhost', size: [1, 1, 1], format: 'r32float', usage: GPUTextureUsage.TEXTURE_BINDING });
-    const packed = packResponse(responseLuts('srgb'));
+    const packed = packResponse(this.luts);
     this.response = res.buffer({ label: 'merge.response', size: packed.byteLength, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
     device.queue.writeBuffer(this.response, 0, packed);
     this.weights = res.buffer({ label: 'merge.weights', size: 256 * 4, usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST });
@@ -34,15 +37,19 @@ export class MergePass {
 
   /** Weights start above this code (weights.ts mergeWeights); 0 for a true black. */
   setBlackLevel(black: number): void {
-    this.device.queue.writeBuffer(this.weights, 0, mergeWeights(black));
+    this.black = black;
+    this.device.queue.writeBuffer(this.weights, 0, mergeWeights(black, this.luts));
   }
 
   /**
-   * The inverse camera response per channel (sRGB until set). Only the buffer
-   * changes, not the bind group: the caller re-runs the merge to see it.
+   * The inverse camera response per channel (sRGB until set), and the weights
+   * made from it (the noise of a code depends on the response's slope). Only
+   * the buffers change, not the bind group: the caller re-runs the merge to see it.
    */
   setResponse(luts: ResponseLuts): void {
+    this.luts = luts;
     this.device.queue.writeBuffer(this.response, 0, packResponse(luts));
+    this.device.queue.writeBuffer(this.weights, 0, mergeWeights(this.black, luts));
   }
 
   /**

@@ -3,7 +3,8 @@
 // over ln E as published, with the inverse camera response looked up per
 // channel in 256-entry tables: the sRGB EOTF by default, or a curve recovered
 // from the brackets (../response.ts), and the weights in a 256-entry table
-// (../weights.ts mergeWeights: the hat, starting above the black level).
+// (../weights.ts mergeWeights: each code's inverse noise variance in ln E
+// through the response, starting above the black level).
 
 import { unorm16AsHalf } from '../../half';
 import { responseLuts, RESPONSE_CODES, type ResponseLuts } from '../response';
@@ -41,7 +42,7 @@ export function codeWeight(weights: ArrayLike<number>, c: number): number {
   return c <= CLIP_LOW || c >= CLIP_HIGH ? 0 : lookupCode(weights, c);
 }
 
-/** Hat weight of a byte z: min(z, 255 − z) / 127.5; zero at 0 and 255 (clipped). */
+/** Hat weight of a byte z: min(z, 255 − z) / 127.5; zero at 0 and 255 (clipped). The merge's weight before the noise weights (../weights.ts), kept for comparison. */
 export function hatWeight(z: number): number {
   return Math.min(z, 255 - z) / 127.5;
 }
@@ -62,7 +63,7 @@ export function hatWeight(z: number): number {
  * response: the linear value of each code per channel (default sRGB, as the
  * GPU pass; the f32 tables are the GPU's, so both look up the same numbers);
  * weights: the weight of each code (default: as the app, from the black level
- * it estimates for these brackets; the plain hat for a true black).
+ * it estimates for these brackets and the response).
  * ghost: deghosting weights (../deghost.ts), one width·height map per bracket,
  * multiplied into w_i, and the fallback takes the darkest / brightest bracket
  * whose ghost weight is positive (as shaders/merge/merge.wgsl with DEGHOST); none:
@@ -73,7 +74,7 @@ export function hatWeight(z: number): number {
 export function mergeRadiance(
   brackets: readonly Bracket[],
   response: ResponseLuts = responseLuts('srgb'),
-  weights: Float32Array = mergeWeights(estimateBlackLevel(brackets)),
+  weights: Float32Array = mergeWeights(estimateBlackLevel(brackets), response),
   ghost?: readonly ArrayLike<number>[],
 ): FloatImage {
   const first = brackets[0];
