@@ -11,8 +11,8 @@ import { byteDiffs, decodeJpeg, decodePng, fixturePaths, loadFixture, lumaSpread
 
 type Hooks = {
   __hdr: {
-    store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void } };
-    bridge: { engine: { pipeline: { debug: { runs: Record<string, number> } } } };
+    store: { getState(): { params: Params; brackets: { name: string; ev: number; evSource: string }[]; setParam(n: string, v: number): void; setResponse(r: string): void } };
+    bridge: { settled(): Promise<void>; engine: { pipeline: { debug: { runs: Record<string, number> } } } };
   };
 };
 
@@ -95,6 +95,14 @@ test.describe('a bracket set from start to download, HDR merge + tone map', () =
   });
 
   test('PNG and JPEG downloads equal the CPU reference at the same settings', async ({ page }) => {
+    // The reference merges with the sRGB curve and has no local range compression: the automatic response and look set as it has them.
+    await page.evaluate(async () => {
+      const h = (window as unknown as Hooks).__hdr;
+      h.store.getState().setResponse('srgb');
+      h.store.getState().setParam('rangeCompression', 0);
+      await h.bridge.settled();
+    });
+    await waitIdle(page);
     await dragSlider(page, 'exposure', 0.62);
     await dragSlider(page, 'saturation', 0.7);
     const { params } = await state(page);

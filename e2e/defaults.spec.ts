@@ -2,6 +2,8 @@
 //  - A film-curve set with EXIF times: the automatic camera response recovers
 //    the curve by itself (the panel says so), and the EXIF exposures are used
 //    with no "contradict" message, though read as sRGB the pixels' steps differ.
+//  - An object moving through 2 of 5 brackets: deghosting turns on by
+//    itself and says so; the still set stays as it was (Deghost 0, no message).
 //  - A room with a window 9 stops brighter: the automatic look keeps the
 //    window's detail in the PNG download, where the old defaults (range 0,
 //    white point 8) turn it white.
@@ -10,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from '../src/engine/reference/camera';
 import { srgbToLinear } from '../src/engine/reference/color';
-import { decodePng, fixturePaths, openApp, waitIdle } from './helpers';
+import { decodePng, fixturePaths, openApp, waitIdle, withGhosts } from './helpers';
 
 type Hooks = {
   __hdr: {
@@ -167,4 +169,23 @@ test('a window 9 stops over the room keeps its detail with the automatic look, a
   s = await state(page);
   expect(s.look).toBe('auto');
   expect(s.params.whitePoint).toBeGreaterThan(8);
+});
+
+test('an object moving through 2 of 5 brackets turns deghosting on by itself; the still set leaves it off', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('mode-merge').click();
+  const still = fixturePaths('stilllife-5').map((path) => ({ name: path.split('/').pop()!, mimeType: 'image/png', buffer: readFileSync(path) }));
+  await page.getByTestId('file-input').setInputFiles(still);
+  await waitIdle(page);
+  let s = await state(page);
+  expect(s.params.deghost, 'a still set: deghosting stays off').toBe(0);
+  expect(s.messages.filter((m) => /Moving objects/.test(m.text))).toEqual([]);
+
+  await page.getByTestId('file-input').setInputFiles(withGhosts());
+  await waitIdle(page);
+  s = await state(page);
+  const found = s.messages.find((m) => /Moving objects/.test(m.text));
+  console.log(`moving object: ${found?.text ?? 'nothing found'}`);
+  expect(s.params.deghost, 'deghosting on').toBeGreaterThan(0.5);
+  expect(found?.text).toMatch(/^Moving objects found in \d+(\.\d)? % of the picture: deghosting on \(strength \d\.\d\d\)\. Set Deghost to 0 to turn it off\.$/);
 });

@@ -16,6 +16,7 @@ interface EditView {
   curves: Curves;
   response: string;
   align: boolean;
+  look: string;
   setName: string;
   brackets: { name: string; ev: number }[];
 }
@@ -38,10 +39,10 @@ type Hooks = {
 const edit = (page: Page): Promise<EditView> =>
   page.evaluate(() => {
     const s = (window as unknown as Hooks).__hdr.store.getState();
-    return { mode: s.mode, params: s.params, curves: s.curves, response: s.response, align: s.align, setName: s.setName, brackets: s.brackets.map((b) => ({ name: b.name, ev: b.ev })) };
+    return { mode: s.mode, params: s.params, curves: s.curves, response: s.response, align: s.align, look: s.look, setName: s.setName, brackets: s.brackets.map((b) => ({ name: b.name, ev: b.ev })) };
   });
 /** The edit fields a preset and the history cover. */
-const settings = ({ mode, params, curves, response, align }: EditView) => ({ mode, params, curves, response, align });
+const settings = ({ mode, params, curves, response, align, look }: EditView) => ({ mode, params, curves, response, align, look });
 
 /** The canvas as shown, with the messages (which sit over it) cleared first. */
 async function canvas(page: Page) {

@@ -6,9 +6,7 @@
 // most a third of what it does with deghosting off. The ghost mask tints the
 // canvas there and nowhere much else.
 import { expect, test, type Page } from '@playwright/test';
-import { PNG } from 'pngjs';
-import { decodePng, fixturePaths, floatsFromBase64, openApp, waitIdle, type PageCodec } from './helpers';
-import { readFileSync } from 'node:fs';
+import { decodePng, fixturePaths, floatsFromBase64, GHOST_OBJECT as OBJECT, GHOST_PATH as PATH, openApp, waitIdle, withGhosts, type PageCodec } from './helpers';
 
 type Hooks = {
   __hdr: {
@@ -16,28 +14,6 @@ type Hooks = {
     bridge: { settled(): Promise<void>; engine: { pipeline: { readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>; ghostReference: number; debug: { runs: Record<string, number> } } } };
   };
 };
-
-const OBJECT = { x: 40, y: 60, w: 48, h: 40 };
-/** Where the object lands in brackets 1 and 3 (the reference is bracket 2). */
-const PATH = [
-  { layer: 1, x: 150, y: 40 },
-  { layer: 3, x: 220, y: 150 },
-];
-
-function withGhosts(): { name: string; mimeType: string; buffer: Buffer }[] {
-  return fixturePaths('stilllife-5').map((path, layer) => {
-    const img = decodePng(readFileSync(path));
-    const png = new PNG({ width: img.width, height: img.height });
-    png.data.set(img.data);
-    for (const p of PATH.filter((q) => q.layer === layer)) {
-      for (let y = 0; y < OBJECT.h; y++) {
-        const from = ((OBJECT.y + y) * img.width + OBJECT.x) * 4;
-        png.data.set(img.data.subarray(from, from + OBJECT.w * 4), ((p.y + y) * img.width + p.x) * 4);
-      }
-    }
-    return { name: path.split('/').pop()!, mimeType: 'image/png', buffer: PNG.sync.write(png) };
-  });
-}
 
 async function radiance(page: Page): Promise<Float32Array> {
   const b64 = await page.evaluate(async () => {
@@ -86,6 +62,8 @@ test('deghosting removes a moving object from the merge; the ghost mask shows wh
 
   await page.getByTestId('file-input').setInputFiles(withGhosts());
   await waitIdle(page);
+  // The app finds the object and turns deghosting on by itself (defaults.spec.ts): off, as the user can set it.
+  await setParam(page, 'deghost', 0);
   const width = 320;
   const off = pathError(await radiance(page), clean, width);
 

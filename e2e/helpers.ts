@@ -168,3 +168,27 @@ export async function openApp(page: Page, query = '?sample=0'): Promise<void> {
 export async function waitIdle(page: Page): Promise<void> {
   await expect(page.getByTestId('app')).toHaveAttribute('data-busy', 'false', { timeout: 60_000 });
 }
+
+/** A piece of the still life (x, y, size) that moves: pasted elsewhere in two brackets. */
+export const GHOST_OBJECT = { x: 40, y: 60, w: 48, h: 40 };
+/** Where the object lands in brackets 1 and 3 of stilllife-5 (the reference is bracket 2). */
+export const GHOST_PATH = [
+  { layer: 1, x: 150, y: 40 },
+  { layer: 3, x: 220, y: 150 },
+];
+
+/** stilllife-5 with GHOST_OBJECT moving through brackets 1 and 3 (exposure-consistent, as a real moving object is), as PNG files without EXIF. */
+export function withGhosts(): { name: string; mimeType: string; buffer: Buffer }[] {
+  return fixturePaths('stilllife-5').map((path, layer) => {
+    const img = decodePng(readFileSync(path));
+    const png = new PNG({ width: img.width, height: img.height });
+    png.data.set(img.data);
+    for (const p of GHOST_PATH.filter((q) => q.layer === layer)) {
+      for (let y = 0; y < GHOST_OBJECT.h; y++) {
+        const from = ((GHOST_OBJECT.y + y) * img.width + GHOST_OBJECT.x) * 4;
+        png.data.set(img.data.subarray(from, from + GHOST_OBJECT.w * 4), ((p.y + y) * img.width + p.x) * 4);
+      }
+    }
+    return { name: path.split('/').pop()!, mimeType: 'image/png', buffer: PNG.sync.write(png) };
+  });
+}

@@ -13,10 +13,11 @@ import { relativeExposures } from '../bridge';
 import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX_BRACKETS, type Bracket, type Engine } from '../engine';
 import { identityCurves } from '../engine/curve/curve';
 import { AUTO_LOOK_PARAMS, autoLook } from '../engine/tonemap/auto-look';
+import { estimateMotion, type BracketTransform } from '../engine/deghost/motion';
 import { autoRecoveryRefusal, recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
 import { exifAfterRecovery, pixelEvs } from '../io/pixel-exposure';
-import { recoveredContradictionMessage } from '../io/set-checks';
+import { ghostMessage, recoveredContradictionMessage } from '../io/set-checks';
 import { MAX_PRESET_BYTES, parsePreset, type PresetEdit } from '../io/preset';
 import { FileProblem } from '../io/problem';
 import type { BatchOptions } from './args';
@@ -182,19 +183,35 @@ async function processSet(engine: Engine, set: BracketSet, edit: PresetEdit, opt
   progress.stage(set.name, `${edit.mode === 'fusion' ? 'fusing' : 'merging'} ${brackets.length} × ${width}×${height}`);
   await pipeline.render();
   step(edit.mode === 'fusion' ? 'fuse' : 'merge');
+  let transforms: BracketTransform[] | null = null;
   if (edit.align) {
     progress.stage(set.name, 'aligning');
     const result = await pipeline.alignBrackets();
-    if (result && pipeline.aligned) progress.log(`  ${set.name}: aligned, cropped to ${result.crop.width}×${result.crop.height}`);
+    if (result && pipeline.aligned) {
+      progress.log(`  ${set.name}: aligned, cropped to ${result.crop.width}×${result.crop.height}`);
+      transforms = result.motions;
+    }
     // Moved brackets are warped and merged or fused again.
     await pipeline.render();
     step('align');
   }
+  let params = edit.params;
+  // Moving objects turn deghosting on, as the app does (src/ghosts.ts), unless the preset sets a strength.
+  if (params.deghost === 0 && brackets.length > 1) {
+    const motion = estimateMotion(brackets, { response: luts, transforms });
+    if (motion.strength > 0) {
+      progress.log(`  ${set.name}: ${ghostMessage(motion.fraction, motion.strength).replace(/ Set Deghost .*$/, '')}`);
+      params = { ...params, deghost: motion.strength };
+      pipeline.setParams(params);
+      await pipeline.render();
+      step('deghost');
+    }
+  }
   // The automatic look, as the app's store applies it once the scene is measured (merge mode; fusion keeps the defaults).
   if (edit.look === 'auto' && edit.mode === 'merge') {
     const look = autoLook(await pipeline.readStats());
-    if (AUTO_LOOK_PARAMS.some((n) => look[n] !== edit.params[n])) {
-      pipeline.setParams({ ...edit.params, ...look });
+    if (AUTO_LOOK_PARAMS.some((n) => look[n] !== params[n])) {
+      pipeline.setParams({ ...params, ...look });
       await pipeline.render();
       step('look');
     }

@@ -115,3 +115,14 @@ export function noticeMessages(names: readonly string[], notices: readonly (read
   );
   return [...byText].map(([text, { kind, files }]) => ({ text: `${list(files)}: ${text}`, kind }));
 }
+
+/** A set found moving (engine/deghost/motion.ts): how much of the picture, and that deghosting was turned on. */
+export function ghostMessage(fraction: number, strength: number): string {
+  const pct = fraction < 0.1 ? (100 * fraction).toFixed(1) : (100 * fraction).toFixed(0);
+  return `Moving objects found in ${pct} % of the picture: deghosting on (strength ${strength.toFixed(2)}). Set Deghost to 0 to turn it off.`;
+}
+
+/** Brackets that disagree over most of the picture (beyond what moving objects do): what it means and what to check. */
+export function disagreementMessage(fraction: number): string {
+  return `The brackets disagree over ${(100 * fraction).toFixed(0)} % of the picture, more than moving objects do: their exposure times or the camera response do not match the pictures. Deghosting stays off; check each bracket’s EV in the strip below, or pick the camera response by hand.`;
+}

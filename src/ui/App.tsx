@@ -5,6 +5,7 @@ import { AlignReport } from './AlignReport';
 import { Guard } from './Guard';
 import { loadSample } from '../load';
 import { watchResponse } from '../recover';
+import { watchGhosts } from '../ghosts';
 import { createHistory } from '../state/history';
 import { createSession } from '../state/persist';
 import { isBusy, type EditStore } from '../state/store';
@@ -69,8 +70,10 @@ export function App({ store, sample, onBridge }: AppProps) {
 
   useEffect(() => history.attach(), [history]);
 
-  // Curves for the 'recovered' response, whenever it is chosen for a new set.
+  // Curves for the recovered response, whenever it is in use for a new set.
   useEffect(() => watchResponse(store), [store]);
+  // Deghosting turned on by itself where a new set's brackets show moving objects.
+  useEffect(() => watchGhosts(store), [store]);
 
   useEffect(() => {
     let live = true;
