@@ -149,6 +149,8 @@ interface StoreView {
   setMode(m: string): void;
   setView(v: ViewState): void;
   setBrackets(name: string, entries: unknown[]): void;
+  setResponse(r: string): void;
+  setLook(l: string): void;
 }
 interface PipelineView {
   imageSize: [number, number];
@@ -282,6 +284,9 @@ test('a 12000×8000 × 3 set merges, fuses, zooms to 100 % and downloads PNG and
       }));
       const store = (window as unknown as Hooks).__hdr.store.getState();
       store.setMode('merge');
+      // As the reference: the sRGB curve the scene was made with, no automatic look (it has no local range compression).
+      store.setResponse('srgb');
+      store.setLook('manual');
       store.setBrackets('synthetic-12k', entries);
     },
     { src: sceneRects.toString(), W, H, evs: EVS },

@@ -16,7 +16,7 @@ import { byteDiffs, decodePng, fixturePaths, loadFixture, openApp, waitIdle } fr
 
 type Hooks = {
   __hdr: {
-    store: { getState(): { params: Params; curves: Curves; histogram: Uint32Array | null; setParam(n: string, v: number): void } };
+    store: { getState(): { params: Params; curves: Curves; histogram: Uint32Array | null; setParam(n: string, v: number): void; setResponse(r: string): void } };
     bridge: { engine: { pipeline: { debug: { runs: Record<string, number> }; previewSize(): [number, number] } } };
   };
 };
@@ -137,6 +137,8 @@ test('per-channel curves act on their own channel; the download equals the refer
 
 test('each operator renders and its download equals the CPU reference', async ({ page }) => {
   await page.getByTestId('mode-merge').click();
+  // The reference merges with the fixtures' own sRGB curve (the automatic response recovers one of its own).
+  await page.evaluate(() => (window as unknown as Hooks).__hdr.store.getState().setResponse('srgb'));
   await waitIdle(page);
   const radiance = mergeRadiance(loadFixture('goldengate-3'));
   const stats = luminanceStats(radiance);

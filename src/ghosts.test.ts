@@ -52,6 +52,15 @@ describe('watchGhosts', () => {
     expect(store.getState().messages.map((m) => m.text)).toEqual([expect.stringMatching(/^Moving objects found in \d+(\.\d)? % of the picture: deghosting on \(strength \d\.\d\d\)/)]);
   });
 
+  it('deghosting it turned on for one set is turned off again for a still set that follows, with the reference back to automatic', () => {
+    const store = watched();
+    store.getState().setBrackets('moving', entries(scene.ghosted));
+    expect(store.getState().params.deghost).toBeGreaterThan(0.6);
+    expect(store.getState().params.deghostReference).not.toBe(-1);
+    store.getState().setBrackets('still', entries(scene.clean));
+    expect([store.getState().params.deghost, store.getState().params.deghostReference]).toEqual([0, -1]);
+  });
+
   it('once per set: turned off by the user it stays off; a strength the user set stands', () => {
     const store = watched();
     store.getState().setBrackets('moving', entries(scene.ghosted));

@@ -2,12 +2,13 @@
 // its alignment has settled, measure how much of the picture moves between
 // the brackets (engine/deghost/motion.ts, the deghosting's own disagreement
 // on a small proxy, through the alignment) and, above the threshold, turn
-// deghosting on at the strength that fits, saying so in the strip. Once per
+// deghosting on at the strength that fits, against the bracket that sees the
+// least motion (estimateMotionAndReference), saying so in the strip. Once per
 // set: the user's own Deghost setting (0 turns it off) is never overridden,
 // and a set without motion is left exactly as it was. Brackets that disagree
 // over most of the frame are not moving: their exposures or the response are
 // off, and deghosting would reject the picture; that is said instead.
-import { estimateMotion, MOTION_IMPLAUSIBLE, type BracketTransform } from './engine/deghost/motion';
+import { estimateMotionAndReference, MOTION_IMPLAUSIBLE, type BracketTransform } from './engine/deghost/motion';
 import { disagreementMessage, ghostMessage } from './io/set-checks';
 import { bracketsForEngine } from './recover';
 import { activeResponse, type EditState, type EditStore } from './state/store';
@@ -28,22 +29,31 @@ function ready(s: EditState): boolean {
 /** Watch the store: each new set is measured once, when ready. Returns the unsubscribe. */
 export function watchGhosts(store: EditStore): () => void {
   let decided: readonly unknown[] | null = null;
+  /** What this watcher set for the last set found moving: a new set starts from off again unless the user changed it. */
+  let turnedOn: { deghost: number; reference: number } | null = null;
   const check = () => {
     const s = store.getState();
     if (s.brackets === decided || !ready(s)) return;
     decided = s.brackets;
+    if (turnedOn && s.params.deghost === turnedOn.deghost && s.params.deghostReference === turnedOn.reference) {
+      s.setParam('deghost', 0);
+      s.setParam('deghostReference', -1);
+    }
+    turnedOn = null;
     // The user already chose a strength for this set (or a preset did): theirs stands.
-    if (s.params.deghost > 0) return;
+    if (store.getState().params.deghost > 0) return;
     let estimate;
     try {
-      estimate = estimateMotion(bracketsForEngine(s.brackets), { response: activeResponse(s)!, transforms: transforms(s) });
+      estimate = estimateMotionAndReference(bracketsForEngine(s.brackets), { response: activeResponse(s)!, transforms: transforms(s) });
     } catch (err) {
       s.report(`Moving objects could not be looked for (${err instanceof Error ? err.message : String(err)}); deghosting stays off.`, 'warning');
       return;
     }
     if (estimate.fraction > MOTION_IMPLAUSIBLE) s.report(disagreementMessage(estimate.fraction), 'warning');
     if (estimate.strength <= 0) return;
+    s.setParam('deghostReference', estimate.reference);
     s.setParam('deghost', estimate.strength);
+    turnedOn = { deghost: store.getState().params.deghost, reference: estimate.reference };
     s.report(ghostMessage(estimate.fraction, estimate.strength), 'info');
   };
   const unsub = store.subscribe((s) => [s.brackets, s.alignment, s.align, activeResponse(s)] as const, check, { equalityFn: (a, b) => a.every((v, i) => v === b[i]) });

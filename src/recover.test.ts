@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recoverResponse, responseLuts, type ResponseLuts } from './engine/merge/response';
+import { pickPixels, recoverResponse, responseLuts, type ResponseLuts } from './engine/merge/response';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from './engine/reference/camera';
 import { pixelEvs } from './io/pixel-exposure';
 import type { Bracket } from './engine/types';
@@ -131,5 +131,21 @@ describe('checkExifAfterRecovery', () => {
     expect(text).toMatch(/^Read through the camera response recovered from the set, “f3\.png” is \+7\.5 EV by its EXIF but \+[56]\.\d EV by its pixels/);
     expect(text).toMatch(/Using the EXIF exposures; correct/);
     expect(text).not.toMatch(/f[012]\.png/);
+  });
+});
+
+describe('pickPixels', () => {
+  it('reads every k-th pixel at the centre of its cell, no averaging; small brackets are left as they are', () => {
+    const width = 1030;
+    const height = 20;
+    const pixels = new Uint16Array(width * height * 4).map((_, i) => i % 65536);
+    const small = pickPixels({ width, height, pixels, exposure: 2 }, 512);
+    // k = 3: 344 × 7, pixel (x, y) from (3x + 1, 3y + 1), clamped at the edge.
+    expect([small.width, small.height, small.exposure, small.pixels.constructor]).toEqual([344, 7, 2, Uint16Array]);
+    const at = (img: { width: number; pixels: ArrayLike<number> }, x: number, y: number) => Array.from({ length: 4 }, (_, c) => img.pixels[(y * img.width + x) * 4 + c]);
+    expect(at(small, 5, 2)).toEqual(at({ width, pixels }, 16, 7));
+    expect(at(small, 343, 6)).toEqual(at({ width, pixels }, 1029, 19));
+    const b = { width: 100, height: 50, pixels: new Uint8ClampedArray(100 * 50 * 4), exposure: 1 };
+    expect(pickPixels(b)).toBe(b);
   });
 });

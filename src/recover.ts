@@ -7,7 +7,7 @@
 // pixels read through the recovered curves: a disagreement that survives the
 // camera's own curve points at a file, and is reported with the numbers.
 import { relativeExposures } from './bridge';
-import type { ResponseLuts } from './engine/merge/response';
+import { pickPixels, srgbFitsAsWell, type ResponseLuts } from './engine/merge/response';
 import type { Bracket } from './engine/types';
 import { exifAfterRecovery, pixelEvs } from './io/pixel-exposure';
 import { recoveredContradictionMessage } from './io/set-checks';
@@ -47,9 +47,11 @@ export function bracketsForEngine(brackets: readonly BracketEntry[]): Bracket[] 
   return brackets.map((b, i) => ({ width: b.width, height: b.height, pixels: b.pixels, exposure: exposures[i]! }));
 }
 
-/** What the recovery solves from: the brackets darkest first, one per exposure (a duplicate adds no equation the solve can use). */
+/** What the recovery solves from: the brackets darkest first, one per exposure (a duplicate adds no equation the solve can use), their pixels picked on a grid (pickPixels). */
 export function bracketsForRecovery(brackets: readonly BracketEntry[]): Bracket[] {
-  return bracketsForEngine(brackets).filter((b, i, all) => i === 0 || b.exposure > all[i - 1]!.exposure);
+  return bracketsForEngine(brackets)
+    .filter((b, i, all) => i === 0 || b.exposure > all[i - 1]!.exposure)
+    .map((b) => pickPixels(b));
 }
 
 /**
@@ -82,11 +84,12 @@ export function watchResponse(store: EditStore, recover: Recover = recoverInWork
     const { begin, end, setProgress, report } = store.getState();
     begin('recover');
     setProgress({ step: STEP, done: 0, total: 1 });
-    recover(bracketsForRecovery(brackets))
+    const solved = bracketsForRecovery(brackets);
+    recover(solved)
       .then(
         (luts) => {
           if (mine !== generation || store.getState().brackets !== brackets) return;
-          store.getState().setRecoveredResponse(luts);
+          store.getState().setRecoveredResponse(luts, srgbFitsAsWell(solved, luts));
           const suspect = checkExifAfterRecovery(brackets, luts);
           if (suspect) report(suspect, 'warning');
         },

@@ -13,11 +13,11 @@ import { relativeExposures } from '../bridge';
 import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX_BRACKETS, type Bracket, type Engine } from '../engine';
 import { identityCurves } from '../engine/curve/curve';
 import { AUTO_LOOK_PARAMS, autoLook } from '../engine/tonemap/auto-look';
-import { estimateMotion, type BracketTransform } from '../engine/deghost/motion';
-import { autoRecoveryRefusal, recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
+import { estimateMotionAndReference, MOTION_IMPLAUSIBLE, type BracketTransform } from '../engine/deghost/motion';
+import { autoRecoveryRefusal, pickPixels, recoverResponse, responseLuts, srgbFitsAsWell, type ResponseLuts } from '../engine/merge/response';
 import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
 import { exifAfterRecovery, pixelEvs } from '../io/pixel-exposure';
-import { ghostMessage, recoveredContradictionMessage } from '../io/set-checks';
+import { disagreementMessage, ghostMessage, recoveredContradictionMessage } from '../io/set-checks';
 import { MAX_PRESET_BYTES, parsePreset, type PresetEdit } from '../io/preset';
 import { FileProblem } from '../io/problem';
 import type { BatchOptions } from './args';
@@ -115,9 +115,12 @@ function responseFor(edit: PresetEdit, brackets: Bracket[], decoded: DecodedFile
   if (edit.response === 'srgb' || edit.response === 'linear') return responseLuts(edit.response);
   if (edit.response === 'auto' && autoRecoveryRefusal(evs.map((e) => ({ ev: e.ev, known: e.source === 'exif' }))) !== null) return responseLuts('srgb');
   let luts: ResponseLuts;
+  // One bracket per exposure: a duplicate adds nothing the solve can use.
+  const solved = brackets.filter((b, i) => i === 0 || b.exposure > brackets[i - 1]!.exposure).map((b) => pickPixels(b));
   try {
-    // One bracket per exposure: a duplicate adds nothing the solve can use.
-    luts = recoverResponse(brackets.filter((b, i) => i === 0 || b.exposure > brackets[i - 1]!.exposure)).luts;
+    luts = recoverResponse(solved).luts;
+    // 'auto' keeps the standard curve where it explains the set as well, as the app does.
+    if (edit.response === 'auto' && srgbFitsAsWell(solved, luts)) return responseLuts('srgb');
   } catch (err) {
     warn(`the camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB`);
     return responseLuts('srgb');
@@ -198,10 +201,11 @@ async function processSet(engine: Engine, set: BracketSet, edit: PresetEdit, opt
   let params = edit.params;
   // Moving objects turn deghosting on, as the app does (src/ghosts.ts), unless the preset sets a strength.
   if (params.deghost === 0 && brackets.length > 1) {
-    const motion = estimateMotion(brackets, { response: luts, transforms });
+    const motion = estimateMotionAndReference(brackets, { response: luts, transforms });
+    if (motion.fraction > MOTION_IMPLAUSIBLE) warn(disagreementMessage(motion.fraction));
     if (motion.strength > 0) {
       progress.log(`  ${set.name}: ${ghostMessage(motion.fraction, motion.strength).replace(/ Set Deghost .*$/, '')}`);
-      params = { ...params, deghost: motion.strength };
+      params = { ...params, deghost: motion.strength, deghostReference: motion.reference };
       pipeline.setParams(params);
       await pipeline.render();
       step('deghost');

@@ -130,6 +130,8 @@ describe('createEditStore', () => {
     expect(resolvedResponse(store.getState())).toBe('recovered');
     expect(activeResponse(store.getState())).toBeNull();
     const luts: ResponseLuts = responseLuts('linear');
+    store.getState().setRecoveredResponse(luts, true);
+    expect(resolvedResponse(store.getState()), 'sRGB explains the set as well: the standard curve is kept').toBe('srgb');
     store.getState().setRecoveredResponse(luts);
     expect(activeResponse(store.getState())).toBe(luts);
     store.getState().setRecoveryFailed(true);

@@ -123,6 +123,8 @@ export interface EditState {
   recoveredResponse: ResponseLuts | null;
   /** The recovery failed for the current brackets and EVs ('auto' then uses sRGB); cleared with recoveredResponse. */
   recoveryFailed: boolean;
+  /** sRGB explains the current brackets about as well as the recovered curves (response.ts srgbFitsAsWell): 'auto' keeps the standard curve. */
+  recoveredFitsSrgb: boolean;
   /** Tone curves on the display-encoded image: luminance, then optional R, G, B. */
   curves: Curves;
   /** Paint clipped highlights and shadows on the canvas. */
@@ -171,7 +173,8 @@ export interface EditActions {
   /** 'auto' applies the automatic look now (where the scene is measured) and from then on; 'manual' keeps the params as they are. */
   setLook(look: Look): void;
   setResponse(choice: ResponseChoice): void;
-  setRecoveredResponse(luts: ResponseLuts | null): void;
+  /** The recovered curves (null: none), and whether sRGB fits the brackets as well (then 'auto' uses sRGB). */
+  setRecoveredResponse(luts: ResponseLuts | null, fitsSrgb?: boolean): void;
   setRecoveryFailed(failed: boolean): void;
   setCurve(channel: CurveChannel, points: readonly CurvePoint[]): void;
   resetCurves(): void;
@@ -221,6 +224,7 @@ export function createEditStore() {
       response: 'auto',
       recoveredResponse: null,
       recoveryFailed: false,
+      recoveredFitsSrgb: false,
       curves: identityCurves(),
       clipWarnings: false,
       ghostMask: false,
@@ -245,7 +249,7 @@ export function createEditStore() {
       setLook: (look) => set((s) => ({ look, ...lookParams({ ...s, look }) })),
       resetParams: () => set((s) => ({ look: 'auto', ...lookParams({ ...s, look: 'auto', params: defaultParams() }) })),
       setResponse: (response) => set({ response }),
-      setRecoveredResponse: (recoveredResponse) => set({ recoveredResponse }),
+      setRecoveredResponse: (recoveredResponse, fitsSrgb = false) => set({ recoveredResponse, recoveredFitsSrgb: recoveredResponse !== null && fitsSrgb }),
       setRecoveryFailed: (recoveryFailed) => set({ recoveryFailed }),
       setCurve: (channel, points) => set((s) => ({ curves: { ...s.curves, [channel]: normaliseCurve(points) } })),
       resetCurves: () => set({ curves: identityCurves() }),
@@ -257,14 +261,16 @@ export function createEditStore() {
       setHistogram: (histogram) => set({ histogram }),
       // A new set opens at fit; curves recovered from the old set do not apply to it.
       // The scene is measured again for the new pictures.
-      setBrackets: (setName, brackets) => set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null, scene: null }),
-      setRadiance: (setName, radiance) => set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, alignment: null, scene: null }),
+      setBrackets: (setName, brackets) =>
+        set({ setName, brackets: sortDarkestFirst(brackets), radiance: null, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, recoveredFitsSrgb: false, alignment: null, scene: null }),
+      setRadiance: (setName, radiance) =>
+        set({ setName, radiance, brackets: [], mode: 'merge', compare: false, view: FIT_VIEW, recoveredResponse: null, recoveryFailed: false, recoveredFitsSrgb: false, alignment: null, scene: null }),
       setEv: (id, ev) =>
         set((s) => {
           if (!Number.isFinite(ev)) return {};
           const brackets = s.brackets.map((b) => (b.id === id ? { ...b, ev, evSource: 'user' as const } : b));
           // The recovery solves for the exposure times too: new EVs, new curves.
-          return { brackets: sortDarkestFirst(brackets), recoveredResponse: null, recoveryFailed: false };
+          return { brackets: sortDarkestFirst(brackets), recoveredResponse: null, recoveryFailed: false, recoveredFitsSrgb: false };
         }),
       setJpegQuality: (q) => set({ jpegQuality: Math.min(1, Math.max(0.1, q)) }),
       setViewport: (width, height) => set((s) => (s.viewport.width === width && s.viewport.height === height ? {} : { viewport: { width, height } })),
@@ -302,17 +308,21 @@ function lookParams(s: Pick<EditState, 'look' | 'mode' | 'params' | 'scene'>): P
 
 const FIXED_RESPONSES = { srgb: responseLuts('srgb'), linear: responseLuts('linear') } as const;
 
-type ResponseInputs = Pick<EditState, 'response' | 'recoveredResponse' | 'recoveryFailed' | 'brackets'>;
+type ResponseInputs = Pick<EditState, 'response' | 'recoveredResponse' | 'recoveryFailed' | 'recoveredFitsSrgb' | 'brackets'>;
 
 /** Why 'auto' does not recover the curve for these brackets (autoRecoveryRefusal), or null where it does. */
 export function autoResponseRefusal(brackets: readonly Pick<BracketEntry, 'ev' | 'evSource'>[]): string | null {
   return autoRecoveryRefusal(brackets.map((b) => ({ ev: b.ev, known: b.evSource === 'exif' || b.evSource === 'user' })));
 }
 
-/** The response the merge uses: the choice, with 'auto' resolved ('recovered' where the set allows and the recovery has not failed, else sRGB). */
+/**
+ * The response the merge uses: the choice, with 'auto' resolved ('recovered'
+ * where the set allows, the recovery has not failed and its curves explain the
+ * brackets better than sRGB does; else sRGB).
+ */
 export function resolvedResponse(s: Partial<ResponseInputs> & Pick<EditState, 'response'>): Exclude<ResponseChoice, 'auto'> {
   if (s.response !== 'auto') return s.response;
-  return !s.recoveryFailed && autoResponseRefusal(s.brackets ?? []) === null ? 'recovered' : 'srgb';
+  return !s.recoveryFailed && !s.recoveredFitsSrgb && autoResponseRefusal(s.brackets ?? []) === null ? 'recovered' : 'srgb';
 }
 
 /**

@@ -62,6 +62,7 @@ function autoUsed(s: EditState): string | null {
   if (s.response !== 'auto') return null;
   if (resolvedResponse(s) === 'recovered') return 'Auto: recovered from the brackets.';
   if (s.recoveryFailed) return 'Auto: sRGB (the recovery failed for these brackets).';
+  if (s.recoveredFitsSrgb) return 'Auto: sRGB (the curve recovered from the brackets is no better a fit).';
   return `Auto: sRGB (${autoResponseRefusal(s.brackets) ?? 'no brackets'}).`;
 }
 

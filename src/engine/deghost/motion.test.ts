@@ -8,10 +8,10 @@ import { mergeWeights } from '../merge/weights';
 import { layerMotion } from '../align/reference/align';
 import { invert, similarityMatrix } from '../align/reference/transforms';
 import type { Bracket, FloatImage } from '../types';
-import { ghostMask, rawDeghostWeights } from './reference/deghost';
+import { autoReference, ghostMask, rawDeghostWeights } from './reference/deghost';
 import { smoothDeghost } from './reference/smooth';
-import { addNoise, cropMap, movingObjectScene, GHOST_EXPOSURES, type GhostScene } from './reference/ghost-scene';
-import { estimateMotion, majority, motionMask, motionProxySize, motionStrength, transformMatrix, MOTION_IMPLAUSIBLE, MOTION_MASK, MOTION_THRESHOLD, type BracketTransform } from './motion';
+import { addNoise, cropMap, ghostScene, movingObjectScene, GHOST_EXPOSURES, type GhostScene } from './reference/ghost-scene';
+import { estimateMotion, estimateMotionAndReference, majority, motionMask, motionProxySize, motionStrength, transformMatrix, MOTION_IMPLAUSIBLE, MOTION_MASK, MOTION_THRESHOLD, type BracketTransform } from './motion';
 
 const MAPS: RadianceMap[] = ['goldengate', 'stilllife'];
 const SRGB = [linearToSrgb, linearToSrgb, linearToSrgb] as const;
@@ -288,5 +288,34 @@ describe('the decision', () => {
     expect(estimateMotion([one!], { response: srgb })).toEqual({ fraction: 0, strength: 0 });
     const small = { ...one!, width: 1, height: 1, pixels: new Uint8Array(4) };
     expect(() => estimateMotion([one!, small], { response: srgb })).toThrow(/bracket 1/);
+  });
+});
+
+describe('estimateMotionAndReference', () => {
+  it('deghosts against a bracket without the moving object where the automatic reference holds it', () => {
+    const scene = ghostScene(
+      {
+        map: 'goldengate',
+        kind: 'bright',
+        brackets: [1, 3],
+        positions: [
+          [12, 10],
+          [80, 50],
+        ],
+      },
+      camera,
+    );
+    const response = responseLuts('srgb');
+    const weights = mergeWeights(0, response);
+    const auto = autoReference(scene.ghosted, weights);
+    const atAuto = estimateMotion(scene.ghosted, { response, reference: auto });
+    const chosen = estimateMotionAndReference(scene.ghosted, { response });
+    console.log(`object in brackets 1 and 3: automatic reference ${auto} sees ${(100 * atAuto.fraction).toFixed(2)} % moving; chosen ${chosen.reference}, ${(100 * chosen.fraction).toFixed(2)} %`);
+    expect([1, 3]).toContain(auto);
+    expect([0, 2, 4]).toContain(chosen.reference);
+    expect(chosen.fraction).toBeLessThan(atAuto.fraction);
+    expect(chosen.strength).toBeGreaterThan(0);
+    // A still set keeps the automatic reference.
+    expect(estimateMotionAndReference(scene.clean, { response })).toEqual({ fraction: 0, strength: 0, reference: auto });
   });
 });

@@ -141,6 +141,8 @@ export interface MotionMask {
   readonly covered: Uint8Array;
   /** The bracket the others were judged against. */
   readonly reference: number;
+  /** Brackets rejected per covered proxy pixel, on average: Σ over brackets of (1 − weight), smoothed as the mask. */
+  readonly rejected: number;
 }
 
 /** The strength for a moving fraction: 0 below MOTION_THRESHOLD or above MOTION_IMPLAUSIBLE, else min(1, 0.6 + 20 · fraction). */
@@ -444,8 +446,15 @@ export function motionMask(brackets: readonly Bracket[], options: MotionOptions)
     }
   }
   const levels = Math.min(options.levels ?? MOTION_LEVELS, deghostLevels(w, h));
-  const mask = ghostMask(levels === 0 ? raw : levels === 1 ? majority(raw, w, h) : smoothDeghost(raw, w, h, levels));
-  return { width: w, height: h, mask, covered, reference };
+  const smoothed = levels === 0 ? raw : levels === 1 ? majority(raw, w, h) : smoothDeghost(raw, w, h, levels);
+  let rejected = 0;
+  let count = 0;
+  for (let p = 0; p < w * h; p++) {
+    if (!covered[p]) continue;
+    count++;
+    for (const weights of smoothed) rejected += 1 - weights[p]!;
+  }
+  return { width: w, height: h, mask: ghostMask(smoothed), covered, reference, rejected: count > 0 ? rejected / count : 0 };
 }
 
 /**
@@ -466,4 +475,44 @@ export function estimateMotion(brackets: readonly Bracket[], options: MotionOpti
   }
   const fraction = count > 0 ? moving / count : 0;
   return { fraction, strength: motionStrength(fraction) };
+}
+
+/** The search for a reference runs on a proxy this size (a quarter of the taps of MOTION_PROXY's). */
+export const REFERENCE_SEARCH_PROXY = 128;
+/** Another bracket replaces the automatic reference only where it sees this share of the motion or less (a clear win, not noise). */
+export const REFERENCE_GAIN = 0.7;
+
+export interface MotionChoice extends MotionEstimate {
+  /** The reference bracket to deghost against (darkest first). */
+  readonly reference: number;
+}
+
+/**
+ * The motion estimate against the reference the other brackets agree with
+ * most: the deghosting keeps the reference as shot, so a reference that
+ * holds the moving object keeps the object, every other bracket being
+ * rejected there, where one without it is contradicted only by the bracket
+ * that holds it and gives the scene without the object. (The moving share
+ * alone cannot tell them apart: both see the object's two places.) Each
+ * bracket is tried on a REFERENCE_SEARCH_PROXY proxy and scored by the
+ * brackets it rejects per pixel (MotionMask.rejected); one replaces the
+ * automatic choice (the best exposed) only where it rejects at most
+ * REFERENCE_GAIN of what the automatic one does (of those within 10 % of the
+ * least, the one nearest the automatic). The estimate is then made at
+ * the usual size against the chosen reference.
+ */
+export function estimateMotionAndReference(brackets: readonly Bracket[], options: Omit<MotionOptions, 'reference'>): MotionChoice {
+  if (brackets.length < 2) return { fraction: 0, strength: 0, reference: 0 };
+  const weights = options.weights ?? mergeWeights(estimateBlackLevel(brackets), options.response);
+  const auto = autoReference(brackets, weights);
+  const search = { ...options, weights, proxy: Math.min(options.proxy ?? MOTION_PROXY, REFERENCE_SEARCH_PROXY) };
+  const rejected = brackets.map((_, r) => motionMask(brackets, { ...search, reference: r }).rejected);
+  // Of the brackets close to the least (within 10 %), the nearest to the automatic one: the better exposed.
+  const least = Math.min(...rejected);
+  let best = auto;
+  if (least < REFERENCE_GAIN * rejected[auto]!) {
+    best = -1;
+    for (const [r, v] of rejected.entries()) if (v <= 1.1 * least && (best < 0 || Math.abs(r - auto) < Math.abs(best - auto))) best = r;
+  }
+  return { ...estimateMotion(brackets, { ...options, weights, reference: best }), reference: best };
 }

@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { filmCurve, loadRadianceMap, meter, shootBrackets, shrinkBrackets, trueLuts, type CameraCurve, type RadianceMap } from '../reference/camera';
 import { linearToSrgb, srgbToLinear } from '../reference/color';
 import { mergeRadiance } from './reference/merge';
-import { makeMonotone, packResponse, recoverResponse, RESPONSE_ANCHOR, RESPONSE_CODES, responseLuts, selectSamples, type ResponseLuts } from './response';
+import { makeMonotone, packResponse, recoverResponse, RESPONSE_ANCHOR, RESPONSE_CODES, responseLuts, responseMisfit, selectSamples, srgbFitsAsWell, type ResponseLuts } from './response';
+import { addNoise } from '../deghost/reference/ghost-scene';
 import { mergeWeights } from './weights';
 import type { Bracket, FloatImage } from '../types';
 
@@ -249,5 +250,21 @@ describe('mergeRadiance with per-channel responses', () => {
     expect(out.data[2]).toBe(1020);
     expect(Array.from(mergeRadiance([dark, bright]).data)).toEqual(Array.from(mergeRadiance([dark, bright], responseLuts('srgb')).data));
     expect(() => mergeRadiance([dark], [luts[0], luts[1], new Float32Array(3)])).toThrow(/256/);
+  });
+});
+
+describe('srgbFitsAsWell', () => {
+  it('keeps sRGB for brackets shot through sRGB (with noise), not for a film-like curve', () => {
+    for (const name of MAPS) {
+      const srgb = addNoise(shoot(name, SRGB).brackets, 2, 11);
+      const film = addNoise(shoot(name, FILM).brackets, 2, 11);
+      const srgbMisfit = responseMisfit(srgb, responseLuts('srgb'));
+      const srgbRecovered = recoverResponse(srgb).luts;
+      console.log(
+        `${name}: sRGB misfit ÷ recovered misfit, sRGB camera ${(srgbMisfit / responseMisfit(srgb, srgbRecovered)).toFixed(2)}, film camera ${(responseMisfit(film, responseLuts('srgb')) / responseMisfit(film, recoverResponse(film).luts)).toFixed(2)}`,
+      );
+      expect(srgbFitsAsWell(srgb, srgbRecovered)).toBe(true);
+      expect(srgbFitsAsWell(film, recoverResponse(film).luts)).toBe(false);
+    }
   });
 });
