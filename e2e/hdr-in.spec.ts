@@ -184,7 +184,7 @@ test.describe('HDR inputs', () => {
     await waitIdle(page);
     expect(await errors(page), 'no error after the merge').toEqual([]);
     const gpu = await gpuRadiance(page);
-    const rel = worstRelative(gpu, mergeRadiance(brackets, responseLuts('linear'), mergeWeights(0)));
+    const rel = worstRelative(gpu, mergeRadiance(brackets, responseLuts('linear'), mergeWeights(0, responseLuts('linear'))));
     const e16 = rmsStops(gpu, truth);
     const e8 = rmsStops(mergeRadiance(brackets.map(codes8), responseLuts('linear')), truth);
     console.log(`linear 16-bit TIFF merge: GPU vs reference worst ${fmt(rel)} relative; vs the true map ${e16.toFixed(5)} stops RMS (8-bit quantised: ${e8.toFixed(4)})`);

@@ -87,7 +87,7 @@ async function setMode(page: Page, mode: 'fusion' | 'merge') {
 
 /** The CPU reference radiance, weighted as the pipeline weights (black level from the brackets). */
 function referenceRadiance(brackets: readonly Bracket[], response: ResponseLuts = responseLuts('srgb')): FloatImage {
-  return mergeRadiance(brackets, response, mergeWeights(estimateBlackLevel(brackets)));
+  return mergeRadiance(brackets, response, mergeWeights(estimateBlackLevel(brackets), response));
 }
 
 /** EXR planes against the reference: worst error in units of the bound, and the largest relative error of normal halves. */
