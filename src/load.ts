@@ -86,8 +86,9 @@ const RESPONSE_LABEL = { srgb: 'sRGB', linear: 'Linear' } as const;
 /**
  * The camera response the new set calls for (TIFF, RAW), set with a message
  * saying why; a plain 8-bit set after a 16-bit or radiance one goes back to
- * the automatic response if the earlier set had made it linear. Linear brackets open in merge
- * mode: fusion weighs display-encoded values and would see them far too dark.
+ * the automatic response if the earlier set had made it linear. Linear
+ * brackets open in merge mode: fusion weighs display-encoded values and
+ * would see them far too dark.
  */
 function applyResponseHint(store: EditStore, replies: readonly DecodeReply[], wasWide: boolean): void {
   const { response, setResponse, report, mode, setMode } = store.getState();

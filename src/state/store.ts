@@ -66,7 +66,8 @@ export interface Progress {
  * recovered from the brackets themselves (Debevec & Malik; engine/merge/response.ts).
  * 'auto' (the default) recovers them wherever the set allows
  * (autoRecoveryRefusal: 3+ distinct exposures from EXIF spanning 2+ EV) and
- * uses sRGB otherwise, or when the recovery fails (resolvedResponse).
+ * uses sRGB otherwise, when the recovery fails, or when sRGB explains the
+ * brackets as well (resolvedResponse).
  */
 export type ResponseChoice = 'auto' | 'srgb' | 'linear' | 'recovered';
 export const RESPONSE_CHOICES: readonly ResponseChoice[] = ['auto', 'srgb', 'linear', 'recovered'];
@@ -292,9 +293,10 @@ export function createEditStore() {
 export type EditStore = ReturnType<typeof createEditStore>;
 
 /**
- * The params with the automatic look applied, as a partial state to merge,
- * or {} where nothing changes: the look is manual, or (merge mode) the scene
- * is not measured yet. Fusion mode gets the defaults of those params (the
+ * The params with the automatic look applied, as a partial state to merge:
+ * {} when the look is manual, the params as given when (merge mode) the
+ * scene is not measured yet or they already hold the look (the same object,
+ * so nothing downstream re-runs). Fusion mode gets the defaults of those params (the
  * look is measured on the radiance map, which fusion does not show).
  */
 function lookParams(s: Pick<EditState, 'look' | 'mode' | 'params' | 'scene'>): Partial<EditState> {
