@@ -1,23 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import * as camera from './engine/reference/camera';
-import { ghostScene } from './engine/deghost/reference/ghost-scene';
+import { BRIGHT_OBJECT_CASE, ghostScene } from './engine/deghost/reference/ghost-scene';
 import type { Bracket } from './engine/types';
 import { watchGhosts } from './ghosts';
 import { createEditStore, type BracketEntry } from './state/store';
 
 // Goldengate with a bright object from the still life in brackets 1 and 3 (about 4 % of the frame each), no EXIF: sRGB, 2 EV apart.
-const scene = ghostScene(
-  {
-    map: 'goldengate',
-    kind: 'bright',
-    brackets: [1, 3],
-    positions: [
-      [12, 10],
-      [80, 50],
-    ],
-  },
-  camera,
-);
+const scene = ghostScene(BRIGHT_OBJECT_CASE, camera);
 
 const entries = (brackets: readonly Bracket[]): BracketEntry[] =>
   brackets.map((b, i) => ({

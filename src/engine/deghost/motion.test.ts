@@ -10,7 +10,7 @@ import { invert, similarityMatrix } from '../align/reference/transforms';
 import type { Bracket, FloatImage } from '../types';
 import { autoReference, ghostMask, rawDeghostWeights } from './reference/deghost';
 import { smoothDeghost } from './reference/smooth';
-import { addNoise, cropMap, ghostScene, movingObjectScene, GHOST_EXPOSURES, type GhostScene } from './reference/ghost-scene';
+import { addNoise, BRIGHT_OBJECT_CASE, cropMap, ghostScene, movingObjectScene, GHOST_EXPOSURES, type GhostScene } from './reference/ghost-scene';
 import { estimateMotion, estimateMotionAndReference, majority, motionMask, motionProxySize, motionStrength, transformMatrix, MOTION_IMPLAUSIBLE, MOTION_MASK, MOTION_THRESHOLD, type BracketTransform } from './motion';
 
 const MAPS: RadianceMap[] = ['goldengate', 'stilllife'];
@@ -293,18 +293,7 @@ describe('the decision', () => {
 
 describe('estimateMotionAndReference', () => {
   it('deghosts against a bracket without the moving object where the automatic reference holds it', () => {
-    const scene = ghostScene(
-      {
-        map: 'goldengate',
-        kind: 'bright',
-        brackets: [1, 3],
-        positions: [
-          [12, 10],
-          [80, 50],
-        ],
-      },
-      camera,
-    );
+    const scene = ghostScene(BRIGHT_OBJECT_CASE, camera);
     const response = responseLuts('srgb');
     const weights = mergeWeights(0, response);
     const auto = autoReference(scene.ghosted, weights);

@@ -99,6 +99,17 @@ export interface GhostCase {
   readonly positions: readonly [readonly [number, number], readonly [number, number]];
 }
 
+/** A bright object from the still life in brackets 1 and 3 of goldengate (about 4 % of the frame each; bracket 1 is the automatic reference). */
+export const BRIGHT_OBJECT_CASE: GhostCase = {
+  map: 'goldengate',
+  kind: 'bright',
+  brackets: [1, 3],
+  positions: [
+    [12, 10],
+    [80, 50],
+  ],
+};
+
 /**
  * A committed radiance map shot through the sRGB curve at GHOST_EXPOSURES
  * (metered to a key of 0.18), with a textured object from the other map
