@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { pickPixels, recoverResponse, responseLuts, type ResponseLuts } from './engine/merge/response';
+import { recoverResponse, responseLuts, type ResponseLuts } from './engine/merge/response';
+import { pickPixels } from './engine/merge/auto-response';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from './engine/reference/camera';
 import { pixelEvs } from './io/pixel-exposure';
 import type { Bracket } from './engine/types';

@@ -7,7 +7,8 @@
 // pixels read through the recovered curves: a disagreement that survives the
 // camera's own curve points at a file, and is reported with the numbers.
 import { relativeExposures } from './bridge';
-import { pickPixels, srgbFitsAsWell, type ResponseLuts } from './engine/merge/response';
+import { type ResponseLuts } from './engine/merge/response';
+import { pickPixels, srgbFitsAsWell } from './engine/merge/auto-response';
 import type { Bracket } from './engine/types';
 import { exifAfterRecovery, pixelEvs } from './io/pixel-exposure';
 import { recoveredContradictionMessage } from './io/set-checks';

@@ -14,7 +14,8 @@ import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX
 import { identityCurves } from '../engine/curve/curve';
 import { AUTO_LOOK_PARAMS, autoLook } from '../engine/tonemap/auto-look';
 import { estimateMotionAndReference, MOTION_IMPLAUSIBLE, type BracketTransform } from '../engine/deghost/motion';
-import { autoRecoveryRefusal, pickPixels, recoverResponse, responseLuts, srgbFitsAsWell, type ResponseLuts } from '../engine/merge/response';
+import { recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
+import { autoRecoveryRefusal, pickPixels, srgbFitsAsWell } from '../engine/merge/auto-response';
 import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
 import { exifAfterRecovery, pixelEvs } from '../io/pixel-exposure';
 import { disagreementMessage, ghostMessage, recoveredContradictionMessage } from '../io/set-checks';
