@@ -4,7 +4,8 @@ import { pickPixels } from './engine/merge/auto-response';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from './engine/reference/camera';
 import { pixelEvs } from './io/pixel-exposure';
 import type { Bracket } from './engine/types';
-import { bracketsForEngine, bracketsForRecovery, checkExifAfterRecovery, watchResponse, type Recover } from './recover';
+import { bracketsForEngine, bracketsForRecovery, watchResponse, type Recover } from './recover';
+import { checkExifAfterRecovery } from './io/set-checks';
 import { activeResponse, createEditStore, isBusy, resolvedResponse, type BracketEntry } from './state/store';
 
 const entry = (id: string, ev: number): BracketEntry => ({
@@ -113,6 +114,7 @@ describe('checkExifAfterRecovery', () => {
   const shot = shootBrackets(map, FILM, meter(map, 0.18), [1 / 16, 1 / 4, 1, 4, 16]);
   const entries = (evs: readonly number[]): BracketEntry[] =>
     shot.map((b, i) => ({ id: `f${i}`, name: `f${i}.png`, width: b.width, height: b.height, pixels: b.pixels as Uint8ClampedArray, thumb: null, exif: null, exifSegment: null, ev: evs[i]!, evSource: 'exif' }));
+  const frames = (evs: readonly number[]) => entries(evs).map((e) => ({ ...e, fromExif: true }));
   const recovered = recoverResponse(bracketsForRecovery(entries([0, 2, 4, 6, 8]))).luts;
 
   it('right EXIF on a film curve: the pixels read through the recovered curves agree (no message), though read as sRGB they do not', () => {
@@ -121,13 +123,13 @@ describe('checkExifAfterRecovery', () => {
     // The film curve bends the sRGB reading of 8 stops by more than half a stop somewhere; the recovered curves do not.
     expect(Math.max(...asSrgb.map((e, i) => Math.abs(e - 2 * i)))).toBeGreaterThan(0.5);
     expect(Math.max(...through.map((e, i) => Math.abs(e - 2 * i)))).toBeLessThan(0.25);
-    expect(checkExifAfterRecovery(entries([0, 2, 4, 6, 8]), recovered)).toBeNull();
+    expect(checkExifAfterRecovery(frames([0, 2, 4, 6, 8]), recovered)).toBeNull();
   });
 
   it('one rewritten EXIF time survives the recovered curves and is named with both EVs', () => {
     const wrong = entries([0, 2, 4, 7.5, 8]);
     const luts = recoverResponse(bracketsForRecovery(wrong)).luts;
-    const text = checkExifAfterRecovery(wrong, luts);
+    const text = checkExifAfterRecovery(frames([0, 2, 4, 7.5, 8]), luts);
     // The recovery fits its curve to the wrong time too, which bends the next bracket's reading: both may be named, the frames before it are not.
     expect(text).toMatch(/^Read through the camera response recovered from the set, “f3\.png” is \+7\.5 EV by its EXIF but \+[56]\.\d EV by its pixels/);
     expect(text).toMatch(/Using the EXIF exposures; correct/);

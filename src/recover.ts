@@ -7,11 +7,10 @@
 // pixels read through the recovered curves: a disagreement that survives the
 // camera's own curve points at a file, and is reported with the numbers.
 import { relativeExposures } from './bridge';
-import { type ResponseLuts } from './engine/merge/response';
+import type { ResponseLuts } from './engine/merge/response';
 import { pickPixels, srgbFitsAsWell } from './engine/merge/auto-response';
 import type { Bracket } from './engine/types';
-import { exifAfterRecovery, pixelEvs } from './io/pixel-exposure';
-import { recoveredContradictionMessage } from './io/set-checks';
+import { checkExifAfterRecovery } from './io/set-checks';
 import { resolvedResponse, type BracketEntry, type EditStore } from './state/store';
 
 export interface RecoverRequest {
@@ -55,27 +54,6 @@ export function bracketsForRecovery(brackets: readonly BracketEntry[]): Bracket[
     .map((b) => pickPixels(b));
 }
 
-/**
- * The EXIF exposures the pixels still contradict once read through the
- * recovered curves, as a warning naming each file and both EVs; null when
- * they agree (or cannot be compared). The EXIF exposures stay in use.
- */
-export function checkExifAfterRecovery(brackets: readonly BracketEntry[], luts: ResponseLuts): string | null {
-  if (brackets.length < 2 || brackets.some((b) => b.evSource !== 'exif')) return null;
-  const measured = pixelEvs(brackets, luts);
-  if (!measured) return null;
-  const exif = brackets.map((b) => b.ev - brackets[0]!.ev);
-  const odd = exifAfterRecovery(exif, measured);
-  return odd.length
-    ? recoveredContradictionMessage(
-        brackets.map((b) => b.name),
-        exif,
-        measured,
-        odd,
-      )
-    : null;
-}
-
 /** Keep recovered curves in step with the brackets while the recovered response is in use. Returns the unsubscribe. */
 export function watchResponse(store: EditStore, recover: Recover = recoverInWorker): () => void {
   let generation = 0;
@@ -91,7 +69,10 @@ export function watchResponse(store: EditStore, recover: Recover = recoverInWork
         (luts) => {
           if (mine !== generation || store.getState().brackets !== brackets) return;
           store.getState().setRecoveredResponse(luts, srgbFitsAsWell(solved, luts));
-          const suspect = checkExifAfterRecovery(brackets, luts);
+          const suspect = checkExifAfterRecovery(
+            brackets.map((b) => ({ ...b, fromExif: b.evSource === 'exif' })),
+            luts,
+          );
           if (suspect) report(suspect, 'warning');
         },
         (err: unknown) => {

@@ -17,8 +17,7 @@ import { estimateMotionAndReference, MOTION_IMPLAUSIBLE, type BracketTransform }
 import { recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { autoRecoveryRefusal, pickPixels, srgbFitsAsWell } from '../engine/merge/auto-response';
 import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
-import { exifAfterRecovery, pixelEvs } from '../io/pixel-exposure';
-import { disagreementMessage, ghostMessage, recoveredContradictionMessage } from '../io/set-checks';
+import { checkExifAfterRecovery, disagreementMessage, ghostMessage } from '../io/set-checks';
 import { MAX_PRESET_BYTES, parsePreset, type PresetEdit } from '../io/preset';
 import { FileProblem } from '../io/problem';
 import type { BatchOptions } from './args';
@@ -126,20 +125,11 @@ function responseFor(edit: PresetEdit, brackets: Bracket[], decoded: DecodedFile
     warn(`the camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB`);
     return responseLuts('srgb');
   }
-  if (evs.every((e) => e.source === 'exif')) {
-    const measured = pixelEvs(decoded, luts);
-    const exif = evs.map((e) => e.ev - evs[0]!.ev);
-    const odd = measured ? exifAfterRecovery(exif, measured) : [];
-    if (measured && odd.length)
-      warn(
-        recoveredContradictionMessage(
-          decoded.map((d) => d.name),
-          exif,
-          measured,
-          odd,
-        ),
-      );
-  }
+  const suspect = checkExifAfterRecovery(
+    decoded.map((d, i) => ({ ...d, ev: evs[i]!.ev, fromExif: evs[i]!.source === 'exif' })),
+    luts,
+  );
+  if (suspect) warn(suspect);
   return luts;
 }
 

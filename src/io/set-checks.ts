@@ -3,7 +3,9 @@
 // that differ, duplicate exposures, EXIF exposures the pixels contradict,
 // and the decoders' notices (transparency, grey-scale, CMYK). Pure, no DOM;
 // src/load.ts reports them.
+import type { ResponseLuts } from '../engine/merge/response';
 import { formatEv } from './exposure';
+import { exifAfterRecovery, pixelEvs, type PixelImage } from './pixel-exposure';
 import { ORIENTATION_WORDS } from './orient';
 
 export const quote = (name: string) => `“${name}”`;
@@ -91,6 +93,36 @@ const evParts = (names: readonly string[], exifEvs: readonly number[], pixEvs: r
 /** The EXIF exposures whose order the pixels contradict, both EVs per file named, and what the app does. */
 export function contradictionMessage(names: readonly string[], exifEvs: readonly number[], pixEvs: readonly number[], odd: readonly number[]): string {
   return `The EXIF exposures contradict the pictures: ${evParts(names, exifEvs, pixEvs, odd)}. Using the exposures measured from the pixels; correct them in the strip below if needed.`;
+}
+
+/** A bracket as the check after recovery reads it: its pixels, EV (darkest first) and whether that EV came from its EXIF. */
+export interface RecoveredFrame extends PixelImage {
+  readonly name: string;
+  readonly ev: number;
+  readonly fromExif: boolean;
+}
+
+/**
+ * The EXIF exposures the pixels still contradict once read through the
+ * recovered curves, as a warning naming each file and both EVs; null when
+ * they agree, cannot be compared, or some EV is not from EXIF. The app
+ * (src/recover.ts) and the CLI (src/cli/batch.ts) both say it; the EXIF
+ * exposures stay in use.
+ */
+export function checkExifAfterRecovery(frames: readonly RecoveredFrame[], luts: ResponseLuts): string | null {
+  if (frames.length < 2 || frames.some((f) => !f.fromExif)) return null;
+  const measured = pixelEvs(frames, luts);
+  if (!measured) return null;
+  const exif = frames.map((f) => f.ev - frames[0]!.ev);
+  const odd = exifAfterRecovery(exif, measured);
+  return odd.length
+    ? recoveredContradictionMessage(
+        frames.map((f) => f.name),
+        exif,
+        measured,
+        odd,
+      )
+    : null;
 }
 
 /** EXIF exposures the pixels disagree with even through the camera response recovered from the set: the files named with both EVs; the EXIF stays in use. */
