@@ -8,12 +8,20 @@
 //   finish          1 workgroup  -> stats
 //   histogram_bins  G workgroups -> histogram (cleared by the caller)
 
+// FUSED: the input is exposure fusion output (sRGB-encoded, over 1 where the
+// fusion overshot white, under 0 where it undershot black) and each pixel
+// counts as 1 + its brightest channel as encoded (at least FUSED_FLOOR), in all
+// three channels: a positive measure whose percentiles give both ends of what
+// the finishing clips (the fusion's automatic look, engine/tonemap/auto-look.ts
+// autoFusionLook; its log2 histogram spans about a stop, so its bins are fine).
+override FUSED: bool = false;
+const FUSED_FLOOR: f32 = 1e-3;
 override LOG_DELTA: f32;
 // Histogram bins; also the workgroup size.
 override BINS: u32 = 256u;
 const BIG = 3.0e38;
 
-// The merged radiance map.
+// The merged radiance map (the fused image with FUSED).
 @group(0) @binding(0) var radiance: texture_2d<f32>;
 // Per workgroup g: [2g] = (sum of ln L, min L, max L, unused), [2g+1] = (sum R, sum G, sum B, unused).
 @group(0) @binding(1) var<storage, read_write> partials: array<vec4f>;
@@ -27,7 +35,11 @@ var<workgroup> sums: array<vec4f, BINS>;
 var<workgroup> bins: array<atomic<u32>, BINS>;
 
 fn pixel(i: u32, width: u32) -> vec3f {
-  return textureLoad(radiance, vec2u(i % width, i / width), 0).rgb;
+  let c = textureLoad(radiance, vec2u(i % width, i / width), 0).rgb;
+  if (FUSED) {
+    return vec3f(max(FUSED_FLOOR, 1.0 + max(c.r, max(c.g, c.b))));
+  }
+  return c;
 }
 
 fn combine(a: vec4f, b: vec4f) -> vec4f {

@@ -7,7 +7,11 @@
 // With FUSED the input is exposure fusion output instead: display-referred,
 // sRGB-encoded and possibly outside [0, 1]; it is linearised, scaled by the
 // exposure, given the saturation and clamped only then, so lowering the
-// exposure brings back highlights the fusion pushed above 1.
+// exposure brings back highlights the fusion pushed above 1; values from a
+// knee up to the white point fusedWhite are rolled off into [knee, 1] first
+// (fused_roll_off), so what the fusion pushed up to fusedWhite keeps its
+// detail. Before all that, encoded values from fusedBlack (≤ 0) up to a knee
+// are lifted into [0, knee] (fused_toe): what the fusion pushed below black.
 // The CPU reference is src/engine/reference/tonemap.ts.
 
 override FUSED: bool = false;
@@ -32,6 +36,8 @@ struct ToneParams {
   exposure: f32,
   saturation: f32,
   gamma: f32,
+  fusedWhite: f32,
+  fusedBlack: f32,
 }
 
 // Radiance, or fused image with FUSED (full size for export, canvas size for preview).
@@ -53,15 +59,48 @@ fn has_own_saturation(id: u32) -> bool {
   return id == 0u || id == 2u;
 }
 
+// Fusion's highlight roll-off, per channel, linear: identity up to the knee
+// k = max(0.7, 1 − 0.15·(W − 1)), then Reinhard's extended curve on what lies
+// above it, k + b·t·(1 + t/A²)/(1 + t) with b = 1 − k, t = (x − k)/b and
+// A = (W − k)/b: slope 1 at the knee, W to 1, monotone. W = 1 is the clamp alone.
+fn fused_roll_off(c: vec3f, white: f32) -> vec3f {
+  let k = max(0.7, 1.0 - 0.15 * (white - 1.0));
+  if (white <= 1.0) {
+    return c;
+  }
+  let b = 1.0 - k;
+  let a = (white - k) / b;
+  let t = max(c - vec3f(k), vec3f(0.0)) / b;
+  let rolled = vec3f(k) + b * t * (vec3f(1.0) + t / (a * a)) / (vec3f(1.0) + t);
+  return select(c, rolled, c > vec3f(k));
+}
+
+// Fusion's shadow toe, per channel, sRGB-encoded: the roll-off's curve turned
+// over, below the knee t = min(0.25, −2·B) (B = black ≤ 0): with d = (t − v)/t
+// and A = (t − B)/t, t − t·d·(1 + d/A²)/(1 + d): slope 1 at the knee, B to 0,
+// monotone. B = 0 leaves v as it is (negatives then clip).
+fn fused_toe(c: vec3f, black: f32) -> vec3f {
+  if (black >= 0.0) {
+    return c;
+  }
+  let t = min(0.25, -2.0 * black);
+  let a = (t - black) / t;
+  let d = max(vec3f(t) - c, vec3f(0.0)) / t;
+  let lifted = vec3f(t) - t * d * (vec3f(1.0) + d / (a * a)) / (vec3f(1.0) + d);
+  return select(c, lifted, c < vec3f(t));
+}
+
 @compute @workgroup_size(8, 8)
 fn main(@builtin(global_invocation_id) id: vec3u) {
   let dims = textureDimensions(result);
   if (id.x >= dims.x || id.y >= dims.y) {
     return;
   }
-  let c = max(textureLoad(radiance, id.xy, 0).rgb, vec3f(0.0));
+  let raw = textureLoad(radiance, id.xy, 0).rgb;
+  let c = max(raw, vec3f(0.0));
   if (FUSED) {
-    let fused = saturate_ratio(srgb_to_linear(c) * exp2(params.exposure), params.saturation);
+    let lifted = max(fused_toe(raw, params.fusedBlack), vec3f(0.0));
+    let fused = fused_roll_off(saturate_ratio(srgb_to_linear(lifted) * exp2(params.exposure), params.saturation), params.fusedWhite);
     textureStore(result, id.xy, vec4f(linear_to_srgb(clamp(fused, vec3f(0.0), vec3f(1.0))), 1.0));
     return;
   }

@@ -3,7 +3,7 @@
 // histogram) back into the store.
 import { EngineInputError, type Engine } from '../engine';
 import { dynamicRangeEv } from '../engine/histogram/histogram';
-import { autoLook } from '../engine/tonemap/auto-look';
+import { autoFusionLook, autoLook } from '../engine/tonemap/auto-look';
 import { exposureFromEv } from '../io/exposure';
 import { activeResponse, type BracketEntry, type EditStore, type RadianceEntry } from '../state/store';
 import { AlignJob } from './align-job';
@@ -41,8 +41,13 @@ export function attach(store: EditStore, engine: Engine, clock?: FrameClock): At
 
   const offEvents = [
     pipeline.events.on('stats', () => {
-      const job = pipeline.readStats().then((s) => store.getState().setScene({ rangeEv: dynamicRangeEv(s), autoLook: autoLook(s) }));
+      const job = pipeline.readStats().then((s) => store.getState().setScene({ ...store.getState().scene, rangeEv: dynamicRangeEv(s), autoLook: autoLook(s) }));
       // A render outside the frames (an export) has no frame to report a failure.
+      job.catch(() => undefined);
+      stats = job;
+    }),
+    pipeline.events.on('fusedStats', () => {
+      const job = pipeline.readFusedStats().then((s) => store.getState().setScene({ ...store.getState().scene, fusionLook: autoFusionLook(s) }));
       job.catch(() => undefined);
       stats = job;
     }),

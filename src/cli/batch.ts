@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { relativeExposures } from '../bridge';
 import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX_BRACKETS, type Bracket, type Engine } from '../engine';
 import { identityCurves } from '../engine/curve/curve';
-import { AUTO_LOOK_PARAMS, autoLook } from '../engine/tonemap/auto-look';
+import { AUTO_LOOK_PARAMS, autoFusionLook, autoLook } from '../engine/tonemap/auto-look';
 import { estimateMotionAndReference, MOTION_IMPLAUSIBLE, type BracketTransform } from '../engine/deghost/motion';
 import { recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { autoRecoveryRefusal, pickPixels, srgbFitsAsWell } from '../engine/merge/auto-response';
@@ -202,9 +202,9 @@ async function processSet(engine: Engine, set: BracketSet, edit: PresetEdit, opt
       step('deghost');
     }
   }
-  // The automatic look, as the app's store applies it once the scene is measured (merge mode; fusion keeps the defaults).
-  if (edit.look === 'auto' && edit.mode === 'merge') {
-    const look = autoLook(await pipeline.readStats());
+  // The automatic look, as the app's store applies it once the scene is measured: the radiance map's, or the fused image's.
+  if (edit.look === 'auto') {
+    const look = edit.mode === 'merge' ? autoLook(await pipeline.readStats()) : autoFusionLook(await pipeline.readFusedStats());
     if (AUTO_LOOK_PARAMS.some((n) => look[n] !== params[n])) {
       pipeline.setParams({ ...params, ...look });
       await pipeline.render();

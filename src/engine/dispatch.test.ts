@@ -132,6 +132,7 @@ const STAGE_OF: [RegExp, Stage][] = [
   [/^deghost(-smooth)?\./, 'deghost'],
   [/^merge\./, 'merge'],
   [/^luminance\./, 'luminance'],
+  [/^fused-stats\./, 'fusedStats'],
   [/^fusion(-weights|-blend)?\./, 'fusion'],
   [/^local-detail\./, 'detail'],
   [/^downsample\./, 'downsample'],
@@ -200,6 +201,8 @@ const UPLOAD: Work = { 'write upload.brackets': K };
 const ALIGN: Work = { 'align.warp.main': 1 };
 const MERGE: Work = { 'merge.pass': 1 };
 const LUMINANCE: Work = { 'clear luminance.histogram': 1, 'luminance.partials': 1, 'luminance.finish': 1, 'luminance.histogram': 1 };
+/** The full-size fusion's statistics, after every full-size fusion (the automatic highlight roll-off reads them). */
+const FUSED_STATS: Work = { 'clear fused-stats.histogram': 1, 'fused-stats.partials': 1, 'fused-stats.finish': 1, 'fused-stats.histogram': 1 };
 const DOWNSAMPLE: Work = { 'downsample.pass': 1 };
 const TONEMAP: Work = { 'tonemap.preview.pass': 1 };
 const CURVE: Work = { 'curve.preview.pass': 1 };
@@ -357,13 +360,13 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
 
   it('mode switch: fusion once, then back and forth to still-valid results costs downsample + finish only', async () => {
     pipeline.setMode('fusion');
-    await expectRender(join(fusionWork(W, H), DOWNSAMPLE, FINISH), ['fusion', 'downsample', ...FINISH_STAGES]);
+    await expectRender(join(fusionWork(W, H), FUSED_STATS, DOWNSAMPLE, FINISH), ['fusion', 'fusedStats', 'downsample', ...FINISH_STAGES]);
     await twice((i) => pipeline.setMode((['merge', 'fusion'] as const)[i]), join(DOWNSAMPLE, FINISH), ['downsample', ...FINISH_STAGES]);
   });
 
   it('fusion weight (contrastWeight, fusion mode): the whole fusion + downsample + finish; no upload, merge or deghost', async () => {
     // Not "blend + collapse only": every bracket's weight map depends on the exponent, so all K are recomputed, with their pyramids.
-    await twice((i) => set({ contrastWeight: [0.5, 0.8][i] }), join(fusionWork(W, H), DOWNSAMPLE, FINISH), ['fusion', 'downsample', ...FINISH_STAGES]);
+    await twice((i) => set({ contrastWeight: [0.5, 0.8][i] }), join(fusionWork(W, H), FUSED_STATS, DOWNSAMPLE, FINISH), ['fusion', 'fusedStats', 'downsample', ...FINISH_STAGES]);
     // A tone-map param in fusion mode: finish only, as in merge mode.
     await twice((i) => set({ exposure: [0.25, 0.5][i] }), FINISH, FINISH_STAGES);
     pipeline.setMode('merge');
@@ -431,7 +434,7 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
     set({ exposure: 0.3 });
     await expectDraft(FINISH, FINISH_STAGES, {});
     // The settle: one full-size fusion, then nothing is stale and a draft render is a full one.
-    await expectRender(join(fusionWork(W, H), DOWNSAMPLE, FINISH), ['fusion', 'downsample', ...FINISH_STAGES]);
+    await expectRender(join(fusionWork(W, H), FUSED_STATS, DOWNSAMPLE, FINISH), ['fusion', 'fusedStats', 'downsample', ...FINISH_STAGES]);
     expect(pipeline.drafted).toBe(false);
     await expectDraft({}, [], {});
     // Merge mode: the radiance is still valid, no draft.
@@ -466,7 +469,7 @@ describe.skipIf(skip)(skip ? `dispatches per change kind (skipped: no WebGPU ada
     }
     // Fusion of the aligned (cropped) set: the same passes at the crop's size.
     pipeline.setMode('fusion');
-    await expectRender(join(fusionWork(cw, ch), DOWNSAMPLE, FINISH), ['fusion', 'downsample', ...FINISH_STAGES]);
+    await expectRender(join(fusionWork(cw, ch), FUSED_STATS, DOWNSAMPLE, FINISH), ['fusion', 'fusedStats', 'downsample', ...FINISH_STAGES]);
     // Headless: nothing was ever presented, and the upload ran once, for the first render.
     expect(pipeline.debug.runs.present).toBe(0);
     expect(pipeline.debug.runs.upload).toBe(1);

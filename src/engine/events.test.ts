@@ -1,10 +1,11 @@
-// The emitter, and the pipeline's 'stats' and 'histogram' events on a real
+// The emitter, and the pipeline's 'stats', 'fusedStats' and 'histogram' events on a real
 // GPU (Dawn in Node, headless: no present), which the bridge listens to
 // instead of polling pipeline.debug.runs.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { nodeGpu } from '../cli/gpu';
 import { Emitter } from './events';
 import { createEngine, defaultParams, type Bracket, type Engine } from './index';
+import { fusedStats } from './luminance/reference/stats';
 
 describe('Emitter', () => {
   type Events = { ping: undefined; value: number };
@@ -88,6 +89,7 @@ describe.skipIf(skip)(`pipeline events${skip ? ` (skipped: no WebGPU adapter: ${
     engine = await createEngine({ gpu: found.gpu });
     engine.pipeline.events.on('stats', () => seen.push('stats'));
     engine.pipeline.events.on('histogram', () => seen.push('histogram'));
+    engine.pipeline.events.on('fusedStats', () => seen.push('fusedStats'));
     engine.pipeline.setMode('merge');
     engine.pipeline.setViewport(8, 6);
   }, 120_000);
@@ -124,5 +126,29 @@ describe.skipIf(skip)(`pipeline events${skip ? ` (skipped: no WebGPU adapter: ${
     pipeline.setExposures([1, 3]);
     await pipeline.render();
     expect(seen).toEqual(['stats', 'histogram']);
+  });
+
+  it('fusion mode: the fused image is measured after each full-size fusion (fusedStats), as reference/stats.ts fusedStats', async () => {
+    const { pipeline } = engine;
+    seen.length = 0;
+    pipeline.setMode('fusion');
+    await pipeline.render();
+    expect(seen).toEqual(['fusedStats', 'histogram']);
+    const ref = fusedStats(await pipeline.readFused());
+    const got = await pipeline.readFusedStats();
+    for (const k of ['logAvg', 'minL', 'maxL'] as const) expect(got[k], k).toBeCloseTo(ref[k], 5);
+    // A finishing param: no new fusion, nothing measured.
+    seen.length = 0;
+    pipeline.setParams({ ...defaultParams(), exposure: 0.5 });
+    await pipeline.render();
+    expect(seen).toEqual(['histogram']);
+    // A weight: fused and measured again.
+    seen.length = 0;
+    pipeline.setParams({ ...defaultParams(), exposure: 0.5, contrastWeight: 0.5 });
+    await pipeline.render();
+    expect(seen).toEqual(['fusedStats', 'histogram']);
+    // Merge mode has no fused statistics to read.
+    pipeline.setMode('merge');
+    await expect(pipeline.readFusedStats()).rejects.toThrow(/fusion mode/);
   });
 });

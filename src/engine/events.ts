@@ -6,6 +6,8 @@
 export interface PipelineEvents {
   /** The luminance reduction ran: readStats() has new statistics. */
   stats: undefined;
+  /** The fused image's statistics were taken (fusion mode): readFusedStats() has new ones. */
+  fusedStats: undefined;
   /** The histogram pass ran: latestHistogram() has new counts. */
   histogram: undefined;
 }

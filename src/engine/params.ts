@@ -101,6 +101,14 @@ export const PARAMS = {
   // Finishing, after fusion or tone mapping.
   exposure: { label: 'Exposure (EV)', min: -8, max: 8, step: 0.01, default: 0, pass: 'tonemap', cost: 'uniform', modes: BOTH },
   saturation: { label: 'Saturation', min: 0, max: 2, step: 0.01, default: 1, pass: 'tonemap', cost: 'uniform', modes: BOTH },
+  // Fusion's highlight roll-off and shadow toe (tonemap.wgsl fused_roll_off, fused_toe). Mertens fusion overshoots white where
+  // a bright area meets darker detail (a sky the darkest bracket holds at 200 comes out white) and undershoots black beside
+  // bright areas. fusedWhite: the fused brightness, linear, shown as white (at 2 what it pushed up to twice white keeps its
+  // detail, rolled off from 0.85). fusedBlack: the fused value, sRGB-encoded, shown as black (at −0.05 what it pushed 0.05
+  // below black keeps its detail, lifted up to 0.1). 1 and 0 (the defaults) clip as before; the automatic look sets both
+  // from the fused image (engine/tonemap/auto-look.ts autoFusionLook).
+  fusedWhite: { label: 'Highlights: white at', min: 1, max: 4, step: 0.01, default: 1, pass: 'tonemap', cost: 'uniform', modes: FUSION },
+  fusedBlack: { label: 'Shadows: black at', min: -0.5, max: 0, step: 0.005, default: 0, pass: 'tonemap', cost: 'uniform', modes: FUSION },
   gamma: { label: 'Gamma', min: 0.4, max: 2.5, step: 0.01, default: 1, pass: 'tonemap', cost: 'uniform', modes: MERGE },
 } as const satisfies Record<string, ParamSpec>;
 

@@ -153,7 +153,7 @@ describe('createEditStore', () => {
   it('the automatic look follows each measured scene in merge mode until a look param is moved by hand; Auto and Reset bring it back', () => {
     const store = withBrackets();
     const s = () => store.getState();
-    const look = { rangeCompression: 0.4, whitePoint: 30 };
+    const look = { rangeCompression: 0.4, whitePoint: 30, fusedWhite: 1, fusedBlack: 0 };
     expect(s().look).toBe('auto');
     s().setMode('merge');
     s().setScene({ rangeEv: 14, autoLook: look });
@@ -168,7 +168,7 @@ describe('createEditStore', () => {
     expect(s().look).toBe('auto');
     s().setParam('whitePoint', 12);
     expect(s().look).toBe('manual');
-    s().setScene({ rangeEv: 10, autoLook: { rangeCompression: 0.2, whitePoint: 20 } });
+    s().setScene({ rangeEv: 10, autoLook: { rangeCompression: 0.2, whitePoint: 20, fusedWhite: 1, fusedBlack: 0 } });
     expect([s().params.rangeCompression, s().params.whitePoint]).toEqual([0.4, 12]);
     s().setLook('auto');
     expect([s().params.rangeCompression, s().params.whitePoint, s().params.exposure]).toEqual([0.2, 20, 1]);
@@ -180,6 +180,27 @@ describe('createEditStore', () => {
     s().setBrackets('other', [entry('x', 0), entry('y', 2)]);
     expect(s().scene).toBeNull();
     expect(s().params.rangeCompression).toBe(0.2);
+  });
+
+  it("fusion mode follows the fused image's look (the highlight roll-off) and merge mode the radiance map's; a roll-off moved by hand makes the look manual", () => {
+    const store = withBrackets();
+    const s = () => store.getState();
+    expect(s().mode).toBe('fusion');
+    s().setScene({ fusionLook: { rangeCompression: 0, whitePoint: 8, fusedWhite: 1.8, fusedBlack: 0 } });
+    expect(s().params.fusedWhite).toBe(1.8);
+    // The merge's statistics arrive beside it: merge mode takes its look, with the roll-off at its default; fusion its own again.
+    s().setScene({ ...s().scene, rangeEv: 12, autoLook: { rangeCompression: 0.3, whitePoint: 20, fusedWhite: 1, fusedBlack: 0 } });
+    expect(s().params.fusedWhite).toBe(1.8);
+    s().setMode('merge');
+    expect([s().params.rangeCompression, s().params.fusedWhite]).toEqual([0.3, 1]);
+    s().setMode('fusion');
+    expect([s().params.rangeCompression, s().params.fusedWhite]).toEqual([0, 1.8]);
+    s().setParam('fusedWhite', 1.2);
+    expect(s().look).toBe('manual');
+    s().setScene({ ...s().scene, fusionLook: { rangeCompression: 0, whitePoint: 8, fusedWhite: 2.5, fusedBlack: 0 } });
+    expect(s().params.fusedWhite).toBe(1.2);
+    s().setLook('auto');
+    expect(s().params.fusedWhite).toBe(2.5);
   });
 
   it("'recovered' has no tables until curves are stored; new brackets or EVs drop them", () => {

@@ -110,9 +110,9 @@ export interface EditState {
   params: Params;
   /**
    * 'auto': the params of the automatic look (engine/tonemap/auto-look.ts,
-   * AUTO_LOOK_PARAMS) follow each new scene's statistics in merge mode, and
-   * are the defaults in fusion mode; 'manual' once the user moves one of
-   * them. The Auto button (setLook('auto')) re-applies it.
+   * AUTO_LOOK_PARAMS) follow each new scene's statistics: the radiance map's
+   * in merge mode, the fused image's in fusion mode; 'manual' once the user
+   * moves one of them. The Auto button (setLook('auto')) re-applies it.
    */
   look: Look;
   /** The inverse camera response the merge uses. */
@@ -160,10 +160,12 @@ export interface EditState {
 }
 
 export interface SceneInfo {
-  /** Stops between the 0.1 % and 99.9 % luminance percentiles. */
-  readonly rangeEv: number;
+  /** Stops between the radiance map's 0.1 % and 99.9 % luminance percentiles (once the merge is measured). */
+  readonly rangeEv?: number;
   /** The automatic look of this radiance map (merge mode). */
   readonly autoLook?: AutoLook;
+  /** The automatic look of this fusion (fusion mode: its highlight roll-off). */
+  readonly fusionLook?: AutoLook;
 }
 
 export type Look = 'auto' | 'manual';
@@ -297,13 +299,14 @@ export type EditStore = ReturnType<typeof createEditStore>;
  * The params with the automatic look applied, as a partial state to merge:
  * {} when the look is manual, the params as given when (merge mode) the
  * scene is not measured yet or they already hold the look (the same object,
- * so nothing downstream re-runs). Fusion mode gets the defaults of those params (the
- * look is measured on the radiance map, which fusion does not show).
+ * so nothing downstream re-runs). Fusion mode gets its own look (the
+ * highlight roll-off, measured on the fused image) with the radiance map's
+ * params at their defaults, and the defaults until the fusion is measured.
  */
 function lookParams(s: Pick<EditState, 'look' | 'mode' | 'params' | 'scene'>): Partial<EditState> {
   if (s.look !== 'auto') return {};
   const defaults = defaultParams();
-  const look = s.mode === 'merge' ? s.scene?.autoLook : Object.fromEntries(AUTO_LOOK_PARAMS.map((n) => [n, defaults[n]]));
+  const look = s.mode === 'merge' ? s.scene?.autoLook : (s.scene?.fusionLook ?? Object.fromEntries(AUTO_LOOK_PARAMS.map((n) => [n, defaults[n]])));
   if (!look) return s.params === undefined ? {} : { params: s.params };
   if (AUTO_LOOK_PARAMS.every((n) => s.params[n] === look[n as keyof typeof look])) return { params: s.params };
   return { params: { ...s.params, ...look } };

@@ -77,7 +77,7 @@ export function SceneInfo() {
   const gpu = useEdit((s) => s.gpu);
   return (
     <dl className="scene-info" data-testid="scene-info">
-      {scene && (
+      {scene?.rangeEv !== undefined && (
         <>
           <dt>Scene dynamic range</dt>
           <dd title="Between the 0.1 % and 99.9 % luminance percentiles">{scene.rangeEv.toFixed(1)} stops</dd>

@@ -20,7 +20,7 @@ import type { Stage } from './operators';
 import { uploadBrackets } from './upload';
 
 /** The operators this module runs. */
-export type FullSizeStage = Extract<Stage, 'upload' | 'align' | 'deghost' | 'merge' | 'luminance' | 'fusion' | 'detailFull' | 'draftBrackets' | 'draftMerge' | 'draftFusion'>;
+export type FullSizeStage = Extract<Stage, 'upload' | 'align' | 'deghost' | 'merge' | 'luminance' | 'fusion' | 'fusedStats' | 'detailFull' | 'draftBrackets' | 'draftMerge' | 'draftFusion'>;
 
 /** What an encode reads from the pipeline's state. */
 export interface FullSizeContext {
@@ -46,6 +46,8 @@ export class FullSize {
   alignOn = true;
   /** The estimate for the current upload, once estimateAlignment() has run on it. */
   alignment: AlignResult | null = null;
+  /** The fused image's statistics (luminance.wgsl FUSED): made on the first fusion. */
+  private fusedStatsPass: LuminancePass | null = null;
   /** Canvas-sized merges and fusions for drafts: made on the first draft. */
   private draftParts: Draft | null = null;
   /** The brackets as uploaded. */
@@ -73,6 +75,11 @@ export class FullSize {
     this.fusion = new Fusion(device, res);
     this.deghost = new Deghost(device, res);
     this.detail = new LocalDetail(device, res);
+  }
+
+  /** The fused image's statistics pass (made on first use). */
+  get fusedStats(): LuminancePass {
+    return (this.fusedStatsPass ??= new LuminancePass(this.device, this.res, true));
   }
 
   /** The draft's parts (made on first use). */
@@ -233,6 +240,9 @@ export class FullSize {
       case 'fusion':
         this.fusion.bind(this.brackets!, ctx.ghosts ? this.deghost.result : null);
         return this.fusion.encode(encoder);
+      case 'fusedStats':
+        this.fusedStats.bind(this.fusion.result!);
+        return this.fusedStats.encode(encoder);
       case 'detailFull':
         this.bindDetail(ctx.mode);
         return this.detail.encode(encoder);
@@ -246,7 +256,7 @@ export class FullSize {
   }
 
   dispose(): void {
-    this.aligner = this.draftParts = this.alignment = null;
+    this.aligner = this.draftParts = this.alignment = this.fusedStatsPass = null;
     this.radiance = this.brackets = this.uploaded = this.detailed = null;
     this.exposures = null;
   }

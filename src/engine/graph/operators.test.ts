@@ -56,12 +56,12 @@ describe('the operator graph (declarations in operators.ts)', () => {
 
   // What the product promises, whatever the configuration.
   const never: [Change, Stage[]][] = [
-    ['params', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'draftMerge', 'draftFusion']],
-    ['curves', ['upload', 'merge', 'luminance', 'fusion', 'detailFull', 'downsample', 'detail', 'tonemap']],
-    ['viewport', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'detailFull']],
+    ['params', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull', 'downsample', 'detail', 'draftMerge', 'draftFusion']],
+    ['curves', ['upload', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull', 'downsample', 'detail', 'tonemap']],
+    ['viewport', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull']],
     ['exposures', ['upload', 'align', 'draftFusion']],
     ['weights', ['upload', 'align', 'deghost', 'merge', 'luminance', 'draftMerge']],
-    ['detail', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion']],
+    ['detail', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'fusedStats']],
     ['paint', STAGES.filter((s) => s !== 'present')],
     ['compare', STAGES.filter((s) => !['before', 'ghostView', 'present'].includes(s))],
   ];
@@ -126,7 +126,8 @@ describe('the operator graph (declarations in operators.ts)', () => {
     for (const s of g.plan(draft, sinks(draft))) g.ran(s, draft);
     expect(g.stale('fusion', full)).toBe(true);
     g.begin(full);
-    expect(g.plan(full, sinks(full))).toEqual(['fusion', 'downsample', 'tonemap', 'curve', 'histogram']);
+    // The full-size fusion is measured again (the automatic highlight roll-off); the draft was not.
+    expect(g.plan(full, sinks(full))).toEqual(['fusion', 'fusedStats', 'downsample', 'tonemap', 'curve', 'histogram']);
   });
 
   it('a change reaches the full-size detail result exactly where some configuration reads it from the change', () => {

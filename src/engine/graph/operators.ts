@@ -7,6 +7,7 @@
 //   brackets ─upload─[align]─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
 //                            │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
 //                            └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
+//                                          fused → fusedStats  (fusion mode, not a draft: the fusion's automatic highlight roll-off)
 //                                          source → detailFull ─→ downsample  (zoomed in or settled, local detail on)
 //                            └→ draftBrackets → draftMerge | draftFusion ─→ downsample  (a draft: the view while the source is stale)
 //                            └→ (layer N/2) → before (same region; the compare split) → present
@@ -91,6 +92,7 @@ export const STAGES = [
   'merge',
   'luminance',
   'fusion',
+  'fusedStats',
   'detailFull',
   'draftBrackets',
   'draftMerge',
@@ -116,6 +118,8 @@ export const OPERATORS: { readonly [S in Stage]: Omit<Decl, 'id'> } = {
   merge: { reads: ['exposures'], inputs: (c) => (c.radianceInput ? ['upload'] : weighted(c)), computes: (c) => !c.radianceInput },
   luminance: { reads: [], inputs: () => ['merge'] },
   fusion: { reads: ['weights'], inputs: weighted },
+  // The fused image's brightness statistics: read back for the automatic look (engine/tonemap/auto-look.ts), not by a pass.
+  fusedStats: { reads: [], inputs: () => ['fusion'] },
   detailFull: { reads: ['detail', 'mode'], inputs: (c) => [sourceOf(c)] },
   // Made at the preview's size: another canvas size makes it again.
   draftBrackets: { reads: [], inputs: (c) => [brackets(c)], key: (c) => c.preview.join('×') },
@@ -138,9 +142,11 @@ export const OPERATORS: { readonly [S in Stage]: Omit<Decl, 'id'> } = {
 /** The draft's operators: counted apart from the full-size ones. */
 export const DRAFT_STAGES = ['draftBrackets', 'draftMerge', 'draftFusion'] as const satisfies readonly Stage[];
 
-/** What the graph delivers: the histogram always, the canvas where there is one. */
+/** What the graph delivers: the histogram always, the canvas where there is one, and the full-size fusion's statistics in fusion mode (not while a draft stands in for it). */
 export function sinks(c: GraphConfig): Stage[] {
-  return c.present ? ['histogram', 'present'] : ['histogram'];
+  const out: Stage[] = c.present ? ['histogram', 'present'] : ['histogram'];
+  if (c.mode === 'fusion' && !c.draft && !c.radianceInput) out.push('fusedStats');
+  return out;
 }
 
 /** Every configuration (a few hundred): the scheduler checks the declarations against all of them. */

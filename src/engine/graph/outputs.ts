@@ -142,6 +142,18 @@ export abstract class PipelineOutputs extends RenderCore {
     return this.full.luminance.read();
   }
 
+  /**
+   * Statistics of the fused image (fusion mode: each pixel's brightest
+   * channel, 1 + its encoded value; luminance.wgsl FUSED), for the automatic
+   * look's highlight roll-off and shadow toe. A big set's are its settled fusion's (full size where
+   * it settles so, else the proxy's).
+   */
+  async readFusedStats(): Promise<LuminanceStats> {
+    await this.render();
+    if (!this.full.fusion.result || this.mode !== 'fusion') throw new EngineInputError('No fused image yet: it is made in fusion mode.');
+    return this.full.fusedStats.read();
+  }
+
   /** The canvas-sized preview as sRGB RGBA8 bytes (draft: as a draft render leaves it, see render()). */
   async readDisplay(opts: { draft?: boolean } = {}): Promise<{ width: number; height: number; data: Uint8Array<ArrayBuffer> }> {
     await this.render(opts);

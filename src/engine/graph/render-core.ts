@@ -61,7 +61,7 @@ export abstract class RenderCore {
   readonly res: Resources;
   /** Decides what each change re-runs and what each render needs (graph/). */
   protected readonly graph = createScheduler();
-  /** 'stats' and 'histogram' once a render() that ran the luminance reduction or the histogram is done. */
+  /** 'stats', 'fusedStats' and 'histogram' once a render() that ran the luminance reduction, the fused statistics or the histogram is done. */
   readonly events = new Emitter<PipelineEvents>();
 
   /** The full-size operators and their results. */
@@ -209,7 +209,7 @@ export abstract class RenderCore {
    * once they pause; exports and reads always render in full.
    */
   async render(opts: { draft?: boolean } = {}): Promise<void> {
-    const { luminance, histogram } = this.graph.runs;
+    const { luminance, fusedStats, histogram } = this.graph.runs;
     let swept = false;
     if (this.large) {
       // A big set's tiled work first (its own submissions): statistics, the zoomed region. It may write the proxy's
@@ -220,6 +220,7 @@ export abstract class RenderCore {
     await this.scoped(() => this.encodeDirty(opts.draft === true));
     await this.device.queue.onSubmittedWorkDone();
     if (swept || this.graph.runs.luminance !== luminance) this.events.emit('stats');
+    if (this.graph.runs.fusedStats !== fusedStats) this.events.emit('fusedStats');
     if (this.graph.runs.histogram !== histogram) this.events.emit('histogram');
   }
 

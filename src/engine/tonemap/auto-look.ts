@@ -26,12 +26,25 @@
 //     slider's [8, 256].
 // Exposure and contrast are left to the user: the operator already places the
 // log-average at the key, and night scenes may stay dark.
+//
+// Fusion mode (autoFusionLook): Mertens fusion pushes a bright area beside
+// darker detail over white (its Laplacian bands add up past 1), and the
+// finishing clamp turned that into flat white: 17 % of a sunlit street whose
+// darkest bracket holds the sky at codes 200–240. It also pushes dark areas
+// beside bright ones below black (2 % of an interior). The look measures the
+// fused image's brightest channel (luminance.wgsl FUSED) and, where its
+// 99.95th percentile passes white by more than FUSED_OVER, sets the
+// roll-off's white (params.ts fusedWhite) FUSED_MARGIN above it; where its
+// 0.05th lies more than FUSED_UNDER below black, the toe's black (fusedBlack)
+// FUSED_MARGIN and two codes below it. What the fusion made keeps its gradation; a fusion
+// within [0, 1] keeps 1 and 0 (the plain clamp, the picture as before).
 import { log2Percentile } from '../histogram/histogram';
 import { PARAMS } from '../params';
+import { srgbToLinear } from '../reference/color';
 import type { LuminanceStats } from '../types';
 
-/** The params the automatic look sets; a change to any of them by hand makes the look manual. */
-export const AUTO_LOOK_PARAMS = ['rangeCompression', 'whitePoint'] as const;
+/** The params the automatic look sets (each mode's own, the other mode's at their defaults); a change to any of them by hand makes the look manual. */
+export const AUTO_LOOK_PARAMS = ['rangeCompression', 'whitePoint', 'fusedWhite', 'fusedBlack'] as const;
 export type AutoLookParam = (typeof AUTO_LOOK_PARAMS)[number];
 export type AutoLook = Record<AutoLookParam, number>;
 
@@ -50,16 +63,40 @@ const WHITE_MARGIN = 0.5;
 /** The ends of a scene move by 1 − COMPRESSION_SLOPE · range under range compression (measured; see the header). */
 export const COMPRESSION_SLOPE = 0.37;
 
+/** A fusion whose bright end stays within this much of white (linear) keeps the plain clamp there. */
+export const FUSED_OVER = 1.05;
+/** A fusion whose dark end stays within this much of black (encoded: one code) keeps the plain clamp there. */
+export const FUSED_UNDER = 1 / 255;
+/** The roll-off's white and the toe's black: this much beyond the fused ends (the curves' last stretch is too flat to read). */
+export const FUSED_MARGIN = 1.2;
+
+/** The look's params at their defaults. */
+function defaults(): AutoLook {
+  return Object.fromEntries(AUTO_LOOK_PARAMS.map((n) => [n, PARAMS[n].default])) as AutoLook;
+}
+
+/** The automatic look of a fused image with these statistics (LuminancePass FUSED: each pixel's 1 + brightest channel, encoded). */
+export function autoFusionLook(stats: Pick<LuminanceStats, 'histogram' | 'histLo' | 'histHi'>): AutoLook {
+  const look = defaults();
+  const top = srgbToLinear(Math.max(0, Math.pow(2, log2Percentile(stats, 1 - END_SHARE)) - 1));
+  if (Number.isFinite(top) && top >= FUSED_OVER) look.fusedWhite = Math.min(PARAMS.fusedWhite.max, Math.ceil(top * FUSED_MARGIN * 20) / 20);
+  const bottom = Math.pow(2, log2Percentile(stats, END_SHARE)) - 1;
+  // Two codes more: the toe is flat at its black (slope 2/(A(1 + A)), about half), so the dark end's last values would stay within a code of black.
+  if (Number.isFinite(bottom) && bottom <= -FUSED_UNDER) look.fusedBlack = Math.max(PARAMS.fusedBlack.min, Math.floor((bottom * FUSED_MARGIN - 2 * FUSED_UNDER) * 200) / 200);
+  return look;
+}
+
 /** The automatic look for a radiance map with these statistics (the key it is tone-mapped at: the default 0.18). */
 export function autoLook(stats: Pick<LuminanceStats, 'logAvg' | 'histogram' | 'histLo' | 'histHi'>, key: number = PARAMS.key.default): AutoLook {
   const mid = Math.log2(Math.max(stats.logAvg, 1e-30));
   const hi = Math.max(0, log2Percentile(stats, 1 - END_SHARE) - mid);
   const lo = Math.max(0, mid - log2Percentile(stats, END_SHARE));
-  if (!Number.isFinite(hi) || !Number.isFinite(lo) || (hi <= HEADROOM_FIT && lo <= FOOTROOM_FIT)) return { rangeCompression: PARAMS.rangeCompression.default, whitePoint: PARAMS.whitePoint.default };
+  if (!Number.isFinite(hi) || !Number.isFinite(lo) || (hi <= HEADROOM_FIT && lo <= FOOTROOM_FIT)) return defaults();
   const need = Math.max(hi > HEADROOM_TARGET ? 1 - HEADROOM_TARGET / hi : 0, lo > FOOTROOM_TARGET ? 1 - FOOTROOM_TARGET / lo : 0);
   const range = Math.min(PARAMS.rangeCompression.max, Math.ceil((need / COMPRESSION_SLOPE) * 100) / 100);
   const white = key * Math.pow(2, hi * (1 - COMPRESSION_SLOPE * range) + WHITE_MARGIN);
   return {
+    ...defaults(),
     rangeCompression: range,
     whitePoint: Math.round(Math.min(PARAMS.whitePoint.max, Math.max(PARAMS.whitePoint.default, white)) * 10) / 10,
   };

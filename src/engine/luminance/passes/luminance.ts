@@ -21,20 +21,25 @@ export class LuminancePass {
   private readonly histogram: GPUBuffer;
   private readonly partials: GPUBuffer;
   private groups: GPUBindGroup[] = [];
+  /** Its labels' prefix: 'fused-stats' for the FUSED variant, so the two read apart in the GPU's messages and the dispatch log. */
+  private readonly label: string;
 
+  /** fused: statistics of a fused image's brightest channel, 1 + its encoded value (luminance.wgsl FUSED), not of a radiance map's luminance. */
   constructor(
     private readonly device: GPUDevice,
     res: Resources,
+    fused = false,
   ) {
-    const module = createShader(device, 'luminance.shader', wgsl, ['color', 'stats']);
-    const constants = { LOG_DELTA, BINS: HIST_BINS };
-    this.partialSums = computePipeline(device, 'luminance.partials', module, 'partial_sums', constants);
-    this.finish = computePipeline(device, 'luminance.finish', module, 'finish', constants);
-    this.histogramBins = computePipeline(device, 'luminance.histogram', module, 'histogram_bins', constants);
+    const label = (this.label = fused ? 'fused-stats' : 'luminance');
+    const module = createShader(device, `${label}.shader`, wgsl, ['color', 'stats']);
+    const constants = { LOG_DELTA, BINS: HIST_BINS, FUSED: fused ? 1 : 0 };
+    this.partialSums = computePipeline(device, `${label}.partials`, module, 'partial_sums', constants);
+    this.finish = computePipeline(device, `${label}.finish`, module, 'finish', constants);
+    this.histogramBins = computePipeline(device, `${label}.histogram`, module, 'histogram_bins', constants);
     const storage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    this.stats = res.buffer({ label: 'luminance.stats', size: STATS_BYTES, usage: storage });
-    this.histogram = res.buffer({ label: 'luminance.histogram', size: HIST_BINS * 4, usage: storage });
-    this.partials = res.buffer({ label: 'luminance.partials', size: GROUPS * 32, usage: storage });
+    this.stats = res.buffer({ label: `${label}.stats`, size: STATS_BYTES, usage: storage });
+    this.histogram = res.buffer({ label: `${label}.histogram`, size: HIST_BINS * 4, usage: storage });
+    this.partials = res.buffer({ label: `${label}.partials`, size: GROUPS * 32, usage: storage });
   }
 
   /**
@@ -58,7 +63,7 @@ export class LuminancePass {
     ] as const;
     this.groups = used.map(([pipeline, bindings], i) =>
       this.device.createBindGroup({
-        label: `luminance.bindGroup${i}`,
+        label: `${this.label}.bindGroup${i}`,
         layout: pipeline.getBindGroupLayout(0),
         entries: bindings.map((b) => ({ binding: b, resource: all[b]! })),
       }),
@@ -67,18 +72,18 @@ export class LuminancePass {
 
   encode(encoder: GPUCommandEncoder): void {
     const [g0, g1, g2] = this.groups;
-    if (!g0 || !g1 || !g2) throw new Error('luminance: not bound');
+    if (!g0 || !g1 || !g2) throw new Error(`${this.label}: not bound`);
     encoder.clearBuffer(this.histogram);
-    dispatch(encoder, 'luminance.partials', this.partialSums, g0, GROUPS);
-    dispatch(encoder, 'luminance.finish', this.finish, g1, 1);
-    dispatch(encoder, 'luminance.histogram', this.histogramBins, g2, GROUPS);
+    dispatch(encoder, `${this.label}.partials`, this.partialSums, g0, GROUPS);
+    dispatch(encoder, `${this.label}.finish`, this.finish, g1, 1);
+    dispatch(encoder, `${this.label}.histogram`, this.histogramBins, g2, GROUPS);
   }
 
   /** The histogram alone, added to what the buffer holds (clearHistogram() first): a tiled sweep's second pass. */
   encodeHistogram(encoder: GPUCommandEncoder): void {
     const g2 = this.groups[2];
-    if (!g2) throw new Error('luminance: not bound');
-    dispatch(encoder, 'luminance.histogram', this.histogramBins, g2, GROUPS);
+    if (!g2) throw new Error(`${this.label}: not bound`);
+    dispatch(encoder, `${this.label}.histogram`, this.histogramBins, g2, GROUPS);
   }
 
   clearHistogram(encoder: GPUCommandEncoder): void {
@@ -87,12 +92,12 @@ export class LuminancePass {
 
   /** The histogram (HIST_BINS u32 counts). */
   async readHistogram(): Promise<Uint32Array> {
-    return new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, 'luminance.histogram'));
+    return new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, `${this.label}.histogram`));
   }
 
   async read(): Promise<LuminanceStats> {
-    const head = new Float32Array(await readBuffer(this.device, this.stats, STATS_BYTES, 'luminance.stats'));
-    const histogram = new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, 'luminance.histogram'));
+    const head = new Float32Array(await readBuffer(this.device, this.stats, STATS_BYTES, `${this.label}.stats`));
+    const histogram = new Uint32Array(await readBuffer(this.device, this.histogram, HIST_BINS * 4, `${this.label}.histogram`));
     return { logAvg: head[0]!, minL: head[1]!, maxL: head[2]!, histLo: head[3]!, histHi: head[4]!, meanR: head[7]!, meanG: head[8]!, meanB: head[9]!, histogram };
   }
 }

@@ -43,3 +43,21 @@ export function luminanceStats(img: FloatImage): LuminanceStats {
   const [meanR, meanG, meanB] = sum.map((v) => v / n) as [number, number, number];
   return { logAvg: Math.exp(logSum / n), minL, maxL, histLo: lo, histHi: hi, meanR, meanG, meanB, histogram };
 }
+
+/** The FUSED variant's least measure (luminance.wgsl FUSED_FLOOR): keeps it positive for the log histogram. */
+export const FUSED_FLOOR = 1e-3;
+
+/**
+ * The statistics the FUSED variant of the pass takes of a fused image
+ * (sRGB-encoded, over 1 or under 0 where the fusion overshot):
+ * luminanceStats of every pixel set to m = max(FUSED_FLOOR, 1 + max(R, G, B))
+ * in all three channels (so L = m: the luminance weights sum to 1).
+ */
+export function fusedStats(img: FloatImage): LuminanceStats {
+  const data = new Float32Array(img.data.length);
+  for (let p = 0; p < img.width * img.height; p++) {
+    const m = Math.max(FUSED_FLOOR, 1 + Math.max(img.data[p * 4] ?? 0, img.data[p * 4 + 1] ?? 0, img.data[p * 4 + 2] ?? 0));
+    data.set([m, m, m, 1], p * 4);
+  }
+  return luminanceStats({ width: img.width, height: img.height, data });
+}

@@ -27,7 +27,7 @@ import { operatorStats, preExposure, type OperatorStats } from '../reference/ope
 import { pbrNeutral } from '../reference/display';
 import type { Rgb } from '../reference/rgb';
 import { rng } from '../../reference/random';
-import { saturateRatio, tonemapImage } from '../reference/tonemap';
+import { finishFusedImage, saturateRatio, tonemapImage } from '../reference/tonemap';
 import type { FloatImage } from '../../types';
 import { TonemapPass, type TonemapSource } from './tonemap';
 
@@ -67,7 +67,9 @@ interface Rig {
   img: FloatImage;
   stats: OperatorStats;
   /** Tone-map img with these params through a pass built from source: rgba32float, W × H × 4. */
-  run(params: Readonly<Record<string, number>> & { toneOperator: number }, source?: TonemapSource): Promise<Float32Array>;
+  run(params: Readonly<Record<string, number>> & { toneOperator: number }, source?: TonemapSource, mode?: 'merge' | 'fusion'): Promise<Float32Array>;
+  /** A fused image (sRGB-encoded, −0.1 … 1.6: what a fusion pushes past black and white included) in the same texture's place, for mode 'fusion'. */
+  fused: FloatImage;
   /** A pass from this source, to see it refused. */
   make(source: TonemapSource): TonemapPass;
 }
@@ -85,17 +87,24 @@ async function rig(): Promise<Rig> {
   device.queue.writeBuffer(statsBuffer, 0, bytes);
   const dst = res.texture({ label: 'tonemap.test.dst', size: [W, H], format: 'rgba32float', usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.COPY_SRC });
   const make = (source: TonemapSource) => new TonemapPass(device, res, 'tonemap.test', undefined, source);
-  const passes = new Map<TonemapSource | undefined, TonemapPass>();
+  const passes = new Map<string, TonemapPass>();
+  const next = rng(5);
+  const fused: FloatImage = { width: W, height: H, data: img.data.map((_, i) => (i % 4 === 3 ? 1 : next() * 1.7 - 0.1)) };
+  const fusedSrc = res.texture({ label: 'tonemap.test.fused', size: [W, H], format: 'rgba32float', usage: GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_DST });
+  device.queue.writeTexture({ texture: fusedSrc }, fused.data, { bytesPerRow: W * 16 }, [W, H]);
   return {
     device,
     res,
     img,
     stats,
     make,
-    async run(params, source) {
-      let pass = passes.get(source);
-      if (!pass) passes.set(source, (pass = source ? make(source) : new TonemapPass(device, res, 'tonemap.test')));
-      pass.bind('merge', src, statsBuffer, dst);
+    fused,
+    async run(params, source, mode = 'merge') {
+      // A pass per source and mode: one bound to the other mode would be rebound, its variant recompiled.
+      const key = `${mode}:${source ? 'patched' : 'shipped'}`;
+      let pass = passes.get(key);
+      if (!pass) passes.set(key, (pass = source ? make(source) : new TonemapPass(device, res, 'tonemap.test')));
+      pass.bind(mode, mode === 'fusion' ? fusedSrc : src, statsBuffer, dst);
       pass.setParams(params);
       const encoder = device.createCommandEncoder();
       pass.encode(encoder);
@@ -145,6 +154,27 @@ describe.skipIf(skip)('tonemap pass (Dawn in Node) against reference/tonemap.ts'
     const defaults = await r.run({ ...defaultParams(), toneOperator: 4 });
     expect(worst(await r.run({ ...moved, toneOperator: 4 }), defaults)).toBeGreaterThan(0.05);
     console.info(`tonemap pass vs reference, largest difference: ${report.join(', ')}`);
+    r.res.destroyAll();
+    r.device.destroy();
+  });
+
+  it('fusion finishing with its highlight roll-off and shadow toe, against finishFusedImage within 1e-4', async () => {
+    const r = await rig();
+    const clipped = await r.run({ ...defaultParams(), toneOperator: 0 }, undefined, 'fusion');
+    for (const p of [
+      defaultParams(),
+      { ...defaultParams(), fusedWhite: 1.6 },
+      { ...defaultParams(), fusedBlack: -0.04 },
+      { ...defaultParams(), fusedWhite: 3.5, fusedBlack: -0.3, exposure: -0.4, saturation: 1.3 },
+    ]) {
+      const got = await r.run({ ...p, toneOperator: 0 }, undefined, 'fusion');
+      expect(worst(got, finishFusedImage(r.fused, p).data), `fusedWhite ${p.fusedWhite}, fusedBlack ${p.fusedBlack}`).toBeLessThan(TOLERANCE);
+    }
+    // The roll-off reaches the shader: at white 2, what the fusion pushed over 1 is no longer clipped.
+    const rolled = await r.run({ ...defaultParams(), fusedWhite: 2, toneOperator: 0 }, undefined, 'fusion');
+    expect(worst(rolled, clipped)).toBeGreaterThan(0.03);
+    // ... and the toe: at black −0.05, what it pushed under 0 is no longer black.
+    expect(worst(await r.run({ ...defaultParams(), fusedBlack: -0.05, toneOperator: 0 }, undefined, 'fusion'), clipped)).toBeGreaterThan(0.01);
     r.res.destroyAll();
     r.device.destroy();
   });

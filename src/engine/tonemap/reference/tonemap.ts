@@ -59,15 +59,46 @@ export function tonemap(img: FloatImage, stats: OperatorStats, p: Params): Uint8
 /**
  * Finishing of exposure fusion output (tonemap.wgsl with FUSED): one fused
  * pixel (sRGB-encoded, possibly outside [0,1]) → display-encoded [r,g,b]:
- *   C  = srgbToLinear(max(C,0)) * 2^exposure          (the power segment continues above 1)
+ *   C  = srgbToLinear(max(fusedToe(C, fusedBlack),0)) * 2^exposure   (the power segment continues above 1)
  *   L  = luminance(C);  C' = L > 0 ? L * (C / L)^saturation : 0
- *   linearToSrgb(clamp(C',0,1))
+ *   linearToSrgb(clamp(fusedRollOff(C', fusedWhite),0,1))
  * Key, white point and gamma belong to the radiance path and do not apply.
  */
 export function finishFusedPixel(r: number, g: number, b: number, p: Params): [number, number, number] {
   const gain = Math.pow(2, p.exposure);
-  const lin = [r, g, b].map((c) => srgbToLinear(Math.max(c, 0)) * gain) as [number, number, number];
-  return saturateRatio(lin, p.saturation).map((C) => linearToSrgb(clamp(C, 0, 1))) as [number, number, number];
+  const lin = [r, g, b].map((c) => srgbToLinear(Math.max(fusedToe(c, p.fusedBlack), 0)) * gain) as [number, number, number];
+  return saturateRatio(lin, p.saturation).map((C) => linearToSrgb(clamp(fusedRollOff(C, p.fusedWhite), 0, 1))) as [number, number, number];
+}
+
+/**
+ * Fusion's shadow toe of one sRGB-encoded channel (tonemap.wgsl fused_toe):
+ * below the knee t = min(0.25, −2·B) (B = black ≤ 0), with d = (t − v)/t and
+ * A = (t − B)/t, t − t·d·(1 + d/A²)/(1 + d): the roll-off's curve turned over,
+ * slope 1 at the knee, B maps to 0, monotone; B ≥ 0 leaves v as it is.
+ */
+export function fusedToe(v: number, black: number): number {
+  if (black >= 0) return v;
+  const t = Math.min(0.25, -2 * black);
+  if (v >= t) return v;
+  const a = (t - black) / t;
+  const d = (t - v) / t;
+  return t - (t * d * (1 + d / (a * a))) / (1 + d);
+}
+
+/**
+ * Fusion's highlight roll-off of one linear channel (tonemap.wgsl
+ * fused_roll_off): x up to the knee k = max(0.7, 1 − 0.15·(W − 1)), then
+ * Reinhard's extended curve on the part above it,
+ * k + b·t·(1 + t/A²)/(1 + t), b = 1 − k, t = (x − k)/b, A = (W − k)/b:
+ * slope 1 at the knee, W maps to 1, monotone; W ≤ 1 leaves x as it is (the clamp after it clips).
+ */
+export function fusedRollOff(x: number, white: number): number {
+  const k = Math.max(0.7, 1 - 0.15 * (white - 1));
+  if (white <= 1 || x <= k) return x;
+  const b = 1 - k;
+  const a = (white - k) / b;
+  const t = (x - k) / b;
+  return k + (b * t * (1 + t / (a * a))) / (1 + t);
 }
 
 /** Finish a fused image: display-encoded floats (what the curve pass reads). */
