@@ -6,13 +6,19 @@
 //    itself and says so; the still set stays as it was (Deghost 0, no message).
 //  - A room with a window 9 stops brighter: the automatic look keeps the
 //    window's detail in the PNG download, where the old defaults (range 0,
-//    white point 8) turn it white.
+//    white point 8) turn it white. In fusion mode (the default) the look
+//    rolls off what the fusion pushed past white, and the download is the CPU
+//    reference's at the params it set.
 import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { PNG } from 'pngjs';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from '../src/engine/reference/camera';
 import { srgbToLinear } from '../src/engine/reference/color';
-import { decodePng, fixturePaths, openApp, waitIdle, withGhosts } from './helpers';
+import { fuse } from '../src/engine/fusion/reference/fusion';
+import { finishFused } from '../src/engine/tonemap/reference/tonemap';
+import type { Params } from '../src/engine/params';
+import type { Bracket } from '../src/engine/types';
+import { byteDiffs, decodePng, fixturePaths, openApp, waitIdle, withGhosts } from './helpers';
 
 type Hooks = {
   __hdr: {
@@ -78,15 +84,20 @@ function filmSet(): { name: string; mimeType: string; buffer: Buffer }[] {
 
 const WINDOW = { x0: 0.6, y0: 0.1, x1: 0.9, y1: 0.45 };
 
-/** The committed still-life radiance map with a block 2^9 brighter (its texture kept), shot as 5 PNG brackets 2 stops apart through sRGB. */
-function windowSet(): { name: string; mimeType: string; buffer: Buffer }[] {
+/** The committed still-life radiance map with a block 2^9 brighter (its texture kept), shot as 5 brackets 2 stops apart through sRGB. */
+function windowBrackets(): Bracket[] {
   const map = loadRadianceMap('stilllife');
   const data = Float32Array.from(map.data);
   for (let y = Math.round(map.height * WINDOW.y0); y < Math.round(map.height * WINDOW.y1); y++)
     for (let x = Math.round(map.width * WINDOW.x0); x < Math.round(map.width * WINDOW.x1); x++) for (let c = 0; c < 3; c++) data[(y * map.width + x) * 4 + c]! *= 2 ** 9;
   const room = { width: map.width, height: map.height, data };
   const srgb = (v: number) => (v <= 0.0031308 ? 12.92 * v : 1.055 * v ** (1 / 2.4) - 0.055);
-  return shootBrackets(room, [srgb, srgb, srgb], meter(room, 0.18), [1 / 16, 1 / 4, 1, 4, 16]).map((b, i) => {
+  return shootBrackets(room, [srgb, srgb, srgb], meter(room, 0.18), [1 / 16, 1 / 4, 1, 4, 16]);
+}
+
+/** windowBrackets() as PNG files. */
+function windowSet(): { name: string; mimeType: string; buffer: Buffer }[] {
+  return windowBrackets().map((b, i) => {
     const png = new PNG({ width: b.width, height: b.height });
     png.data.set(b.pixels);
     return { name: `window-${i + 1}.png`, mimeType: 'image/png', buffer: PNG.sync.write(png) };
@@ -169,6 +180,36 @@ test('a window 9 stops over the room keeps its detail with the automatic look, a
   s = await state(page);
   expect(s.look).toBe('auto');
   expect(s.params.whitePoint).toBeGreaterThan(8);
+});
+
+test('fusion, the default mode: the automatic look rolls off what the fusion pushed past white; the download is the reference at the params it set', async ({ page }) => {
+  await openApp(page);
+  await page.getByTestId('file-input').setInputFiles(windowSet());
+  await waitIdle(page);
+  const s = await state(page);
+  expect(s.look).toBe('auto');
+  expect(s.params.fusedWhite, 'the look set a roll-off').toBeGreaterThan(1);
+  const fused = fuse(windowBrackets(), s.params as Params);
+  const png = await downloadPng(page);
+  const params = s.params as Params;
+  const ref = finishFused(fused, params);
+  const d = byteDiffs(png.data, ref);
+  expect(d.within1, `PNG within 1 level of the reference at the look's params (max ${d.max})`).toBeGreaterThanOrEqual(0.999);
+  // Where the fusion went past white: white with the plain clamp (the look's params at their defaults), not with the roll-off.
+  const clamp = finishFused(fused, { ...params, fusedWhite: 1, fusedBlack: 0 });
+  let over = 0;
+  let whiteClamp = 0;
+  let whiteAuto = 0;
+  for (let p = 0; p < fused.width * fused.height; p++) {
+    if (Math.min(fused.data[p * 4]!, fused.data[p * 4 + 1]!, fused.data[p * 4 + 2]!) <= 1.02) continue;
+    over++;
+    if (Math.min(clamp[p * 4]!, clamp[p * 4 + 1]!, clamp[p * 4 + 2]!) >= 254) whiteClamp++;
+    if (Math.min(png.data[p * 4]!, png.data[p * 4 + 1]!, png.data[p * 4 + 2]!) >= 254) whiteAuto++;
+  }
+  console.log(`fusion past white: ${over} px (${((100 * over) / (fused.width * fused.height)).toFixed(1)} %), white ${whiteClamp} clamped → ${whiteAuto} rolled off (white at ${s.params.fusedWhite})`);
+  expect(over, 'the fusion goes past white somewhere').toBeGreaterThan(20);
+  expect(whiteClamp / over).toBeGreaterThan(0.9);
+  expect(whiteAuto / over).toBeLessThan(0.05);
 });
 
 test('an object moving through 2 of 5 brackets turns deghosting on by itself; the still set leaves it off', async ({ page }) => {
