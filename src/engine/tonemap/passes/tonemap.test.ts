@@ -161,12 +161,7 @@ describe.skipIf(skip)('tonemap pass (Dawn in Node) against reference/tonemap.ts'
   it('fusion finishing with its highlight roll-off and shadow toe, against finishFusedImage within 1e-4', async () => {
     const r = await rig();
     const clipped = await r.run({ ...defaultParams(), toneOperator: 0 }, undefined, 'fusion');
-    for (const p of [
-      defaultParams(),
-      { ...defaultParams(), fusedWhite: 1.6 },
-      { ...defaultParams(), fusedBlack: -0.04 },
-      { ...defaultParams(), fusedWhite: 3.5, fusedBlack: -0.3, exposure: -0.4, saturation: 1.3 },
-    ]) {
+    for (const p of [defaultParams(), { ...defaultParams(), fusedWhite: 1.6 }, { ...defaultParams(), fusedBlack: -0.04 }, { ...defaultParams(), fusedWhite: 3.5, fusedBlack: -0.3, exposure: -0.4, saturation: 1.3 }]) {
       const got = await r.run({ ...p, toneOperator: 0 }, undefined, 'fusion');
       expect(worst(got, finishFusedImage(r.fused, p).data), `fusedWhite ${p.fusedWhite}, fusedBlack ${p.fusedBlack}`).toBeLessThan(TOLERANCE);
     }
