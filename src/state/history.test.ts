@@ -123,6 +123,19 @@ describe('history', () => {
     expect(s().params.exposure, 'the edit itself is kept').toBe(1);
   });
 
+  it("a measured scene's automatic look is no step: it joins the current one; undo restores the edit before as it was (the next measurement re-applies the look)", () => {
+    const { history, s } = setup();
+    const look = { rangeCompression: 0, whitePoint: 8, fusedWhite: 2, fusedBlack: -0.05 };
+    s().setScene({ fusionLook: look });
+    expect(s().params.fusedWhite).toBe(2);
+    expect(history.state.getState()).toEqual({ canUndo: false, canRedo: false });
+    s().setParam('exposure', 1);
+    s().setScene({ ...s().scene, fusionLook: { ...look, fusedWhite: 3 } });
+    expect(history.undo()).toBe(true);
+    expect([s().params.exposure, s().params.fusedWhite]).toEqual([0, 2]);
+    expect(history.undo()).toBe(false);
+  });
+
   it('apply() is one step, and undoing it restores the edit before', () => {
     const { history, s } = setup();
     s().setParam('exposure', 1);

@@ -136,6 +136,11 @@ export function createHistory(store: EditStore, limit = HISTORY_LIMIT): History 
         }
         if (gesture) return;
         if (EDIT_KEYS.every((k) => s[k] === prev[k])) return;
+        // A measured scene's automatic look (setScene) is no step of the user's: it joins the current one.
+        if (s.scene !== prev.scene) {
+          base = snapshotOf(s);
+          return;
+        }
         commit();
       });
     },
