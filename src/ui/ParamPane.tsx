@@ -33,10 +33,11 @@ export function ParamPane() {
       });
       return { name, binding };
     });
-    // The automatic look (engine/tonemap/auto-look.ts): range compression and white point from the scene, again after edits.
+    // The automatic look (engine/tonemap/auto-look.ts): range compression and white point from the radiance map, or fusion's
+    // highlight roll-off and shadow toe from the fused image, again after edits.
     const auto = pane.addButton({ title: 'Auto' });
     auto.element.dataset.testid = 'auto-look';
-    auto.element.title = 'Set range compression and white point from the scene, so what the brackets captured is kept (merge mode)';
+    auto.element.title = 'Set the look from the picture, so what the brackets captured is kept: range compression and white point (merge), highlight roll-off and shadow toe (fusion)';
     auto.on('click', () => store.getState().setLook('auto'));
     pane.addButton({ title: 'Reset' }).on('click', () => store.getState().resetParams());
     // Each mode and operator shows its own params; the others keep their values.
