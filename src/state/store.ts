@@ -164,7 +164,7 @@ export interface SceneInfo {
   readonly rangeEv?: number;
   /** The automatic look of this radiance map (merge mode). */
   readonly autoLook?: AutoLook;
-  /** The automatic look of this fusion (fusion mode: its highlight roll-off). */
+  /** The automatic look of this fusion (fusion mode: its highlight roll-off and shadow toe). */
   readonly fusionLook?: AutoLook;
 }
 
@@ -300,7 +300,7 @@ export type EditStore = ReturnType<typeof createEditStore>;
  * {} when the look is manual, the params as given when (merge mode) the
  * scene is not measured yet or they already hold the look (the same object,
  * so nothing downstream re-runs). Fusion mode gets its own look (the
- * highlight roll-off, measured on the fused image) with the radiance map's
+ * highlight roll-off and shadow toe, measured on the fused image) with the radiance map's
  * params at their defaults, and the defaults until the fusion is measured.
  */
 function lookParams(s: Pick<EditState, 'look' | 'mode' | 'params' | 'scene'>): Partial<EditState> {

@@ -7,7 +7,7 @@
 //   brackets ─upload─[align]─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
 //                            │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
 //                            └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
-//                                          fused → fusedStats  (fusion mode, not a draft: the fusion's automatic highlight roll-off)
+//                                          fused → fusedStats  (fusion mode, not a draft: read back for fusion's automatic look)
 //                                          source → detailFull ─→ downsample  (zoomed in or settled, local detail on)
 //                            └→ draftBrackets → draftMerge | draftFusion ─→ downsample  (a draft: the view while the source is stale)
 //                            └→ (layer N/2) → before (same region; the compare split) → present
@@ -118,7 +118,7 @@ export const OPERATORS: { readonly [S in Stage]: Omit<Decl, 'id'> } = {
   merge: { reads: ['exposures'], inputs: (c) => (c.radianceInput ? ['upload'] : weighted(c)), computes: (c) => !c.radianceInput },
   luminance: { reads: [], inputs: () => ['merge'] },
   fusion: { reads: ['weights'], inputs: weighted },
-  // The fused image's brightness statistics: read back for the automatic look (engine/tonemap/auto-look.ts), not by a pass.
+  // The fused image's statistics: read back for the automatic look (engine/tonemap/auto-look.ts), not by a pass.
   fusedStats: { reads: [], inputs: () => ['fusion'] },
   detailFull: { reads: ['detail', 'mode'], inputs: (c) => [sourceOf(c)] },
   // Made at the preview's size: another canvas size makes it again.

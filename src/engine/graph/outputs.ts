@@ -145,8 +145,8 @@ export abstract class PipelineOutputs extends RenderCore {
   /**
    * Statistics of the fused image (fusion mode: each pixel's brightest
    * channel, 1 + its encoded value; luminance.wgsl FUSED), for the automatic
-   * look's highlight roll-off and shadow toe. A big set's are its settled fusion's (full size where
-   * it settles so, else the proxy's).
+   * look's highlight roll-off and shadow toe. A big set's are its settled
+   * fusion's (full size where it settles so, else the proxy's).
    */
   async readFusedStats(): Promise<LuminanceStats> {
     await this.render();

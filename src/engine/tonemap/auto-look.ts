@@ -36,8 +36,9 @@
 // 99.95th percentile passes white by more than FUSED_OVER, sets the
 // roll-off's white (params.ts fusedWhite) FUSED_MARGIN above it; where its
 // 0.05th lies more than FUSED_UNDER below black, the toe's black (fusedBlack)
-// FUSED_MARGIN and two codes below it. What the fusion made keeps its gradation; a fusion
-// within [0, 1] keeps 1 and 0 (the plain clamp, the picture as before).
+// FUSED_MARGIN and two codes below it. What the fusion made keeps its
+// gradation; a fusion within [0, 1] keeps 1 and 0 (the plain clamp, the
+// picture as before).
 import { log2Percentile } from '../histogram/histogram';
 import { PARAMS } from '../params';
 import { srgbToLinear } from '../reference/color';
