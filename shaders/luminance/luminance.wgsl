@@ -15,7 +15,8 @@
 // the finishing clips (the fusion's automatic look, engine/tonemap/auto-look.ts
 // autoFusionLook; its log2 histogram spans about a stop, so its bins are fine).
 override FUSED: bool = false;
-const FUSED_FLOOR: f32 = 1e-3;
+// FUSED_FLOOR of src/engine/types.ts.
+override FUSED_FLOOR: f32;
 override LOG_DELTA: f32;
 // Histogram bins; also the workgroup size.
 override BINS: u32 = 256u;

@@ -51,6 +51,8 @@ export interface FloatImage {
 export const LUMA = [0.2126, 0.7152, 0.0722] as const;
 /** Added to luminance before the logarithm in the log-average. */
 export const LOG_DELTA = 1e-6;
+/** The least measure the luminance reduction's FUSED variant takes (1 + a fused pixel's brightest channel): keeps it positive for the log histogram. */
+export const FUSED_FLOOR = 1e-3;
 export const HIST_BINS = 256;
 
 /** The most brackets one merge or fusion takes. */

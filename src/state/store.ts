@@ -4,7 +4,7 @@
 import { createStore } from 'zustand/vanilla';
 import { subscribeWithSelector } from 'zustand/middleware';
 import { clampParam, defaultParams, type ParamName, type Params } from '../engine/params';
-import { AUTO_LOOK_PARAMS, type AutoLook } from '../engine/tonemap/auto-look';
+import { AUTO_LOOK_PARAMS, defaultLook, type AutoLook } from '../engine/tonemap/auto-look';
 import { identityCurves, normaliseCurve, type CurveChannel, type CurvePoint, type Curves } from '../engine/curve/curve';
 import { responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { autoRecoveryRefusal } from '../engine/merge/auto-response';
@@ -305,10 +305,9 @@ export type EditStore = ReturnType<typeof createEditStore>;
  */
 function lookParams(s: Pick<EditState, 'look' | 'mode' | 'params' | 'scene'>): Partial<EditState> {
   if (s.look !== 'auto') return {};
-  const defaults = defaultParams();
-  const look = s.mode === 'merge' ? s.scene?.autoLook : (s.scene?.fusionLook ?? Object.fromEntries(AUTO_LOOK_PARAMS.map((n) => [n, defaults[n]])));
+  const look = s.mode === 'merge' ? s.scene?.autoLook : (s.scene?.fusionLook ?? defaultLook());
   if (!look) return s.params === undefined ? {} : { params: s.params };
-  if (AUTO_LOOK_PARAMS.every((n) => s.params[n] === look[n as keyof typeof look])) return { params: s.params };
+  if (AUTO_LOOK_PARAMS.every((n) => s.params[n] === look[n])) return { params: s.params };
   return { params: { ...s.params, ...look } };
 }
 

@@ -48,6 +48,8 @@ export class FullSize {
   alignment: AlignResult | null = null;
   /** The fused image's statistics (luminance.wgsl FUSED): made on the first fusion. */
   private fusedStatsPass: LuminancePass | null = null;
+  /** The fused image the statistics pass is bound to (bound again only when the fusion's result is another texture). */
+  private fusedStatsInput: GPUTexture | null = null;
   /** Canvas-sized merges and fusions for drafts: made on the first draft. */
   private draftParts: Draft | null = null;
   /** The brackets as uploaded. */
@@ -241,7 +243,7 @@ export class FullSize {
         this.fusion.bind(this.brackets!, ctx.ghosts ? this.deghost.result : null);
         return this.fusion.encode(encoder);
       case 'fusedStats':
-        this.fusedStats.bind(this.fusion.result!);
+        if (this.fusedStatsInput !== this.fusion.result) this.fusedStats.bind((this.fusedStatsInput = this.fusion.result!));
         return this.fusedStats.encode(encoder);
       case 'detailFull':
         this.bindDetail(ctx.mode);
@@ -256,7 +258,7 @@ export class FullSize {
   }
 
   dispose(): void {
-    this.aligner = this.draftParts = this.alignment = this.fusedStatsPass = null;
+    this.aligner = this.draftParts = this.alignment = this.fusedStatsPass = this.fusedStatsInput = null;
     this.radiance = this.brackets = this.uploaded = this.detailed = null;
     this.exposures = null;
   }

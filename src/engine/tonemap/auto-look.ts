@@ -71,14 +71,14 @@ export const FUSED_UNDER = 1 / 255;
 /** The roll-off's white and the toe's black: this much beyond the fused ends (the curves' last stretch is too flat to read). */
 export const FUSED_MARGIN = 1.2;
 
-/** The look's params at their defaults. */
-function defaults(): AutoLook {
+/** The look's params at their defaults (fusion's look before its image is measured; the other mode's half of each look). */
+export function defaultLook(): AutoLook {
   return Object.fromEntries(AUTO_LOOK_PARAMS.map((n) => [n, PARAMS[n].default])) as AutoLook;
 }
 
 /** The automatic look of a fused image with these statistics (LuminancePass FUSED: each pixel's 1 + brightest channel, encoded). */
 export function autoFusionLook(stats: Pick<LuminanceStats, 'histogram' | 'histLo' | 'histHi'>): AutoLook {
-  const look = defaults();
+  const look = defaultLook();
   const top = srgbToLinear(Math.max(0, Math.pow(2, log2Percentile(stats, 1 - END_SHARE)) - 1));
   if (Number.isFinite(top) && top >= FUSED_OVER) look.fusedWhite = Math.min(PARAMS.fusedWhite.max, Math.ceil(top * FUSED_MARGIN * 20) / 20);
   const bottom = Math.pow(2, log2Percentile(stats, END_SHARE)) - 1;
@@ -92,12 +92,12 @@ export function autoLook(stats: Pick<LuminanceStats, 'logAvg' | 'histogram' | 'h
   const mid = Math.log2(Math.max(stats.logAvg, 1e-30));
   const hi = Math.max(0, log2Percentile(stats, 1 - END_SHARE) - mid);
   const lo = Math.max(0, mid - log2Percentile(stats, END_SHARE));
-  if (!Number.isFinite(hi) || !Number.isFinite(lo) || (hi <= HEADROOM_FIT && lo <= FOOTROOM_FIT)) return defaults();
+  if (!Number.isFinite(hi) || !Number.isFinite(lo) || (hi <= HEADROOM_FIT && lo <= FOOTROOM_FIT)) return defaultLook();
   const need = Math.max(hi > HEADROOM_TARGET ? 1 - HEADROOM_TARGET / hi : 0, lo > FOOTROOM_TARGET ? 1 - FOOTROOM_TARGET / lo : 0);
   const range = Math.min(PARAMS.rangeCompression.max, Math.ceil((need / COMPRESSION_SLOPE) * 100) / 100);
   const white = key * Math.pow(2, hi * (1 - COMPRESSION_SLOPE * range) + WHITE_MARGIN);
   return {
-    ...defaults(),
+    ...defaultLook(),
     rangeCompression: range,
     whitePoint: Math.round(Math.min(PARAMS.whitePoint.max, Math.max(PARAMS.whitePoint.default, white)) * 10) / 10,
   };

@@ -5,7 +5,7 @@ import wgsl from '../../../../shaders/luminance/luminance.wgsl?raw';
 import { computePipeline, createShader } from '../../gpu/shader';
 import { dispatch, type Resources } from '../../gpu/resources';
 import { readBuffer } from '../../gpu/readback';
-import { HIST_BINS, LOG_DELTA, type LuminanceStats } from '../../types';
+import { FUSED_FLOOR, HIST_BINS, LOG_DELTA, type LuminanceStats } from '../../types';
 
 /** Bytes of the Stats struct in shaders/lib/stats.wgsl. */
 export const STATS_BYTES = 48;
@@ -32,7 +32,7 @@ export class LuminancePass {
   ) {
     const label = (this.label = fused ? 'fused-stats' : 'luminance');
     const module = createShader(device, `${label}.shader`, wgsl, ['color', 'stats']);
-    const constants = { LOG_DELTA, BINS: HIST_BINS, FUSED: fused ? 1 : 0 };
+    const constants = { LOG_DELTA, BINS: HIST_BINS, FUSED: fused ? 1 : 0, FUSED_FLOOR };
     this.partialSums = computePipeline(device, `${label}.partials`, module, 'partial_sums', constants);
     this.finish = computePipeline(device, `${label}.finish`, module, 'finish', constants);
     this.histogramBins = computePipeline(device, `${label}.histogram`, module, 'histogram_bins', constants);

@@ -1,7 +1,7 @@
 // Luminance reduction of a radiance map: the log-average ("key") of Reinhard
 // et al. 2002, eq. 1, plus min/max and a log2 histogram.
 
-import { HIST_BINS, LOG_DELTA, type FloatImage, type LuminanceStats } from '../../types';
+import { FUSED_FLOOR, HIST_BINS, LOG_DELTA, type FloatImage, type LuminanceStats } from '../../types';
 import { luminance } from '../../reference/color';
 
 /**
@@ -43,9 +43,6 @@ export function luminanceStats(img: FloatImage): LuminanceStats {
   const [meanR, meanG, meanB] = sum.map((v) => v / n) as [number, number, number];
   return { logAvg: Math.exp(logSum / n), minL, maxL, histLo: lo, histHi: hi, meanR, meanG, meanB, histogram };
 }
-
-/** The FUSED variant's least measure (luminance.wgsl FUSED_FLOOR): keeps it positive for the log histogram. */
-export const FUSED_FLOOR = 1e-3;
 
 /**
  * The statistics the FUSED variant of the pass takes of a fused image
