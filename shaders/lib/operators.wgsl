@@ -34,18 +34,11 @@ fn op_pre_exposure(exposure: f32, log_avg: f32) -> f32 {
   return OP_MIDDLE_GREY * exp2(exposure) / max(log_avg, OP_LOG_DELTA);
 }
 
-// Colour by luminance ratio, rgb = l > 0 ? ld * (c / l)^s : 0, with the
-// highlights rolled off instead of clipped: where a channel passes 1, the
-// colour moves toward the grey of its own ld just enough for that channel to
-// reach 1 (hue kept, luminance kept at s = 1, saturation given up),
-// rgb' = ld + (rgb − ld)·k, k = (1 − ld)/(max(rgb) − ld), and 0 (white) from
-// ld = 1 on; then clamp to [0, 1].
+// Colour by luminance ratio, rgb = l > 0 ? ld * (c / l)^s : 0. A bright
+// saturated colour may come out with a channel above 1 (or a luminance above
+// it): tonemap.wgsl compress_gamut rolls it off after the operator.
 fn op_by_ratio(c: vec3f, l: f32, ld: f32, saturation: f32) -> vec3f {
-  let rgb = select(vec3f(0.0), ld * pow0(c / max(l, 1e-30), saturation), l > 0.0);
-  let top = max(rgb.x, max(rgb.y, rgb.z));
-  let k = select(0.0, (1.0 - ld) / (top - ld), ld < 1.0);
-  let rolled = select(rgb, vec3f(ld) + (rgb - vec3f(ld)) * k, top > 1.0);
-  return clamp(rolled, vec3f(0.0), vec3f(1.0));
+  return select(vec3f(0.0), ld * pow0(c / max(l, 1e-30), saturation), l > 0.0);
 }
 
 // Reinhard 2002. Radiance as stored. p: key, whitePoint, exposure, saturation.

@@ -2,8 +2,10 @@
 // (lib/operators.wgsl: Reinhard 2002, Reinhard & Devlin 2005, Drago 2003, ACES
 // fit, AgX, Khronos PBR Neutral), picked by index. Operators without a
 // saturation of their own get colour scaled by the luminance ratio raised to the
-// saturation (Schlick 1994) after them; then display gamma and sRGB encoding,
-// kept in float for the tone curve pass.
+// saturation (Schlick 1994) after them; colours still out of the display's
+// gamut are brought in by desaturating them towards their own luminance
+// (compress_gamut) instead of clipping a channel; then display gamma and sRGB
+// encoding, kept in float for the tone curve pass.
 // With FUSED the input is exposure fusion output instead: display-referred,
 // sRGB-encoded and possibly outside [0, 1]; it is linearised, scaled by the
 // exposure, given the saturation and clamped only then, so lowering the
@@ -59,6 +61,42 @@ fn has_own_saturation(id: u32) -> bool {
   return id == 0u || id == 2u;
 }
 
+// compress_gamut: a colour whose chroma uses up to GAMUT_KNEE of the room
+// above its luminance is left as it is; above, the share is rolled off
+// towards GAMUT_LIMIT, which it never reaches (reference/tonemap.ts).
+const GAMUT_KNEE = 0.75;
+const GAMUT_LIMIT = 0.95;
+
+// A bright saturated colour (a blue sky, a red lamp shade) that the operator
+// maps with its luminance below white but a channel above it: clipping that
+// channel flattens its gradation and shifts its hue. Instead, with L its
+// luminance and m its largest channel, x = (m − L)/(1 − L) is the share of the
+// room above L its chroma uses (> 1: out of gamut); above the knee k it is
+// rolled off to k + (X − k)·t/(1 + t), t = (x − k)/(X − k), X = GAMUT_LIMIT,
+// and the colour becomes L + (c − L)·x'/x: luminance and hue kept, only
+// chroma given up, slope 1 at the knee, so a saturated lamp or sunset keeps
+// its gradation (below X: its largest channel stays off the last codes
+// unless it is near white) and fades continuously into white. Inputs >= 0;
+// from L = 1 on it is white (L in every channel, which the clamp after it
+// makes 1); no channel goes below 0.
+fn compress_gamut(c: vec3f) -> vec3f {
+  let l = luminance(c);
+  let m = max(c.r, max(c.g, c.b));
+  if (l >= 1.0) {
+    return vec3f(l);
+  }
+  if (m <= l) {
+    return c;
+  }
+  let x = (m - l) / (1.0 - l);
+  if (x <= GAMUT_KNEE) {
+    return c;
+  }
+  let t = (x - GAMUT_KNEE) / (GAMUT_LIMIT - GAMUT_KNEE);
+  let rolled = GAMUT_KNEE + (GAMUT_LIMIT - GAMUT_KNEE) * t / (1.0 + t);
+  return vec3f(l) + (c - vec3f(l)) * (rolled / x);
+}
+
 // Fusion's highlight roll-off, per channel, linear: identity up to the knee
 // k = max(0.7, 1 − 0.15·(W − 1)), then Reinhard's extended curve on what lies
 // above it, k + b·t·(1 + t/A²)/(1 + t) with b = 1 − k, t = (x − k)/b and
@@ -109,6 +147,6 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   if (!has_own_saturation(op)) {
     rgb = saturate_ratio(max(rgb, vec3f(0.0)), params.saturation);
   }
-  rgb = pow0(max(rgb, vec3f(0.0)), 1.0 / params.gamma);
+  rgb = pow0(compress_gamut(max(rgb, vec3f(0.0))), 1.0 / params.gamma);
   textureStore(result, id.xy, vec4f(linear_to_srgb(clamp(rgb, vec3f(0.0), vec3f(1.0))), 1.0));
 }

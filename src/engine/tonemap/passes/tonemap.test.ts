@@ -27,7 +27,7 @@ import { operatorStats, preExposure, type OperatorStats } from '../reference/ope
 import { pbrNeutral } from '../reference/display';
 import type { Rgb } from '../reference/rgb';
 import { rng } from '../../reference/random';
-import { finishFusedImage, saturateRatio, tonemapImage } from '../reference/tonemap';
+import { compressGamut, finishFusedImage, saturateRatio, tonemapImage } from '../reference/tonemap';
 import type { FloatImage } from '../../types';
 import { TonemapPass, type TonemapSource } from './tonemap';
 
@@ -42,13 +42,13 @@ const [W, H] = [19, 11];
 /** Display-encoded floats in [0, 1]: f32 against float64 through pow, log and exp (measured: up to 6.4e-6, AgX). */
 const TOLERANCE = 1e-4;
 
-/** Radiance over 2^-10 .. 2^10 with colour, a few pixels black. */
+/** Radiance over 2^-10 .. 2^10 with colour, a few pixels black, every fourth a saturated primary (out of gamut where bright: compress_gamut). */
 function radiance(): FloatImage {
   const next = rng(11);
   const data = new Float32Array(W * H * 4);
   for (let i = 0; i < W * H; i++) {
     const l = 2 ** (next() * 20 - 10);
-    for (let c = 0; c < 3; c++) data[i * 4 + c] = i % 37 === 0 ? 0 : l * (0.3 + next());
+    for (let c = 0; c < 3; c++) data[i * 4 + c] = i % 37 === 0 ? 0 : l * (i % 4 === 1 ? (c === i % 3 ? 1.5 : 0.05) : 0.3 + next());
     data[i * 4 + 3] = 1;
   }
   return { width: W, height: H, data };
@@ -200,7 +200,8 @@ describe.skipIf(skip)('tonemap pass (Dawn in Node) against reference/tonemap.ts'
         let c: Rgb = pbrNeutral(x, p.pbrDesaturation);
         expect(RATIO_OPERATORS).not.toContain('pbrNeutral');
         c = saturateRatio([Math.max(c[0], 0), Math.max(c[1], 0), Math.max(c[2], 0)], p.saturation);
-        out.set([...c.map((v) => linearToSrgb(clamp(Math.pow(Math.max(v, 0), 1 / p.gamma), 0, 1))), 1], i * 4);
+        c = compressGamut([Math.max(c[0], 0), Math.max(c[1], 0), Math.max(c[2], 0)]);
+        out.set([...c.map((v) => linearToSrgb(clamp(Math.pow(v, 1 / p.gamma), 0, 1))), 1], i * 4);
       }
       return out;
     };

@@ -50,21 +50,14 @@ export function preExposure(exposure: number, logAvg: number): number {
 }
 
 /**
- * Colour by luminance ratio, rgb = L > 0 ? Ld (C / L)^s : 0, with the
- * highlights rolled off instead of clipped (shaders/lib/operators.wgsl
- * op_by_ratio): where a channel passes 1, the colour moves toward the grey of
- * its own Ld just enough for that channel to reach 1 (hue kept, luminance
- * kept at s = 1), rgb' = Ld + (rgb − Ld)·k, k = (1 − Ld)/(max − Ld), and 0
- * (white) from Ld = 1 on, so the colour fades continuously into white; then
- * clamped to [0, 1]. A saturated lamp or sunset keeps its gradation
- * instead of flattening into one clipped channel.
+ * Colour by luminance ratio, rgb = L > 0 ? Ld (C / L)^s : 0
+ * (shaders/lib/operators.wgsl op_by_ratio). A bright saturated colour may
+ * come out with a channel above 1: the tone mapping rolls it off after the
+ * operator (./tonemap.ts compressGamut).
  */
 export function byRatio(c: readonly number[], L: number, Ld: number, s: number): Rgb {
   const rgb = [0, 1, 2].map((i) => (L > 0 ? Ld * powNonNeg((c[i] ?? 0) / L, s) : 0));
-  const top = Math.max(...rgb);
-  const k = top <= 1 ? 1 : Ld < 1 ? (1 - Ld) / (top - Ld) : 0;
-  const out = rgb.map((v) => clamp(Ld + (v - Ld) * k, 0, 1));
-  return [out[0]!, out[1]!, out[2]!];
+  return [rgb[0]!, rgb[1]!, rgb[2]!];
 }
 
 // ---------------------------------------------------------------------------
@@ -86,7 +79,7 @@ export interface Reinhard02Params {
  *   L  = luminance(C), C = max(C, 0)
  *   Ls = min(key / logAvg · 2^exposure · L, 1e18)               (eq. 2)
  *   Ld = Ls (1 + Ls / Lwhite²) / (1 + Ls)                        (eq. 4)
- *   C' = byRatio(C, L, Ld, s): Ld (C / L)^s, highlights rolled off
+ *   C' = byRatio(C, L, Ld, s): Ld (C / L)^s
  * Radiance as stored; stats: logAvg.
  */
 export function reinhard02(rgb: Rgb, p: Reinhard02Params, stats: Pick<OperatorStats, 'logAvg'>): Rgb {
@@ -185,7 +178,7 @@ export interface Drago03Params {
  * divided by the adaptation luminance Lwa = logAvg / 2^exposure as in pfstmo:
  *   Lwmax = max(maxL / Lwa, 1e-4), Lw = min(L / Lwa, Lwmax), p = ln(b) / ln(0.5)
  *   Ld = ln(Lw + 1) / ln(2 + 8 (Lw / Lwmax)^p) / log10(Lwmax + 1)
- *   C' = byRatio(C, L, Ld, s): Ld (C / L)^s, highlights rolled off
+ *   C' = byRatio(C, L, Ld, s): Ld (C / L)^s
  * Ld(Lwmax) = 1 whatever b and exposure; Lw is capped at Lwmax because past it the
  * curve can fall again (b < ~0.6), which stale stats could expose.
  * Radiance as stored; stats: logAvg, maxL.

@@ -1,6 +1,74 @@
 import { describe, expect, it } from 'vitest';
 import { defaultParams } from '../../params';
-import { finishFusedPixel, fusedRollOff, fusedToe } from './tonemap';
+import { luminance } from '../../reference/color';
+import { compressGamut, finishFusedPixel, fusedRollOff, fusedToe, GAMUT_KNEE, GAMUT_LIMIT, tonemapPixel } from './tonemap';
+
+describe('compressGamut (colours beyond the display gamut)', () => {
+  const room = (c: number[]) => {
+    const L = luminance(c[0]!, c[1]!, c[2]!);
+    return (Math.max(...c) - L) / (1 - L);
+  };
+
+  it('leaves greys and colours within the knee as they are; from luminance 1 on, white', () => {
+    for (const c of [
+      [0.5, 0.5, 0.5],
+      [2, 2, 2],
+      [0.4, 0.3, 0.2],
+      [0, 0, 0],
+    ] as [number, number, number][]) {
+      if (luminance(...c) < 1) expect(room(c)).toBeLessThanOrEqual(GAMUT_KNEE);
+      expect(compressGamut(c)).toEqual(c);
+    }
+    const L = luminance(3, 2, 0.5);
+    expect(compressGamut([3, 2, 0.5])).toEqual([L, L, L]);
+  });
+
+  it('out of gamut: every channel within [0, 1), its chroma below GAMUT_LIMIT of the room, luminance kept, hue kept (C − L scaled by one factor)', () => {
+    for (const c of [
+      [0.4, 0.6, 1.8],
+      [1.6, 0.2, 0.05],
+      [0.05, 1.2, 0.1],
+      [0.9, 0.95, 1.05],
+    ] as [number, number, number][]) {
+      const L = luminance(...c);
+      const out = compressGamut(c);
+      expect(room(out)).toBeLessThan(GAMUT_LIMIT);
+      expect(luminance(...out)).toBeCloseTo(L, 12);
+      for (const v of out) {
+        expect(v).toBeGreaterThanOrEqual(0);
+        expect(v).toBeLessThan(1);
+      }
+      const s = (out[0] - L) / (c[0] - L);
+      expect((out[1] - L) / (c[1] - L)).toBeCloseTo(s, 12);
+      expect((out[2] - L) / (c[2] - L)).toBeCloseTo(s, 12);
+    }
+  });
+
+  it('continuous with slope 1 at the knee, and the largest channel grows with the chroma (gradation kept)', () => {
+    // c = L + d·(−1, −1, 1/0.0722 − 1)·…: a blue at luminance 0.3 whose blue channel rises with d.
+    const at = (d: number): [number, number, number] => [0.3 - d, 0.3 - d, 0.3 + (d * (1 - 0.0722)) / 0.0722];
+    const knee = (GAMUT_KNEE * 0.7 * 0.0722) / (1 - 0.0722);
+    expect(compressGamut(at(knee * 0.999))[2]).toBe(at(knee * 0.999)[2]);
+    const e = 1e-7;
+    expect((compressGamut(at(knee + e))[2] - compressGamut(at(knee))[2]) / (at(knee + e)[2] - at(knee)[2])).toBeCloseTo(1, 4);
+    let last = 0;
+    for (let d = 0; d <= 0.3; d += 0.005) {
+      const b = compressGamut(at(d))[2];
+      expect(b).toBeGreaterThanOrEqual(last);
+      expect(b).toBeLessThan(1);
+      last = b;
+    }
+  });
+
+  it('in the tone mapping: a bright saturated blue keeps a gradation where clipping would flatten it', () => {
+    const p = { ...defaultParams(), whitePoint: 64 };
+    const stats = { logAvg: 0.18, minL: 0.01, maxL: 100, meanR: 1, meanG: 1, meanB: 1 };
+    const blues = [2, 3, 4].map((k) => tonemapPixel(0.1 * k, 0.2 * k, 1.0 * k, stats, p));
+    expect(blues[1]![2]).toBeGreaterThan(blues[0]![2]);
+    expect(blues[2]![2]).toBeGreaterThan(blues[1]![2]);
+    expect(blues[2]![2]).toBeLessThan(1);
+  });
+});
 
 describe('fusedRollOff (fusion highlight roll-off)', () => {
   it('white 1 is the identity (the clamp after it clips, as before the roll-off)', () => {

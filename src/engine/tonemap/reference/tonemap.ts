@@ -1,7 +1,8 @@
 // Tone mapping of a radiance map (tonemap.wgsl): one of the six operators of
 // ./operators.ts picked by the toneOperator param; operators without a saturation of
-// their own get colour as (C/L)^s after them (Schlick 1994); then display gamma
-// and sRGB encoding. Also the finishing of exposure fusion output.
+// their own get colour as (C/L)^s after them (Schlick 1994); colours out of the
+// display's gamut are desaturated towards their luminance (compressGamut); then
+// display gamma and sRGB encoding. Also the finishing of exposure fusion output.
 
 import type { FloatImage } from '../../types';
 import type { Params } from '../../params';
@@ -16,17 +17,44 @@ export function saturateRatio(c: Rgb, s: number): [number, number, number] {
   return [0, 1, 2].map((i) => (L > 0 ? L * Math.pow(c[i]! / L, s) : 0)) as [number, number, number];
 }
 
+/** compressGamut leaves a colour whose chroma uses up to this share of the room above its luminance as it is (tonemap.wgsl GAMUT_KNEE)… */
+export const GAMUT_KNEE = 0.75;
+/** …and rolls the share above it off towards this, which it never reaches (GAMUT_LIMIT). */
+export const GAMUT_LIMIT = 0.95;
+
+/**
+ * A colour (channels >= 0) brought into the display's gamut by giving up
+ * chroma (tonemap.wgsl compress_gamut): with L its luminance and m its largest
+ * channel, x = (m − L)/(1 − L) (> 1: a channel above white); above the knee k
+ * x' = k + (X − k)·t/(1 + t), t = (x − k)/(X − k), X = GAMUT_LIMIT, and
+ * C' = L + (C − L)·x'/x: a saturated lamp or sunset keeps its gradation and
+ * fades into white. From L = 1 on it is white ([L, L, L]); colours within the
+ * knee are returned as they are.
+ */
+export function compressGamut(c: Rgb): [number, number, number] {
+  const L = luminance(c[0], c[1], c[2]);
+  if (L >= 1) return [L, L, L];
+  const m = Math.max(c[0], c[1], c[2]);
+  const x = m > L ? (m - L) / (1 - L) : 0;
+  if (x <= GAMUT_KNEE) return [c[0], c[1], c[2]];
+  const t = (x - GAMUT_KNEE) / (GAMUT_LIMIT - GAMUT_KNEE);
+  const s = (GAMUT_KNEE + ((GAMUT_LIMIT - GAMUT_KNEE) * t) / (1 + t)) / x;
+  return [L + (c[0] - L) * s, L + (c[1] - L) * s, L + (c[2] - L) * s];
+}
+
 /**
  * One linear radiance pixel → display-encoded [r,g,b] in [0,1], before quantisation:
  *   C' = applyOperator(OPERATOR_IDS[toneOperator], C)
  *   C' = saturateRatio(max(C',0), saturation)     unless the operator is in RATIO_OPERATORS
- *   linearToSrgb(clamp(max(C',0)^(1/gamma), 0, 1))
+ *   C' = compressGamut(max(C',0))
+ *   linearToSrgb(clamp(C'^(1/gamma), 0, 1))
  */
 export function tonemapPixel(r: number, g: number, b: number, stats: OperatorStats, p: Params): [number, number, number] {
   const id = OPERATOR_IDS[Math.round(p.toneOperator)] ?? 'reinhard02';
   let c: Rgb = applyOperator(id, [r, g, b], p, stats);
   if (!RATIO_OPERATORS.includes(id)) c = saturateRatio([Math.max(c[0], 0), Math.max(c[1], 0), Math.max(c[2], 0)], p.saturation);
-  return c.map((v) => linearToSrgb(clamp(Math.pow(Math.max(v, 0), 1 / p.gamma), 0, 1))) as [number, number, number];
+  c = compressGamut([Math.max(c[0], 0), Math.max(c[1], 0), Math.max(c[2], 0)]);
+  return c.map((v) => linearToSrgb(clamp(Math.pow(v, 1 / p.gamma), 0, 1))) as [number, number, number];
 }
 
 /** Map every pixel of img with f to a display-encoded float image (alpha 1). */
