@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { recoverResponse, responseLuts, type ResponseLuts } from './engine/merge/response';
+import { recoverResponse, ResponseRefused, responseLuts, type ResponseLuts } from './engine/merge/response';
 import { pickPixels } from './engine/merge/auto-response';
 import { filmCurve, loadRadianceMap, meter, shootBrackets } from './engine/reference/camera';
 import { pixelEvs } from './io/pixel-exposure';
@@ -126,9 +126,36 @@ describe('checkExifAfterRecovery', () => {
     expect(checkExifAfterRecovery(frames([0, 2, 4, 6, 8]), recovered)).toBeNull();
   });
 
-  it('one rewritten EXIF time survives the recovered curves and is named with both EVs', () => {
+  it('a recovery refused over a rewritten EXIF time: the app names the file with both EVs, says why, and uses sRGB', async () => {
+    const store = createEditStore();
+    const { recover, calls } = manualRecover();
+    watchResponse(store, recover);
+    store.getState().setBrackets('set', entries([0, 2, 4, 7.5, 8]));
+    expect(resolvedResponse(store.getState())).toBe('recovered');
+    // What the worker sends back (recover.worker.ts): the refusal with its curves.
+    let refusal: unknown = null;
+    try {
+      recoverResponse(calls[0]!.brackets);
+    } catch (err) {
+      refusal = err;
+    }
+    expect(refusal).toBeInstanceOf(ResponseRefused);
+    calls[0]!.reject(refusal as ResponseRefused);
+    await tick();
+    expect(resolvedResponse(store.getState())).toBe('srgb');
+    expect(store.getState().messages.at(-1)?.text).toMatch(/^Read through the camera response recovered from the set, “f3\.png” is \+7\.5 EV by its EXIF but .* could not be recovered .*disagree too much.*using sRGB\.$/);
+  });
+
+  it('one rewritten EXIF time survives the recovered curves and is named with both EVs (the curves the recovery refuses for it included)', () => {
     const wrong = entries([0, 2, 4, 7.5, 8]);
-    const luts = recoverResponse(bracketsForRecovery(wrong)).luts;
+    let luts: ResponseLuts;
+    try {
+      luts = recoverResponse(bracketsForRecovery(wrong)).luts;
+    } catch (err) {
+      // Measured: refused (the red curve runs backwards over 62 codes), its curves kept.
+      if (!(err instanceof ResponseRefused)) throw err;
+      luts = err.luts;
+    }
     const text = checkExifAfterRecovery(frames([0, 2, 4, 7.5, 8]), luts);
     // The recovery fits its curve to the wrong time too, which bends the next bracket's reading: both may be named, the frames before it are not.
     expect(text).toMatch(/^Read through the camera response recovered from the set, “f3\.png” is \+7\.5 EV by its EXIF but \+[56]\.\d EV by its pixels/);

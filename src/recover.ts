@@ -5,9 +5,10 @@
 // them; the bridge hands them to the merge. A newer set or EV edit makes an
 // older result stale. Once stored, the EXIF exposures are checked against the
 // pixels read through the recovered curves: a disagreement that survives the
-// camera's own curve points at a file, and is reported with the numbers.
+// camera's own curve points at a file, and is reported with the numbers (also
+// where the recovery refused its curves: a wrong time is often why).
 import { relativeExposures } from './bridge';
-import type { ResponseLuts } from './engine/merge/response';
+import { ResponseRefused, type ResponseLuts } from './engine/merge/response';
 import { pickPixels, srgbFitsAsWell } from './engine/merge/auto-response';
 import type { Bracket } from './engine/types';
 import { checkExifAfterRecovery } from './io/set-checks';
@@ -17,7 +18,8 @@ export interface RecoverRequest {
   brackets: Bracket[];
 }
 
-export type RecoverReply = { ok: true; luts: ResponseLuts; message: '' } | { ok: false; luts: null; message: string };
+/** A failure carries the curves where the recovery refused them (ResponseRefused): enough to name a bracket whose EXIF the pixels contradict. */
+export type RecoverReply = { ok: true; luts: ResponseLuts; message: '' } | { ok: false; luts: ResponseLuts | null; message: string };
 
 /** Recover curves from sorted brackets (exposures relative to the middle one). */
 export type Recover = (brackets: Bracket[]) => Promise<ResponseLuts>;
@@ -30,7 +32,7 @@ export const recoverInWorker: Recover = (brackets) =>
     worker.onmessage = (ev: MessageEvent<RecoverReply>) => {
       done();
       if (ev.data.ok) resolve(ev.data.luts);
-      else reject(new Error(ev.data.message));
+      else reject(ev.data.luts ? new ResponseRefused(ev.data.message, ev.data.luts) : new Error(ev.data.message));
     };
     worker.onerror = (ev) => {
       done();
@@ -77,7 +79,15 @@ export function watchResponse(store: EditStore, recover: Recover = recoverInWork
         },
         (err: unknown) => {
           if (mine !== generation || store.getState().brackets !== brackets) return;
-          report(`The camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB.`);
+          // Refused curves still tell which bracket's EXIF time the pixels contradict: name it first, it is what to fix.
+          const suspect =
+            err instanceof ResponseRefused
+              ? checkExifAfterRecovery(
+                  brackets.map((b) => ({ ...b, fromExif: b.evSource === 'exif' })),
+                  err.luts,
+                )
+              : null;
+          report(`${suspect ? `${suspect} ` : ''}The camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB.`);
           // A choice of 'recovered' becomes sRGB; 'auto' stays, resolved to sRGB for this set.
           if (store.getState().response === 'recovered') store.getState().setResponse('srgb');
           else store.getState().setRecoveryFailed(true);

@@ -1,6 +1,6 @@
 // Recovers the camera response (engine/response.ts, Debevec & Malik) off the
 // main thread: the solve takes a few hundred milliseconds.
-import { recoverResponse } from './engine/merge/response';
+import { recoverResponse, ResponseRefused } from './engine/merge/response';
 import type { RecoverReply, RecoverRequest } from './recover';
 
 self.onmessage = (ev: MessageEvent<RecoverRequest>) => {
@@ -9,7 +9,7 @@ self.onmessage = (ev: MessageEvent<RecoverRequest>) => {
     const { luts } = recoverResponse(ev.data.brackets);
     reply = { ok: true, luts, message: '' };
   } catch (err) {
-    reply = { ok: false, luts: null, message: err instanceof Error ? err.message : String(err) };
+    reply = { ok: false, luts: err instanceof ResponseRefused ? err.luts : null, message: err instanceof Error ? err.message : String(err) };
   }
   (self as unknown as Worker).postMessage(reply, reply.luts ? reply.luts.map((l) => l.buffer) : []);
 };

@@ -14,7 +14,7 @@ import { createEngine, defaultParams, EngineInputError, GpuUnavailableError, MAX
 import { identityCurves } from '../engine/curve/curve';
 import { AUTO_LOOK_PARAMS, autoFusionLook, autoLook } from '../engine/tonemap/auto-look';
 import { estimateMotionAndReference, MOTION_IMPLAUSIBLE, type BracketTransform } from '../engine/deghost/motion';
-import { recoverResponse, responseLuts, type ResponseLuts } from '../engine/merge/response';
+import { recoverResponse, ResponseRefused, responseLuts, type ResponseLuts } from '../engine/merge/response';
 import { autoRecoveryRefusal, pickPixels, srgbFitsAsWell } from '../engine/merge/auto-response';
 import { assignExposures, ASSUMED_EV_STEP, type AssignedExposure } from '../io/exposure';
 import { checkExifAfterRecovery, disagreementMessage, ghostMessage } from '../io/set-checks';
@@ -114,6 +114,11 @@ function responseFor(edit: PresetEdit, brackets: Bracket[], decoded: DecodedFile
   }
   if (edit.response === 'srgb' || edit.response === 'linear') return responseLuts(edit.response);
   if (edit.response === 'auto' && autoRecoveryRefusal(evs.map((e) => ({ ev: e.ev, known: e.source === 'exif' }))) !== null) return responseLuts('srgb');
+  const checkExif = (curves: ResponseLuts) =>
+    checkExifAfterRecovery(
+      decoded.map((d, i) => ({ ...d, ev: evs[i]!.ev, fromExif: evs[i]!.source === 'exif' })),
+      curves,
+    );
   let luts: ResponseLuts;
   // One bracket per exposure: a duplicate adds nothing the solve can use.
   const solved = brackets.filter((b, i) => i === 0 || b.exposure > brackets[i - 1]!.exposure).map((b) => pickPixels(b));
@@ -122,13 +127,13 @@ function responseFor(edit: PresetEdit, brackets: Bracket[], decoded: DecodedFile
     // 'auto' keeps the standard curve where it explains the set as well, as the app does.
     if (edit.response === 'auto' && srgbFitsAsWell(solved, luts)) return responseLuts('srgb');
   } catch (err) {
+    // Refused curves still tell which bracket's EXIF time the pixels contradict (as the app does).
+    const suspect = err instanceof ResponseRefused ? checkExif(err.luts) : null;
+    if (suspect) warn(suspect);
     warn(`the camera response could not be recovered from these brackets (${err instanceof Error ? err.message : String(err)}); using sRGB`);
     return responseLuts('srgb');
   }
-  const suspect = checkExifAfterRecovery(
-    decoded.map((d, i) => ({ ...d, ev: evs[i]!.ev, fromExif: evs[i]!.source === 'exif' })),
-    luts,
-  );
+  const suspect = checkExif(luts);
   if (suspect) warn(suspect);
   return luts;
 }

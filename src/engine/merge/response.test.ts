@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { filmCurve, loadRadianceMap, meter, shootBrackets, shrinkBrackets, trueLuts, type CameraCurve, type RadianceMap } from '../reference/camera';
 import { linearToSrgb, srgbToLinear } from '../reference/color';
 import { mergeRadiance } from './reference/merge';
-import { makeMonotone, packResponse, recoverResponse, RESPONSE_ANCHOR, RESPONSE_CODES, responseLuts, selectSamples, type ResponseLuts } from './response';
+import { balanceChannels, makeMonotone, packResponse, recoverResponse, RESPONSE_ANCHOR, RESPONSE_CODES, responseLuts, selectSamples, solveResponse, type ResponseLuts } from './response';
 import { responseMisfit, srgbFitsAsWell } from './auto-response';
 import { addNoise } from '../deghost/reference/ghost-scene';
 import { mergeWeights } from './weights';
@@ -164,6 +164,20 @@ describe('selectSamples', () => {
   });
 });
 
+describe('balanceChannels', () => {
+  it('puts curves that differ by a constant and by noise at one code on one white balance, their mean at 128 at 0', () => {
+    const base = Float64Array.from({ length: RESPONSE_CODES }, (_, z) => Math.log(srgbToLinear(z / 255) + 1e-4));
+    const log = [0.3, -0.2, 0.05].map((k, c) => Float64Array.from(base, (v, z) => v + k + (z === RESPONSE_ANCHOR ? 0.1 * (c - 1) : 0)));
+    const seen = [0, 1, 2].map(() => Float64Array.from({ length: RESPONSE_CODES }, (_, z) => Math.min(z, 255 - z)));
+    balanceChannels(log, seen);
+    for (const z of [10, 64, 200, 250]) {
+      expect(log[0]![z]).toBeCloseTo(log[1]![z]!, 2);
+      expect(log[2]![z]).toBeCloseTo(log[1]![z]!, 2);
+    }
+    expect((log[0]![RESPONSE_ANCHOR]! + log[1]![RESPONSE_ANCHOR]! + log[2]![RESPONSE_ANCHOR]!) / 3).toBeCloseTo(0, 12);
+  });
+});
+
 describe('recoverResponse (Debevec & Malik) on synthetic brackets', () => {
   for (const name of MAPS) {
     it(`${name}: recovers a film-like curve within 2 % over 5–95 % of its range; the sRGB table does not`, () => {
@@ -176,10 +190,12 @@ describe('recoverResponse (Debevec & Malik) on synthetic brackets', () => {
         expect(e.codes, 'codes compared').toBeGreaterThan(100);
         expect(e.worst, `channel ${c}: ${(100 * e.worst).toFixed(2)} % at code ${e.code}`).toBeLessThan(0.02);
         expect(curveError(srgb[c as 0], truth[c]!).worst, `sRGB against channel ${c}`).toBeGreaterThan(0.1);
-        // Normalised where sRGB is at code 128, and strictly increasing.
-        expect(rec.luts[c as 0][RESPONSE_ANCHOR]).toBe(srgb[0][RESPONSE_ANCHOR]);
+        // Strictly increasing.
         for (let z = 1; z < 256; z++) expect(rec.luts[c as 0][z]!).toBeGreaterThan(rec.luts[c as 0][z - 1]!);
       }
+      // Normalised where sRGB is at code 128, on average over the channels (balanceChannels).
+      const meanLog = rec.luts.reduce((a, l) => a + Math.log(l[RESPONSE_ANCHOR]!), 0) / 3;
+      expect(meanLog).toBeCloseTo(Math.log(srgb[0][RESPONSE_ANCHOR]!), 6);
       expect(rec.adjusted).toEqual([0, 0, 0]);
     });
 
@@ -216,13 +232,37 @@ describe('recoverResponse (Debevec & Malik) on synthetic brackets', () => {
     }
   });
 
-  it('box-filtered copies of the brackets mislead it (why selectSamples reads full-resolution pixels)', () => {
+  it('sets aside what is not one radiance in every bracket: box-filtered copies mislead one plain solve by over 6 %, the reweighted recovery stays within 2 %', () => {
     // Averaging codes mixes clipped and unclipped pixels and non-linear codes
-    // across edges, which no single radiance produces.
+    // across edges, which no single radiance produces: outliers, as moving
+    // things are in a real set.
     const { brackets } = shoot('goldengate', FILM);
     const truth = trueLuts(FILM);
-    const small = recoverResponse(shrinkBrackets(brackets, 64));
-    expect(curveError(small.luts[0], truth[0]).worst).toBeGreaterThan(0.1);
+    const small = shrinkBrackets(brackets, 64);
+    const samples = selectSamples(small, 1000);
+    const P = small.length;
+    const z = new Uint8Array(samples.length * P);
+    samples.forEach((p, i) => small.forEach((b, j) => (z[i * P + j] = b.pixels[p * 4]!)));
+    const plain = solveResponse(
+      z,
+      small.map((b) => Math.log(b.exposure)),
+      4 * Math.sqrt((samples.length * P) / RESPONSE_CODES),
+    );
+    // Measured: 9.5 % and 1.3 %.
+    expect(curveError(Float64Array.from(plain, Math.exp), truth[0]).worst).toBeGreaterThan(0.06);
+    expect(curveError(recoverResponse(small).luts[0], truth[0]).worst).toBeLessThan(0.02);
+  });
+
+  it('refuses a set whose brackets cannot pin the curve down, naming the channel, rather than return steps', () => {
+    // Every bracket a shuffle of the same codes: no pixel is one radiance across them.
+    const { brackets } = shoot('goldengate', FILM);
+    const shuffled = brackets.map((b, j) => {
+      const pixels = new Uint8ClampedArray(b.pixels.length);
+      const n = b.width * b.height;
+      for (let i = 0; i < n; i++) pixels.set(b.pixels.subarray(i * 4, i * 4 + 4), ((i * (7919 + 104 * j)) % n) * 4);
+      return { ...b, pixels };
+    });
+    expect(() => recoverResponse(shuffled)).toThrow(/disagree too much .* of 256 codes of the (red|green|blue) channel/);
   });
 
   it('the film-like brackets are far from sRGB: its merge is off by over 0.1 stop, ten times the recovered (stilllife)', () => {
