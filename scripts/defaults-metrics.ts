@@ -93,24 +93,41 @@ export function recordedMask(brackets: readonly Bracket[]): Uint8Array {
 export interface RadianceError {
   /** RMS of log2(test / truth) luminance, the median log ratio removed, stops. */
   readonly rms: number;
+  /** The same after each channel of the test is first scaled by its own median ratio to the truth: white balance removed too (the brackets do not hold it). */
+  readonly balanced: number;
   /** Share of the masked pixels where both are positive and finite. */
   readonly valid: number;
 }
 
-/** Radiance error over the masked pixels (all without a mask): luminance, global scale removed as the median log2 ratio. */
+/** Radiance error over the masked pixels (all without a mask): luminance, global scale removed as the median log2 ratio; and with each channel's scale removed first (balanced). */
 export function radianceError(test: FloatImage, truth: FloatImage, mask?: Uint8Array): RadianceError {
   if (test.width !== truth.width || test.height !== truth.height) throw new Error(`radianceError: ${test.width}×${test.height} against ${truth.width}×${truth.height}`);
-  const d: number[] = [];
-  let n = 0;
-  for (let p = 0; p < truth.width * truth.height; p++) {
-    if (mask && !mask[p]) continue;
-    n++;
-    const a = lum(truth.data, p);
-    const b = lum(test.data, p);
-    if (a > 0 && b > 0 && Number.isFinite(a) && Number.isFinite(b)) d.push(Math.log2(b / a));
-  }
-  const m = median(d);
-  return { rms: Math.sqrt(d.reduce((s, v) => s + (v - m) ** 2, 0) / d.length), valid: d.length / Math.max(1, n) };
+  const n = truth.width * truth.height;
+  const used = (p: number) => !mask || mask[p];
+  const gain = [0, 1, 2].map((c) => {
+    const r: number[] = [];
+    for (let p = 0; p < n; p++) {
+      const a = truth.data[p * 4 + c]!;
+      const b = test.data[p * 4 + c]!;
+      if (used(p) && a > 0 && b > 0 && Number.isFinite(a) && Number.isFinite(b)) r.push(Math.log2(b / a));
+    }
+    return r.length ? Math.pow(2, -median(r)) : 1;
+  });
+  const spread = (scale: readonly number[]) => {
+    const d: number[] = [];
+    let m = 0;
+    for (let p = 0; p < n; p++) {
+      if (!used(p)) continue;
+      m++;
+      const a = lum(truth.data, p);
+      const b = LUMA[0] * scale[0]! * test.data[p * 4]! + LUMA[1] * scale[1]! * test.data[p * 4 + 1]! + LUMA[2] * scale[2]! * test.data[p * 4 + 2]!;
+      if (a > 0 && b > 0 && Number.isFinite(a) && Number.isFinite(b)) d.push(Math.log2(b / a));
+    }
+    const mid = median(d);
+    return { rms: Math.sqrt(d.reduce((t, v) => t + (v - mid) ** 2, 0) / d.length), valid: d.length / Math.max(1, m) };
+  };
+  const plain = spread([1, 1, 1]);
+  return { rms: plain.rms, balanced: spread(gain).rms, valid: plain.valid };
 }
 
 export interface Clipping {
