@@ -3,6 +3,7 @@ import * as camera from './engine/reference/camera';
 import { BRIGHT_OBJECT_CASE, ghostScene } from './engine/deghost/reference/ghost-scene';
 import type { Bracket } from './engine/types';
 import { watchGhosts } from './ghosts';
+import { createHistory } from './state/history';
 import { createEditStore, type BracketEntry } from './state/store';
 
 // Goldengate with a bright object from the still life in brackets 1 and 3 (about 4 % of the frame each), no EXIF: sRGB, 2 EV apart.
@@ -39,6 +40,19 @@ describe('watchGhosts', () => {
     store.getState().setBrackets('moving', entries(scene.ghosted));
     expect(store.getState().params.deghost).toBeGreaterThan(0.6);
     expect(store.getState().messages.map((m) => m.text)).toEqual([expect.stringMatching(/^Moving objects found in \d+(\.\d)? % of the picture: deghosting on \(strength \d\.\d\d\)/)]);
+  });
+
+  it('turning deghosting on is one undo step: Undo turns it off with the reference back to automatic', () => {
+    const store = createEditStore();
+    store.getState().setAlign(false);
+    const history = createHistory(store);
+    history.attach();
+    watchGhosts(store);
+    store.getState().setBrackets('moving', entries(scene.ghosted));
+    expect(store.getState().params.deghost).toBeGreaterThan(0.6);
+    expect(history.undo()).toBe(true);
+    expect([store.getState().params.deghost, store.getState().params.deghostReference]).toEqual([0, -1]);
+    expect(history.state.getState().canUndo).toBe(false);
   });
 
   it('deghosting it turned on for one set is turned off again for a still set that follows, with the reference back to automatic', () => {

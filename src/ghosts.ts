@@ -36,8 +36,7 @@ export function watchGhosts(store: EditStore): () => void {
     if (s.brackets === decided || !ready(s)) return;
     decided = s.brackets;
     if (turnedOn && s.params.deghost === turnedOn.deghost && s.params.deghostReference === turnedOn.reference) {
-      s.setParam('deghost', 0);
-      s.setParam('deghostReference', -1);
+      s.setParams({ deghost: 0, deghostReference: -1 });
     }
     turnedOn = null;
     // The user already chose a strength for this set (or a preset did): theirs stands.
@@ -51,8 +50,8 @@ export function watchGhosts(store: EditStore): () => void {
     }
     if (estimate.fraction > MOTION_IMPLAUSIBLE) s.report(disagreementMessage(estimate.fraction), 'warning');
     if (estimate.strength <= 0) return;
-    s.setParam('deghostReference', estimate.reference);
-    s.setParam('deghost', estimate.strength);
+    // One write: Undo turns it off in one step.
+    s.setParams({ deghostReference: estimate.reference, deghost: estimate.strength });
     turnedOn = { deghost: store.getState().params.deghost, reference: estimate.reference };
     s.report(ghostMessage(estimate.fraction, estimate.strength), 'info');
   };

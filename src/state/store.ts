@@ -174,6 +174,8 @@ export interface EditActions {
   setMode(mode: Mode): void;
   /** Set a param as the user does: one of the automatic look's makes the look manual. */
   setParam(name: ParamName, value: number): void;
+  /** Several params at once, as setParam each but in one write (one undo step). */
+  setParams(values: Partial<Record<ParamName, number>>): void;
   /** 'auto' applies the automatic look now (where the scene is measured) and from then on; 'manual' keeps the params as they are. */
   setLook(look: Look): void;
   setResponse(choice: ResponseChoice): void;
@@ -250,6 +252,13 @@ export function createEditStore() {
       // A radiance map has no brackets to fuse.
       setMode: (mode) => set((s) => (s.radiance && mode === 'fusion' ? {} : { mode, ...lookParams({ ...s, mode }) })),
       setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) }, look: (AUTO_LOOK_PARAMS as readonly string[]).includes(name) ? 'manual' : s.look })),
+      setParams: (values) =>
+        set((s) => {
+          const names = Object.keys(values) as ParamName[];
+          const params = { ...s.params };
+          for (const n of names) params[n] = clampParam(n, values[n]!);
+          return { params, look: names.some((n) => (AUTO_LOOK_PARAMS as readonly string[]).includes(n)) ? 'manual' : s.look };
+        }),
       setLook: (look) => set((s) => ({ look, ...lookParams({ ...s, look }) })),
       resetParams: () => set((s) => ({ look: 'auto', ...lookParams({ ...s, look: 'auto', params: defaultParams() }) })),
       setResponse: (response) => set({ response }),
