@@ -62,7 +62,7 @@ export interface RecoverOptions {
    * (measured with the reweighted solve): the quality script's film-curve
    * set 2.44× the true-curve merge's error instead of 2.64× (1.42× and
    * 1.75× with white balance removed), the real sets' channel-to-channel
-   * wobble down by up to a fifth (ntnu_street 0.25 → 0.20 stops over 8
+   * wobble down by a fifth to a third (ntnu_street 0.25 → 0.20 stops over 8
    * codes, bottle_chandelier 0.61 → 0.40), at the cost of the toe of a
    * gamma-3 curve: 3.6 % off at code 13 where 4 kept it within 3 %. 8 rounds
    * that toe further and weakens the stilllife merge (8.4× better than sRGB
@@ -73,8 +73,8 @@ export interface RecoverOptions {
    * Pixels to sample; default 1000. Debevec & Malik ask for N (P − 1) > 255;
    * more samples cost little here (the ln E unknowns are eliminated, so the
    * solve stays 256 × 256) and average out quantisation and what the
-   * reweighting sets aside (with 200, taipei_night's curves came out of
-   * order over 27–36 codes and ntnu_street's blue over 18; with 1000, none).
+   * reweighting sets aside (at λ 4, with 200 taipei_night's curves came out
+   * of order over 27–36 codes and ntnu_street's blue over 18; with 1000, none).
    */
   readonly samples?: number;
 }
