@@ -218,6 +218,14 @@ export function sortDarkestFirst(brackets: BracketEntry[]): BracketEntry[] {
   return [...brackets].sort((a, b) => a.ev - b.ev);
 }
 
+/** The params with these set as the user sets them (clamped); one of the automatic look's makes the look manual. */
+function paramsSet(s: Pick<EditState, 'params' | 'look'>, values: Partial<Record<ParamName, number>>): Pick<EditState, 'params' | 'look'> {
+  const names = Object.keys(values) as ParamName[];
+  const params = { ...s.params };
+  for (const n of names) params[n] = clampParam(n, values[n]!);
+  return { params, look: names.some((n) => (AUTO_LOOK_PARAMS as readonly string[]).includes(n)) ? 'manual' : s.look };
+}
+
 export function createEditStore() {
   return createStore<Store>()(
     subscribeWithSelector((set) => ({
@@ -251,14 +259,8 @@ export function createEditStore() {
 
       // A radiance map has no brackets to fuse.
       setMode: (mode) => set((s) => (s.radiance && mode === 'fusion' ? {} : { mode, ...lookParams({ ...s, mode }) })),
-      setParam: (name, value) => set((s) => ({ params: { ...s.params, [name]: clampParam(name, value) }, look: (AUTO_LOOK_PARAMS as readonly string[]).includes(name) ? 'manual' : s.look })),
-      setParams: (values) =>
-        set((s) => {
-          const names = Object.keys(values) as ParamName[];
-          const params = { ...s.params };
-          for (const n of names) params[n] = clampParam(n, values[n]!);
-          return { params, look: names.some((n) => (AUTO_LOOK_PARAMS as readonly string[]).includes(n)) ? 'manual' : s.look };
-        }),
+      setParam: (name, value) => set((s) => paramsSet(s, { [name]: value })),
+      setParams: (values) => set((s) => paramsSet(s, values)),
       setLook: (look) => set((s) => ({ look, ...lookParams({ ...s, look }) })),
       resetParams: () => set((s) => ({ look: 'auto', ...lookParams({ ...s, look: 'auto', params: defaultParams() }) })),
       setResponse: (response) => set({ response }),
