@@ -3,7 +3,7 @@
 // as a real moving object is). Merged with Deghost at 0 the object leaves
 // ghosts along its path; at full strength, inside that path, the merged
 // radiance must differ from the ghost-free merge (the untouched fixtures) by at
-// most a third of what it does with deghosting off. The ghost mask tints the
+// most a third of what it does with deghosting off, and so must the fused image. The ghost mask tints the
 // canvas there and nowhere much else.
 import { expect, test, type Page } from '@playwright/test';
 import { decodePng, fixturePaths, floatsFromBase64, GHOST_OBJECT as OBJECT, GHOST_PATH as PATH, openApp, waitIdle, withGhosts, type PageCodec } from './helpers';
@@ -11,18 +11,35 @@ import { decodePng, fixturePaths, floatsFromBase64, GHOST_OBJECT as OBJECT, GHOS
 type Hooks = {
   __hdr: {
     store: { getState(): { setParam(n: string, v: number): void; setMode(m: string): void; params: Record<string, number> } };
-    bridge: { settled(): Promise<void>; engine: { pipeline: { readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>; ghostReference: number; debug: { runs: Record<string, number> } } } };
+    bridge: {
+      settled(): Promise<void>;
+      engine: {
+        pipeline: {
+          readRadiance(): Promise<{ width: number; height: number; data: Float32Array }>;
+          readFused(): Promise<{ width: number; height: number; data: Float32Array }>;
+          ghostReference: number;
+          debug: { runs: Record<string, number> };
+        };
+      };
+    };
   };
 };
 
-async function radiance(page: Page): Promise<Float32Array> {
-  const b64 = await page.evaluate(async () => {
+async function radiance(page: Page, what: 'readRadiance' | 'readFused' = 'readRadiance'): Promise<Float32Array> {
+  const b64 = await page.evaluate(async (read) => {
     const { b64 } = (window as unknown as PageCodec).__codec;
-    const r = await (window as unknown as Hooks).__hdr.bridge.engine.pipeline.readRadiance();
+    const r = await (window as unknown as Hooks).__hdr.bridge.engine.pipeline[read]();
     return b64(new Uint8Array(r.data.buffer));
-  });
+  }, what);
   return floatsFromBase64(b64);
 }
+
+const setMode = (page: Page, mode: 'merge' | 'fusion') =>
+  page.evaluate(async (m) => {
+    const h = (window as unknown as Hooks).__hdr;
+    h.store.getState().setMode(m);
+    await h.bridge.settled();
+  }, mode);
 
 /** Mean |log2 luminance ratio| over the object's path in the moved brackets. */
 function pathError(a: Float32Array, b: Float32Array, width: number): number {
@@ -51,7 +68,7 @@ const setParam = (page: Page, name: string, v: number) =>
     [name, v] as const,
   );
 
-test('deghosting removes a moving object from the merge; the ghost mask shows where', async ({ page }) => {
+test('deghosting removes a moving object from the merge and the fusion; the ghost mask shows where', async ({ page }) => {
   await openApp(page);
   await page.getByTestId('mode-merge').click();
   // The ghost-free merge: the untouched fixtures.
@@ -59,6 +76,9 @@ test('deghosting removes a moving object from the merge; the ghost mask shows wh
   await waitIdle(page);
   await setParam(page, 'deghostReference', 2);
   const clean = await radiance(page);
+  await setMode(page, 'fusion');
+  const cleanFused = await radiance(page, 'readFused');
+  await setMode(page, 'merge');
 
   await page.getByTestId('file-input').setInputFiles(withGhosts());
   await waitIdle(page);
@@ -84,6 +104,17 @@ test('deghosting removes a moving object from the merge; the ghost mask shows wh
   console.log(`stilllife-5, object in brackets 1 and 3: path error off ${off.toFixed(3)} stops, on ${on.toFixed(3)} stops (${((100 * on) / off).toFixed(1)} %)`);
   expect(off, 'the object leaves ghosts without deghosting').toBeGreaterThan(0.05);
   expect(on, 'deghosting removes at least two thirds of them').toBeLessThanOrEqual(off / 3);
+
+  // Fusion multiplies its weights by the same consistency weights (fusion-weights.wgsl DEGHOST): the object goes there too.
+  await setMode(page, 'fusion');
+  const fusedOn = pathError(await radiance(page, 'readFused'), cleanFused, width);
+  await setParam(page, 'deghost', 0);
+  const fusedOff = pathError(await radiance(page, 'readFused'), cleanFused, width);
+  console.log(`fusion: path error off ${fusedOff.toFixed(3)} stops, on ${fusedOn.toFixed(3)} stops (${((100 * fusedOn) / fusedOff).toFixed(1)} %)`);
+  expect(fusedOff, 'the object leaves ghosts in the fusion without deghosting').toBeGreaterThan(0.05);
+  expect(fusedOn, 'deghosting removes at least two thirds of them from the fusion').toBeLessThanOrEqual(fusedOff / 3);
+  await setParam(page, 'deghost', strength!);
+  await setMode(page, 'merge');
 
   // The mask tints the object's path on the canvas.
   const shot = async () => decodePng(await page.getByTestId('preview').screenshot({ style: '.view-bar, .compare-divider { visibility: hidden !important; }' }));
