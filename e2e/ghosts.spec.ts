@@ -105,7 +105,7 @@ test('deghosting removes a moving object from the merge and the fusion; the ghos
   expect(off, 'the object leaves ghosts without deghosting').toBeGreaterThan(0.05);
   expect(on, 'deghosting removes at least two thirds of them').toBeLessThanOrEqual(off / 3);
 
-  // Fusion multiplies its weights by the same consistency weights (fusion-weights.wgsl DEGHOST): the object goes there too.
+  // Fusion reads the brackets with the rejected shares filled (merge.wgsl fill8_main): the object goes there too.
   await setMode(page, 'fusion');
   const fusedOn = pathError(await radiance(page, 'readFused'), cleanFused, width);
   await setParam(page, 'deghost', 0);

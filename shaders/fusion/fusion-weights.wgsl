@@ -5,7 +5,9 @@
 // in f32. EPSILON is added to every W so pixels where all weights vanish get
 // an even blend. Two entry points: weight_sum (once, sums W over all brackets)
 // and weights (per bracket, writes colour + normalised weight as level 0 of
-// the pyramid). The CPU reference is src/engine/reference/fusion.ts.
+// the pyramid). With deghosting on, the brackets are the ghost fill's
+// (shaders/merge/merge.wgsl fill8_main) and FILLED multiplies W by their
+// alpha. The CPU reference is src/engine/fusion/reference/fusion.ts.
 
 const GREY = vec3f(0.299, 0.587, 0.114);
 const EPSILON = 1e-12;
@@ -31,11 +33,8 @@ struct Layer {
 @group(0) @binding(3) var<uniform> layer: Layer;
 // Level 0 of the fusion pyramid: rgb = the bracket, a = its normalised weight.
 @group(0) @binding(4) var level0: texture_storage_2d<rgba32float, write>;
-// Deghosting (src/engine/deghost.ts): W times the bracket's consistency weight.
-// Off by default, and then `ghost` (a stand-in) is never read.
-override DEGHOST: bool = false;
-// Consistency weight of each layer (r32float 2d-array, one layer per bracket).
-@group(0) @binding(5) var ghost: texture_2d_array<f32>;
+// The brackets are the ghost fill's: alpha is each sample's weight (0 to 1).
+override FILLED: bool = false;
 
 // x^y for x >= 0 with 0^0 = 1 and 0^y = 0 for y > 0 (WGSL leaves pow(0, y) undefined).
 // The exponents are uniform: 1 (the default) and 0 skip pow(), an exp2 and a
@@ -71,8 +70,8 @@ fn raw_weight(p: vec2i, k: u32, n: vec2i) -> f32 {
   let e = c - vec3f(0.5);
   let well = exp(-dot(e, e) / 0.08);
   let w = weight_pow(abs(lap), params.contrastWeight) * weight_pow(s, params.saturationWeight) * weight_pow(well, params.exposureWeight);
-  if (DEGHOST) {
-    return w * textureLoad(ghost, p, k, 0).r;
+  if (FILLED) {
+    return w * textureLoad(brackets, p, k, 0).a;
   }
   return w;
 }

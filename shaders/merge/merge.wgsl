@@ -8,7 +8,8 @@
 // Per channel, each with its own inverse response (sRGB by default, or the
 // curve src/engine/response.ts recovers from the brackets); where every
 // bracket is clipped, the darkest bracket answers for highlights and the
-// brightest for shadows. The CPU reference is src/engine/reference/merge.ts.
+// brightest for shadows. The CPU references are src/engine/merge/reference/merge.ts
+// and, for the ghost fill at the end, src/engine/merge/reference/ghost-fill.ts.
 //
 // Every value is read as a fractional code c = x · 255 and both tables are
 // interpolated linearly between the two nearest entries. 8-bit brackets
@@ -78,12 +79,8 @@ fn weight(c: f32) -> f32 {
   return a + (weights[min(i + 1u, CODES - 1u)] - a) * (c - f32(i));
 }
 
-@compute @workgroup_size(8, 8)
-fn main(@builtin(global_invocation_id) id: vec3u) {
-  let dims = textureDimensions(radiance);
-  if (id.x >= dims.x || id.y >= dims.y) {
-    return;
-  }
+// The merged radiance at p, from every bracket (times its consistency weight with DEGHOST).
+fn merge_at(p: vec2u) -> vec3f {
   let n = textureNumLayers(brackets);
   var num = vec3f(0.0);
   var den = vec3f(0.0);
@@ -93,9 +90,9 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
   var bright = vec3f(0.0);
   var kept = 0u;
   for (var i = 0u; i < n; i++) {
-    c = code(textureLoad(brackets, id.xy, i, 0).rgb);
+    c = code(textureLoad(brackets, p, i, 0).rgb);
     let e = linear(c) / exposures[i];
-    let g = ghost_weight(id.xy, i);
+    let g = ghost_weight(p, i);
     let w = vec3f(weight(c.x), weight(c.y), weight(c.z)) * g;
     // A zero weight never meets ln 0.
     num += select(vec3f(0.0), w * log(e), w > vec3f(0.0));
@@ -112,6 +109,104 @@ fn main(@builtin(global_invocation_id) id: vec3u) {
     }
   }
   let fallback = select(bright, dark, dark_high);
-  let merged = select(fallback, exp(num / max(den, vec3f(1e-30))), den > vec3f(0.0));
-  textureStore(radiance, id.xy, vec4f(merged, 1.0));
+  return select(fallback, exp(num / max(den, vec3f(1e-30))), den > vec3f(0.0));
+}
+
+@compute @workgroup_size(8, 8)
+fn main(@builtin(global_invocation_id) id: vec3u) {
+  let dims = textureDimensions(radiance);
+  if (id.x >= dims.x || id.y >= dims.y) {
+    return;
+  }
+  textureStore(radiance, id.xy, vec4f(merge_at(id.xy), 1.0));
+}
+
+// Ghost fill (with DEGHOST; src/engine/merge/reference/ghost-fill.ts says why
+// and what each figure is): each bracket as it would have recorded the
+// consistent scene, for exposure fusion. Per pixel, the merge of the brackets
+// weighted by their consistency (merge_at), re-exposed for bracket k and
+// turned back into a code through the inverse of its response, fills the
+// share t of what bracket k's rejection g_k leaves out; the rest of it lowers
+// the bracket's fusion weight, written as alpha:
+//   a = g_k + (1 − g_k) · t,  value = (g_k · recorded + (1 − g_k) · t · predicted) / a,
+// t = clamp((trust − TRUST_LO) / (TRUST_HI − TRUST_LO), 0, 1), trust = g_k averaged
+// over a wide neighbourhood (the binomial mean pyramid of the weights to
+// ~4 px and back, level 1 here, expanded). A bracket rejected over most of the
+// picture disagrees because the response or the exposures are off, not
+// because something moved, and its prediction would be as wrong; there it
+// only loses weight. g_k = 1 keeps the recorded value and alpha 1.
+// Written in the brackets' own format: fill8_main for rgba8unorm brackets,
+// fill16_main for rgba16float ones.
+// Set from ghost-fill.ts (FILL_TRUST_LO, FILL_TRUST_HI).
+override TRUST_LO: f32;
+override TRUST_HI: f32;
+@group(0) @binding(6) var filled8: texture_storage_2d_array<rgba8unorm, write>;
+@group(0) @binding(7) var filled16: texture_storage_2d_array<rgba16float, write>;
+// Level 1 of the trust pyramid: the consistency weights averaged, one layer per bracket.
+@group(0) @binding(8) var trust: texture_2d_array<f32>;
+
+// The fractional code whose linear value is v in the response's channel at
+// base (the entries rise with the code: response.ts keeps them monotone),
+// clamped to [0, 255].
+fn code_of(v: f32, base: u32) -> f32 {
+  if (v <= response[base]) {
+    return 0.0;
+  }
+  if (v >= response[base + CODES - 1u]) {
+    return f32(CODES - 1u);
+  }
+  var lo = 0u;
+  var hi = CODES - 1u;
+  while (hi - lo > 1u) {
+    let m = (lo + hi) / 2u;
+    if (response[base + m] <= v) {
+      lo = m;
+    } else {
+      hi = m;
+    }
+  }
+  let a = response[base + lo];
+  return f32(lo) + (v - a) / (response[base + hi] - a);
+}
+
+// Bracket k's filled value at p, given the merge there.
+fn fill_at(p: vec2u, k: u32, merged: vec3f, dims: vec2u) -> vec4f {
+  let recorded = textureLoad(brackets, p, k, 0).rgb;
+  let g = ghost_weight(p, k);
+  if (g >= 1.0) {
+    return vec4f(recorded, 1.0);
+  }
+  let wide = pyr_expand_layer(trust, p, dims, k).r;
+  let t = clamp((wide - TRUST_LO) / (TRUST_HI - TRUST_LO), 0.0, 1.0);
+  let a = g + (1.0 - g) * t;
+  if (a <= 0.0) {
+    return vec4f(recorded, 0.0);
+  }
+  let v = merged * exposures[k];
+  let predicted = vec3f(code_of(v.x, 0u), code_of(v.y, CODES), code_of(v.z, 2u * CODES)) / 255.0;
+  return vec4f((g * recorded + (1.0 - g) * t * predicted) / a, a);
+}
+
+@compute @workgroup_size(8, 8)
+fn fill8_main(@builtin(global_invocation_id) id: vec3u) {
+  let dims = textureDimensions(filled8);
+  if (id.x >= dims.x || id.y >= dims.y) {
+    return;
+  }
+  let merged = merge_at(id.xy);
+  for (var k = 0u; k < textureNumLayers(brackets); k++) {
+    textureStore(filled8, id.xy, k, fill_at(id.xy, k, merged, dims));
+  }
+}
+
+@compute @workgroup_size(8, 8)
+fn fill16_main(@builtin(global_invocation_id) id: vec3u) {
+  let dims = textureDimensions(filled16);
+  if (id.x >= dims.x || id.y >= dims.y) {
+    return;
+  }
+  let merged = merge_at(id.xy);
+  for (var k = 0u; k < textureNumLayers(brackets); k++) {
+    textureStore(filled16, id.xy, k, fill_at(id.xy, k, merged, dims));
+  }
 }

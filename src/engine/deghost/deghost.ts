@@ -1,7 +1,10 @@
 // Deghosting: a consistency weight in [0, 1] per bracket and pixel, relative
-// to a reference bracket, that the radiance merge and exposure fusion multiply
-// their own weights by (shaders/merge/merge.wgsl and shaders/fusion/fusion-weights.wgsl
-// with `override DEGHOST = true`). After Grosch, "Fast and Robust High Dynamic
+// to a reference bracket, that the radiance merge multiplies its own weights
+// by (shaders/merge/merge.wgsl with `override DEGHOST = true`); exposure fusion
+// reads the ghost fill instead (fill(): each bracket's rejected share replaced
+// by the consistent scene re-exposed for it where a wide neighbourhood
+// confirms the rejection as motion, else weighed down; merge.wgsl fill8_main,
+// merge/reference/ghost-fill.ts). After Grosch, "Fast and Robust High Dynamic
 // Range Image Generation with Camera and Object Movement" (VMV 2006): predict
 // each bracket from a reference through the exposure ratio and the camera
 // response, and reject what disagrees; in a form a GPU does in a few passes:
@@ -51,7 +54,8 @@
 // with the recovered response (response.ts). 16-bit brackets are compared at
 // their nearest 8-bit code. Memory: the result and the mask are full size
 // (4 B per pixel per bracket, as the brackets themselves, and 4 B per pixel);
-// levels 1..L add a third of the result. Cost: 2L + 1 dispatches (one
+// levels 1..L add a third of the result; in fusion mode the fill is as big as
+// the brackets (their own format). Cost: 2L + 1 dispatches (one
 // without smoothing); ~0.5 s per encode at 320 × 256 × 5 on SwiftShader
 // (e2e/deghost.spec.ts; the raw pass is half of it). The CPU reference is
 // src/engine/deghost/reference/deghost.ts.
@@ -62,6 +66,8 @@ import { pyramidSizes } from '../pyramid/pyramid';
 import { clampStrength, deghostLevels, deghostTables, resolveReference, DEGHOST_FALLOFF, DEGHOST_MAJORITY, DEGHOST_MIN_WEIGHT, DEGHOST_TOLERANCE, type DeghostParams } from './reference/deghost';
 import { responseLuts, type ResponseLuts } from '../merge/response';
 import { mergeWeights } from '../merge/weights';
+import { MergePass } from '../merge/passes/merge';
+import { fillTrustLevels } from '../merge/reference/ghost-fill';
 
 // The maths is shared with the CPU reference, which the tests run in Node.
 export {
@@ -100,9 +106,15 @@ export class Deghost {
   private count = 0;
   private auto = 0;
   private resolved = 0;
+  /** What bind() was given, for the fill. */
+  private input: { brackets: GPUTexture; exposures: GPUBuffer } | null = null;
+  /** The ghost fill (merge/passes/merge.ts bindFill): its passes, trust pyramid (levels 1..M) and result, made on the first fill(). */
+  private filler: { merge: MergePass; trust: DeghostSmoothPass } | null = null;
+  private trustLevels: GPUTexture[] = [];
+  private filledTexture: GPUTexture | null = null;
 
   constructor(
-    device: GPUDevice,
+    private readonly device: GPUDevice,
     private readonly res: Resources,
   ) {
     this.raw = new DeghostPass(device, res, { TOLERANCE: DEGHOST_TOLERANCE, FALLOFF: DEGHOST_FALLOFF, MIN_WEIGHT: DEGHOST_MIN_WEIGHT });
@@ -131,6 +143,7 @@ export class Deghost {
     this.response = luts;
     this.weights = mergeWeights(this.black, luts);
     this.raw.setTables(deghostTables(this.response, this.weights));
+    this.filler?.merge.setResponse(luts);
   }
 
   /** The merge's black level (merge/weights.ts mergeWeights): codes at and below it count as clipped low. */
@@ -138,6 +151,7 @@ export class Deghost {
     this.black = black;
     this.weights = mergeWeights(black, this.response);
     this.raw.setTables(deghostTables(this.response, this.weights));
+    this.filler?.merge.setBlackLevel(black);
   }
 
   /**
@@ -170,6 +184,7 @@ export class Deghost {
       this.smooth.bind(this.levels);
     }
     this.count = count;
+    this.input = { brackets, exposures };
     this.auto = autoReferenceIndex;
     this.raw.bind(brackets, exposures, this.levels[0]!, this.levels[1] ?? null, this.maskTexture!);
     this.setParams(this.params);
@@ -196,9 +211,65 @@ export class Deghost {
     this.raw.encodeFinish(encoder);
   }
 
+  /**
+   * Encode the ghost fill from the weights encode() made (merge.wgsl
+   * fill8_main / fill16_main, merge/reference/ghost-fill.ts): the brackets
+   * with each rejected share that a wide neighbourhood confirms as motion
+   * replaced by the consistent scene re-exposed for that bracket, and alpha
+   * the weight fusion gives each sample; what exposure fusion reads with
+   * deghosting on. Returns it: a 2d-array of the brackets' size, layers and
+   * format, allocated on the first call (as much memory as the brackets; the
+   * trust pyramid a third of the weights' level 0).
+   */
+  fill(encoder: GPUCommandEncoder): GPUTexture {
+    const top = this.levels[0];
+    if (!top || !this.input) throw new Error('deghost: not bound');
+    const { brackets, exposures } = this.input;
+    const { width, height } = brackets;
+    const count = brackets.depthOrArrayLayers;
+    const f = this.filledTexture;
+    if (f?.width !== width || f.height !== height || f.depthOrArrayLayers !== count || f.format !== brackets.format) {
+      this.releaseFill();
+      this.filledTexture = this.res.texture({
+        label: 'deghost.filled',
+        size: [width, height, count],
+        format: brackets.format,
+        usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+      });
+      this.trustLevels = pyramidSizes(width, height, fillTrustLevels(width, height) + 1)
+        .slice(1)
+        .map(([w, h], l) =>
+          this.res.texture({
+            label: `deghost.trust${l + 1}`,
+            size: [w, h, count],
+            format: 'r32float',
+            usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
+          }),
+        );
+    }
+    if (!this.filler) {
+      this.filler = { merge: new MergePass(this.device, this.res), trust: new DeghostSmoothPass(this.device, 1) };
+      this.filler.merge.setResponse(this.response);
+      this.filler.merge.setBlackLevel(this.black);
+    }
+    this.filler.trust.bind([top, ...this.trustLevels], true);
+    this.filler.trust.encode(encoder);
+    this.filler.merge.bindFill(brackets, exposures, top, this.trustLevels[0]!, this.filledTexture!);
+    this.filler.merge.encodeFill(encoder);
+    return this.filledTexture!;
+  }
+
+  private releaseFill(): void {
+    this.res.release(this.filledTexture);
+    for (const t of this.trustLevels) this.res.release(t);
+    this.filledTexture = null;
+    this.trustLevels = [];
+  }
+
   release(): void {
     for (const t of this.levels) this.res.release(t);
     this.res.release(this.maskTexture);
+    this.releaseFill();
     this.levels = [];
     this.maskTexture = null;
   }

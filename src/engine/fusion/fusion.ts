@@ -43,10 +43,10 @@ export class Fusion {
 
   /**
    * (Re)allocate for these brackets (rgba8unorm or rgba16float 2d-array) when
-   * their size changed, and bind; ghost: deghosting weights (deghost.ts) that
-   * multiply each bracket's fusion weight, or null for none.
+   * their size changed, and bind; filled: the brackets are the ghost fill
+   * (deghost.ts fill(): with deghosting on), whose alpha weighs each sample.
    */
-  bind(brackets: GPUTexture, ghost: GPUTexture | null = null): void {
+  bind(brackets: GPUTexture, filled = false): void {
     const { width, height } = brackets;
     if (!this.weightSum || this.levels[0]?.width !== width || this.levels[0]?.height !== height) {
       this.release();
@@ -59,7 +59,7 @@ export class Fusion {
       this.collapse.bind(this.levels, this.bands);
     }
     this.count = brackets.depthOrArrayLayers;
-    this.weights.bind(brackets, this.weightSum!, this.levels[0]!, ghost);
+    this.weights.bind(brackets, this.weightSum!, this.levels[0]!, filled);
   }
 
   private level(l: number, w: number, h: number): GPUTexture {

@@ -358,7 +358,7 @@ export class TiledFusion implements RegionSource {
     const brackets = this.brackets.upload(read, 'tiled-fusion.brackets');
     const weightSum = this.res.buffer({ label: 'tiled-fusion.weightSum', size: read.width * read.height * 4, usage: GPUBufferUsage.STORAGE });
     const work = { ...this.levelsOf(read, bands), brackets, weightSum };
-    this.weights.bind(brackets, weightSum, work.levels[0]!, null);
+    this.weights.bind(brackets, weightSum, work.levels[0]!);
     this.reduce.bind(work.levels);
     return work;
   }

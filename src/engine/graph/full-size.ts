@@ -240,7 +240,9 @@ export class FullSize {
       case 'luminance':
         return this.luminance.encode(encoder);
       case 'fusion':
-        this.fusion.bind(this.brackets!, ctx.ghosts ? this.deghost.result : null);
+        // With deghosting, fusion reads the brackets with what they rejected filled from the consistent scene (or weighed down).
+        if (ctx.ghosts) this.fusion.bind(this.deghost.fill(encoder), true);
+        else this.fusion.bind(this.brackets!);
         return this.fusion.encode(encoder);
       case 'fusedStats':
         if (this.fusedStatsInput !== this.fusion.result) this.fusedStats.bind((this.fusedStatsInput = this.fusion.result!));

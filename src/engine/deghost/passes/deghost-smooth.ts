@@ -37,9 +37,10 @@ export class DeghostSmoothPass {
   /**
    * levels: r32float 2d-arrays (one layer per bracket), level 0 the raw
    * weights, each next one ((w+1)/2, (h+1)/2); after encode, level 1 holds the
-   * smoothed weights at that size.
+   * smoothed weights at that size. meanOnly: every reduce is mean_main (the
+   * ghost fill's trust pyramid, with MAJORITY 1), none min_main.
    */
-  bind(levels: readonly GPUTexture[]): void {
+  bind(levels: readonly GPUTexture[], meanOnly = false): void {
     const view = (t: GPUTexture) => t.createView({ dimension: '2d-array' });
     const layers = levels[0]?.depthOrArrayLayers ?? 1;
     const step = (label: string, pipeline: GPUComputePipeline, src: GPUTexture, dst: GPUTexture): Step => ({
@@ -57,7 +58,7 @@ export class DeghostSmoothPass {
     });
     const top = levels.length - 1;
     this.steps = [];
-    for (let l = 0; l < top; l++) this.steps.push(step(`deghost-smooth.reduce${l + 1}`, l === 0 ? this.mean : this.min, levels[l]!, levels[l + 1]!));
+    for (let l = 0; l < top; l++) this.steps.push(step(`deghost-smooth.reduce${l + 1}`, l === 0 || meanOnly ? this.mean : this.min, levels[l]!, levels[l + 1]!));
     for (let l = top - 1; l >= 1; l--) this.steps.push(step(`deghost-smooth.expand${l}`, this.expand, levels[l + 1]!, levels[l]!));
   }
 

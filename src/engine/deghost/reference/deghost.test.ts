@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import deghostWgsl from '../../../../shaders/deghost/deghost.wgsl?raw';
 import smoothWgsl from '../../../../shaders/deghost/deghost-smooth.wgsl?raw';
-import fusionWgsl from '../../../../shaders/fusion/fusion-weights.wgsl?raw';
 import mergeWgsl from '../../../../shaders/merge/merge.wgsl?raw';
 import { autoReference, clampStrength, DEGHOST_FALLOFF, DEGHOST_MIN_WEIGHT, DEGHOST_TOLERANCE, DEGHOST_UNBOUNDED, deghostLevels, deghostTables, resolveReference } from '../deghost';
 import { recoverResponse, responseLuts } from '../../merge/response';
@@ -13,7 +12,8 @@ import { linearToSrgb } from '../../reference/color';
 import { consistency, deghostWeights, ghostMask, rawDeghostWeights, referenceOf } from './deghost';
 import { expandMap, reduceMap, smoothDeghost } from './smooth';
 import { addNoise, ghostScene, GHOST_EXPOSURES, type GhostCase } from './ghost-scene';
-import { fuse, fusionWeights, type FusionWeights } from '../../fusion/reference/fusion';
+import { fuse, type FusionWeights } from '../../fusion/reference/fusion';
+import { fillGhosts } from '../../merge/reference/ghost-fill';
 import { mergeRadiance } from '../../merge/reference/merge';
 import { expand, reduce } from '../../pyramid/reference/pyramid';
 import { rng } from '../../reference/random';
@@ -190,7 +190,7 @@ describe('strength 0, the reference layer, and the optional ghost argument', () 
     const g = deghostWeights(scene.ghosted, { strength: 0, weights });
     for (const m of g) expect(m.every((v) => v === 1)).toBe(true);
     expect(mergeRadiance(scene.ghosted, undefined, weights, g).data).toEqual(mergeRadiance(scene.ghosted, undefined, weights).data);
-    expect(fuse(scene.ghosted, FUSION, g).data).toEqual(fuse(scene.ghosted, FUSION).data);
+    expect(fillGhosts(scene.ghosted, g, undefined, weights).map((b) => b.pixels)).toEqual(scene.ghosted.map((b) => b.pixels));
   });
 
   it('the reference layer is all ones; a rejected object is exactly 0 inside', () => {
@@ -207,7 +207,7 @@ describe('strength 0, the reference layer, and the optional ghost argument', () 
 
   it('ghost maps of the wrong count or size are refused', () => {
     expect(() => mergeRadiance(scene.ghosted, undefined, weights, ones(scene.ghosted).slice(1))).toThrow(/ghost/);
-    expect(() => fusionWeights(scene.ghosted, FUSION, [new Float32Array(3), ...ones(scene.ghosted).slice(1)])).toThrow(/ghost/);
+    expect(() => fillGhosts(scene.ghosted, [new Float32Array(3), ...ones(scene.ghosted).slice(1)])).toThrow(/ghost/);
   });
 
   it('merge: where every bracket the merge could use is rejected, the fallback takes the darkest / brightest kept one', () => {
@@ -270,7 +270,7 @@ describe.each(MAPS)('a moving object in 2 of 5 brackets: %s', (name) => {
       const fClean = fuse(scene.clean, FUSION);
       const f = {
         off: meanLog2(fuse(scene.ghosted, FUSION), fClean, DISPLAY_FLOOR, scene.path),
-        on: meanLog2(fuse(scene.ghosted, FUSION, g), fClean, DISPLAY_FLOOR, scene.path),
+        on: meanLog2(fuse(fillGhosts(scene.ghosted, g, undefined, weights), FUSION, true), fClean, DISPLAY_FLOOR, scene.path),
       };
       totals.mergeOff += m.off;
       totals.mergeOn += m.on;
@@ -362,10 +362,8 @@ describe('WGSL agreement', () => {
     expect(deghostWgsl).toMatch(new RegExp(`const MAX_BRACKETS = ${MAX_BRACKETS}u;`));
   });
 
-  it('merge and fusion weights take the ghost texture behind `override DEGHOST: bool = false` at binding 5', () => {
-    for (const src of [mergeWgsl, fusionWgsl]) {
-      expect(src).toMatch(/override DEGHOST: bool = false;/);
-      expect(src).toMatch(/@group\(0\) @binding\(5\) var ghost: texture_2d_array<f32>;/);
-    }
+  it('the merge takes the ghost texture behind `override DEGHOST: bool = false` at binding 5', () => {
+    expect(mergeWgsl).toMatch(/override DEGHOST: bool = false;/);
+    expect(mergeWgsl).toMatch(/@group\(0\) @binding\(5\) var ghost: texture_2d_array<f32>;/);
   });
 });

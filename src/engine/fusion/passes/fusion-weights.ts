@@ -18,10 +18,8 @@ const LIBS: readonly ShaderLib[] = ['pyramid'];
 export class FusionWeightsPass {
   private readonly module: GPUShaderModule;
   private readonly plain: { sum: GPUComputePipeline; weights: GPUComputePipeline };
-  /** DEGHOST = true, made on the first bind with a ghost texture. */
-  private deghost: { sum: GPUComputePipeline; weights: GPUComputePipeline } | null = null;
-  /** Bound as the ghost texture when there is none (DEGHOST = false never reads it). */
-  private readonly noGhost: GPUTexture;
+  /** FILLED = true (the ghost fill's brackets), made on the first bind with them. */
+  private filledPipelines: { sum: GPUComputePipeline; weights: GPUComputePipeline } | null = null;
   private sumPipeline: GPUComputePipeline;
   private weightPipeline: GPUComputePipeline;
   private readonly uniforms: UniformBlock;
@@ -42,7 +40,6 @@ export class FusionWeightsPass {
     };
     this.sumPipeline = this.plain.sum;
     this.weightPipeline = this.plain.weights;
-    this.noGhost = res.texture({ label: 'fusion-weights.noGhost', size: [1, 1, 1], format: 'r32float', usage: GPUTextureUsage.TEXTURE_BINDING });
     const code = shaderSource(wgsl, LIBS);
     this.uniforms = new UniformBlock(device, res, 'fusion-weights.uniforms', code, 'params');
     this.uniforms.expectFields(uniformFields('fusion'));
@@ -53,22 +50,19 @@ export class FusionWeightsPass {
 
   /**
    * brackets: rgba8unorm or rgba16float 2d-array of `count` layers; weightSum: one f32 per pixel; level0: rgba32float;
-   * ghost: deghosting weights (src/engine/deghost/deghost.ts result: r32float 2d-array,
-   * one layer per bracket, level0's size) that multiply each bracket's raw
-   * weight before normalising; none (the default): fusion as without deghosting.
+   * filled: the brackets are the ghost fill's (deghost.ts fill()), whose alpha multiplies each weight.
    */
-  bind(brackets: GPUTexture, weightSum: GPUBuffer, level0: GPUTexture, ghost: GPUTexture | null = null): void {
+  bind(brackets: GPUTexture, weightSum: GPUBuffer, level0: GPUTexture, filled = false): void {
     this.size = [level0.width, level0.height];
-    if (ghost && !this.deghost) {
-      this.deghost = {
-        sum: computePipeline(this.device, 'fusion-weights.deghostSum', this.module, 'weight_sum_main', { DEGHOST: 1 }),
-        weights: computePipeline(this.device, 'fusion-weights.deghostWeights', this.module, 'weights_main', { DEGHOST: 1 }),
+    if (filled && !this.filledPipelines) {
+      this.filledPipelines = {
+        sum: computePipeline(this.device, 'fusion-weights.filledSum', this.module, 'weight_sum_main', { FILLED: 1 }),
+        weights: computePipeline(this.device, 'fusion-weights.filledWeights', this.module, 'weights_main', { FILLED: 1 }),
       };
     }
-    const pipelines = ghost ? this.deghost! : this.plain;
+    const pipelines = filled ? this.filledPipelines! : this.plain;
     this.sumPipeline = pipelines.sum;
     this.weightPipeline = pipelines.weights;
-    const ghostView = (ghost ?? this.noGhost).createView({ dimension: '2d-array' });
     const view = brackets.createView({ dimension: '2d-array' });
     this.sumGroup = this.device.createBindGroup({
       label: 'fusion-weights.sumBindGroup',
@@ -77,7 +71,6 @@ export class FusionWeightsPass {
         { binding: 0, resource: view },
         { binding: 1, resource: { buffer: this.uniforms.buffer } },
         { binding: 2, resource: { buffer: weightSum } },
-        { binding: 5, resource: ghostView },
       ],
     });
     const level0View = level0.createView();
@@ -91,7 +84,6 @@ export class FusionWeightsPass {
           { binding: 2, resource: { buffer: weightSum } },
           { binding: 3, resource: { buffer: this.layers.buffer, offset: k * LAYER_STRIDE, size: this.layers.size } },
           { binding: 4, resource: level0View },
-          { binding: 5, resource: ghostView },
         ],
       }),
     );

@@ -58,8 +58,9 @@ function checkBrackets(fn: string, brackets: readonly Bracket[]): { width: numbe
  *   C = |grey(x−1,y) + grey(x+1,y) + grey(x,y−1) + grey(x,y+1) − 4 grey(x,y)|   (BORDER_REFLECT_101)
  *   S = sqrt(((r−μ)² + (g−μ)² + (b−μ)²) / 3), μ = (r+g+b)/3
  *   E = exp(−((r−½)² + (g−½)² + (b−½)²) / 0.08)
+ * times the sample's alpha for `filled` brackets (the ghost fill's weight).
  */
-function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
+function rawWeights(b: Bracket, weights: FusionWeights, filled: boolean): Float64Array {
   const { width: w, height: h, pixels: px } = b;
   const n = w * h;
   const grey = new Float32Array(n);
@@ -88,7 +89,7 @@ function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
       const S = Math.sqrt(((r - mu) ** 2 + (g - mu) ** 2 + (bl - mu) ** 2) / 3);
       const E = Math.exp(-((r - 0.5) ** 2 + (g - 0.5) ** 2 + (bl - 0.5) ** 2) / EXPOSEDNESS_2SIGMA2);
 
-      out[p] = pow0(C, weights.contrastWeight) * pow0(S, weights.saturationWeight) * pow0(E, weights.exposureWeight);
+      out[p] = pow0(C, weights.contrastWeight) * pow0(S, weights.saturationWeight) * pow0(E, weights.exposureWeight) * (filled ? unit(px, p * 4 + 3) : 1);
     }
   }
   return out;
@@ -96,20 +97,15 @@ function rawWeights(b: Bracket, weights: FusionWeights): Float64Array {
 
 /**
  * Normalised weight maps, one per bracket (width·height floats each):
- *   w_k = (W_k + FUSION_EPSILON) / Σ_j (W_j + FUSION_EPSILON), W_k as in rawWeights,
- * times ghost[k] (deghosting weights, ../deghost.ts, one width·height map per
- * bracket) where given, as shaders/fusion/fusion-weights.wgsl with DEGHOST.
+ *   w_k = (W_k + FUSION_EPSILON) / Σ_j (W_j + FUSION_EPSILON), W_k as in rawWeights.
+ * filled: the brackets are the ghost fill's (merge/reference/ghost-fill.ts),
+ * whose alpha multiplies W (shaders/fusion/fusion-weights.wgsl FILLED).
  * Throws on no brackets or a size mismatch.
  */
-export function fusionWeights(brackets: readonly Bracket[], weights: FusionWeights, ghost?: readonly ArrayLike<number>[]): Float32Array[] {
+export function fusionWeights(brackets: readonly Bracket[], weights: FusionWeights, filled = false): Float32Array[] {
   const { width, height } = checkBrackets('fusionWeights', brackets);
   const n = width * height;
-  if (ghost && (ghost.length !== brackets.length || ghost.some((g) => g.length !== n))) throw new Error('fusionWeights: ghost needs one width·height map per bracket');
-  const raw = brackets.map((b, k) => {
-    const r = rawWeights(b, weights);
-    if (ghost) for (let p = 0; p < n; p++) r[p] = r[p]! * ghost[k]![p]!;
-    return r;
-  });
+  const raw = brackets.map((b) => rawWeights(b, weights, filled));
   const sum = new Float64Array(n);
   for (const r of raw) for (let p = 0; p < n; p++) sum[p] = (sum[p] ?? 0) + (r[p] ?? 0) + FUSION_EPSILON;
   return raw.map((r) => {
@@ -126,13 +122,14 @@ export function fusionWeights(brackets: readonly Bracket[], weights: FusionWeigh
  * fusionWeights; per level l
  *   A_l.rgb = Σ_k G^k_l.a · (G^k_l.rgb − (l < top ? expand(G^k_{l+1}, size l).rgb : 0))
  * then R_top = A_top, R_l = A_l + expand(R_{l+1}, size l); returns R_0.
- * ghost: deghosting weights for fusionWeights (none: as before).
+ * With deghosting, the brackets are the ghost fill's (merge/reference/ghost-fill.ts)
+ * and `filled` is set.
  */
-export function fuse(brackets: readonly Bracket[], weights: FusionWeights, ghost?: readonly ArrayLike<number>[]): FloatImage {
+export function fuse(brackets: readonly Bracket[], weights: FusionWeights, filled = false): FloatImage {
   const { width, height } = checkBrackets('fuse', brackets);
   const n = width * height;
   const levels = pyramidLevels(width, height);
-  const wmaps = fusionWeights(brackets, weights, ghost);
+  const wmaps = fusionWeights(brackets, weights, filled);
 
   const acc: FloatImage[] = pyramidSizes(width, height, levels).map(([lw, lh]) => ({
     width: lw,
