@@ -129,10 +129,10 @@ async function runOnGpu(page: Page, code: string, jobs: Job[]): Promise<JobResul
             result.mergedPlain = await runMerge(null);
 
             const enc = device.createCommandEncoder({ label: 'e2e.fill' });
-            const filled = deghost.fill(enc);
+            deghost.encodeFill(enc);
             device.queue.submit([enc.finish()]);
             result.filled = [];
-            for (let k = 0; k < n; k++) result.filled.push(b64(await read(filled, k, 4)));
+            for (let k = 0; k < n; k++) result.filled.push(b64(await read(deghost.filled!, k, 4)));
           }
           deghost.release();
           results.push(result);

@@ -1,7 +1,7 @@
 // Deghosting: a consistency weight in [0, 1] per bracket and pixel, relative
 // to a reference bracket, that the radiance merge multiplies its own weights
 // by (shaders/merge/merge.wgsl with `override DEGHOST = true`); exposure fusion
-// reads the ghost fill instead (fill(): each bracket's rejected share replaced
+// reads the ghost fill instead (encodeFill(): each bracket's rejected share replaced
 // by the consistent scene re-exposed for it where a wide neighbourhood
 // confirms the rejection as motion, else weighed down; merge.wgsl fill8_main,
 // merge/reference/ghost-fill.ts). After Grosch, "Fast and Robust High Dynamic
@@ -108,7 +108,7 @@ export class Deghost {
   private resolved = 0;
   /** What bind() was given, for the fill. */
   private input: { brackets: GPUTexture; exposures: GPUBuffer } | null = null;
-  /** The ghost fill (merge/passes/merge.ts bindFill): its passes, trust pyramid (levels 1..M) and result, made on the first fill(). */
+  /** The ghost fill (merge/passes/merge.ts bindFill): its passes, trust pyramid (levels 1..M) and result, made on the first encodeFill(). */
   private filler: { merge: MergePass; trust: DeghostSmoothPass } | null = null;
   private trustLevels: GPUTexture[] = [];
   private filledTexture: GPUTexture | null = null;
@@ -217,17 +217,24 @@ export class Deghost {
    * with each rejected share that a wide neighbourhood confirms as motion
    * replaced by the consistent scene re-exposed for that bracket, and alpha
    * the weight fusion gives each sample; what exposure fusion reads with
-   * deghosting on. Returns it: a 2d-array of the brackets' size, layers and
-   * format, allocated on the first call (as much memory as the brackets; the
-   * trust pyramid a third of the weights' level 0).
+   * deghosting on (the graph's ghostFill operator). `filled` holds it: a
+   * 2d-array of the brackets' size, layers and format, allocated on the first
+   * call (as much memory as the brackets; the trust pyramid a third of the
+   * weights' level 0).
    */
-  fill(encoder: GPUCommandEncoder): GPUTexture {
+  encodeFill(encoder: GPUCommandEncoder): void {
     const top = this.levels[0];
     if (!top || !this.input) throw new Error('deghost: not bound');
     const { brackets, exposures } = this.input;
     const { width, height } = brackets;
     const count = brackets.depthOrArrayLayers;
+    if (!this.filler) {
+      this.filler = { merge: new MergePass(this.device, this.res), trust: new DeghostSmoothPass(this.device, 1) };
+      this.filler.merge.setResponse(this.response);
+      this.filler.merge.setBlackLevel(this.black);
+    }
     const f = this.filledTexture;
+    // Reallocated whenever the weights' levels are (their size or count changed, or release()).
     if (f?.width !== width || f.height !== height || f.depthOrArrayLayers !== count || f.format !== brackets.format) {
       this.releaseFill();
       this.filledTexture = this.res.texture({
@@ -246,17 +253,16 @@ export class Deghost {
             usage: GPUTextureUsage.STORAGE_BINDING | GPUTextureUsage.TEXTURE_BINDING | GPUTextureUsage.COPY_SRC,
           }),
         );
+      this.filler.trust.bind([top, ...this.trustLevels], true);
     }
-    if (!this.filler) {
-      this.filler = { merge: new MergePass(this.device, this.res), trust: new DeghostSmoothPass(this.device, 1) };
-      this.filler.merge.setResponse(this.response);
-      this.filler.merge.setBlackLevel(this.black);
-    }
-    this.filler.trust.bind([top, ...this.trustLevels], true);
     this.filler.trust.encode(encoder);
     this.filler.merge.bindFill(brackets, exposures, top, this.trustLevels[0]!, this.filledTexture!);
     this.filler.merge.encodeFill(encoder);
-    return this.filledTexture!;
+  }
+
+  /** The ghost fill: valid after encodeFill() has run. */
+  get filled(): GPUTexture | null {
+    return this.filledTexture;
   }
 
   private releaseFill(): void {

@@ -44,7 +44,7 @@ export class Fusion {
   /**
    * (Re)allocate for these brackets (rgba8unorm or rgba16float 2d-array) when
    * their size changed, and bind; filled: the brackets are the ghost fill
-   * (deghost.ts fill(): with deghosting on), whose alpha weighs each sample.
+   * (deghost.ts encodeFill(): with deghosting on), whose alpha weighs each sample.
    */
   bind(brackets: GPUTexture, filled = false): void {
     const { width, height } = brackets;

@@ -20,7 +20,7 @@ import type { Stage } from './operators';
 import { uploadBrackets } from './upload';
 
 /** The operators this module runs. */
-export type FullSizeStage = Extract<Stage, 'upload' | 'align' | 'deghost' | 'merge' | 'luminance' | 'fusion' | 'fusedStats' | 'detailFull' | 'draftBrackets' | 'draftMerge' | 'draftFusion'>;
+export type FullSizeStage = Extract<Stage, 'upload' | 'align' | 'deghost' | 'ghostFill' | 'merge' | 'luminance' | 'fusion' | 'fusedStats' | 'detailFull' | 'draftBrackets' | 'draftMerge' | 'draftFusion'>;
 
 /** What an encode reads from the pipeline's state. */
 export interface FullSizeContext {
@@ -234,6 +234,8 @@ export class FullSize {
       case 'deghost':
         this.deghost.bind(this.brackets!, this.exposures!, this.autoGhostReference);
         return this.deghost.encode(encoder);
+      case 'ghostFill':
+        return this.deghost.encodeFill(encoder);
       case 'merge':
         this.allocRadiance(ctx.ghosts);
         return this.merge.encode(encoder);
@@ -241,7 +243,7 @@ export class FullSize {
         return this.luminance.encode(encoder);
       case 'fusion':
         // With deghosting, fusion reads the brackets with what they rejected filled from the consistent scene (or weighed down).
-        if (ctx.ghosts) this.fusion.bind(this.deghost.fill(encoder), true);
+        if (ctx.ghosts) this.fusion.bind(this.deghost.filled!, true);
         else this.fusion.bind(this.brackets!);
         return this.fusion.encode(encoder);
       case 'fusedStats':

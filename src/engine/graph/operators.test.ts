@@ -56,12 +56,12 @@ describe('the operator graph (declarations in operators.ts)', () => {
 
   // What the product promises, whatever the configuration.
   const never: [Change, Stage[]][] = [
-    ['params', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull', 'downsample', 'detail', 'draftMerge', 'draftFusion']],
-    ['curves', ['upload', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull', 'downsample', 'detail', 'tonemap']],
-    ['viewport', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull']],
+    ['params', ['upload', 'align', 'deghost', 'ghostFill', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull', 'downsample', 'detail', 'draftMerge', 'draftFusion']],
+    ['curves', ['upload', 'ghostFill', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull', 'downsample', 'detail', 'tonemap']],
+    ['viewport', ['upload', 'align', 'deghost', 'ghostFill', 'merge', 'luminance', 'fusion', 'fusedStats', 'detailFull']],
     ['exposures', ['upload', 'align', 'draftFusion']],
-    ['weights', ['upload', 'align', 'deghost', 'merge', 'luminance', 'draftMerge']],
-    ['detail', ['upload', 'align', 'deghost', 'merge', 'luminance', 'fusion', 'fusedStats']],
+    ['weights', ['upload', 'align', 'deghost', 'ghostFill', 'merge', 'luminance', 'draftMerge']],
+    ['detail', ['upload', 'align', 'deghost', 'ghostFill', 'merge', 'luminance', 'fusion', 'fusedStats']],
     ['paint', STAGES.filter((s) => s !== 'present')],
     ['compare', STAGES.filter((s) => !['before', 'ghostView', 'present'].includes(s))],
   ];

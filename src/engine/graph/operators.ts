@@ -7,6 +7,7 @@
 //   brackets ─upload─[align]─┬→ merge → radiance ─┬→ luminance → stats ─────────────────────────────┐
 //                            │                     └→ source ─┬→ downsample → preview ─→ detail ─→ tonemap → toned → curve → display ─┬→ present
 //                            └→ fusion → fused ────→ source ──┘   (region)           (fit only)   (fusion: no stats)                  └→ histogram
+//                            └→ deghost → merge, ghostFill → fusion  (deghosting on)
 //                                          fused → fusedStats  (fusion mode, not a draft: read back for fusion's automatic look)
 //                                          source → detailFull ─→ downsample  (zoomed in or settled, local detail on)
 //                            └→ draftBrackets → draftMerge | draftFusion ─→ downsample  (a draft: the view while the source is stale)
@@ -89,6 +90,7 @@ export const STAGES = [
   'upload',
   'align',
   'deghost',
+  'ghostFill',
   'merge',
   'luminance',
   'fusion',
@@ -114,10 +116,12 @@ export const OPERATORS: { readonly [S in Stage]: Omit<Decl, 'id'> } = {
   align: { reads: ['alignment'], inputs: () => ['upload'] },
   // Deghosting predicts each bracket through the exposures and the response.
   deghost: { reads: ['ghosts', 'exposures'], inputs: (c) => [brackets(c)] },
+  // The brackets with what deghosting rejected filled from the consistent merge (fusion reads it): through the exposures and the response too.
+  ghostFill: { reads: ['exposures'], inputs: (c) => [brackets(c), 'deghost'] },
   // A radiance map from a file is the merge's output (given on upload).
   merge: { reads: ['exposures'], inputs: (c) => (c.radianceInput ? ['upload'] : weighted(c)), computes: (c) => !c.radianceInput },
   luminance: { reads: [], inputs: () => ['merge'] },
-  fusion: { reads: ['weights'], inputs: weighted },
+  fusion: { reads: ['weights'], inputs: (c) => (c.ghosts ? ['ghostFill'] : [brackets(c)]) },
   // The fused image's statistics: read back for the automatic look (engine/tonemap/auto-look.ts), not by a pass.
   fusedStats: { reads: [], inputs: () => ['fusion'] },
   detailFull: { reads: ['detail', 'mode'], inputs: (c) => [sourceOf(c)] },

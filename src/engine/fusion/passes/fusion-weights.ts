@@ -50,7 +50,7 @@ export class FusionWeightsPass {
 
   /**
    * brackets: rgba8unorm or rgba16float 2d-array of `count` layers; weightSum: one f32 per pixel; level0: rgba32float;
-   * filled: the brackets are the ghost fill's (deghost.ts fill()), whose alpha multiplies each weight.
+   * filled: the brackets are the ghost fill's (deghost.ts encodeFill()), whose alpha multiplies each weight.
    */
   bind(brackets: GPUTexture, weightSum: GPUBuffer, level0: GPUTexture, filled = false): void {
     this.size = [level0.width, level0.height];
